@@ -1,0 +1,66 @@
+# Mentorloom — `make run` serves the demo, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run install install-dev assets test lint typecheck chromium bench locale clean help
+
+help:
+	@echo "make run    install, migrate, load the demo and serve http://$(HOST):$(PORT)"
+	@echo "make test   install dev tools and run lint, types and the whole test suite"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install -q -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed assets
+install-dev: $(VENV)/.installed-dev assets
+assets: node_modules/.installed
+
+run: install
+	$(BIN)/mentorloom db upgrade
+	$(BIN)/mentorloom demo
+	@echo "Serving http://$(HOST):$(PORT)  (Ctrl-C stops the server and the job worker)"
+	$(BIN)/mentorloom serve --host $(HOST) --port $(PORT) --with-worker
+
+# Browser tests drive Debian's chromium; install it when missing and we may (root).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "!!! chromium missing and not root: browser tests will skip (they fail under CI=true)"; fi; }
+
+lint: install-dev
+	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install-dev
+	$(BIN)/mypy src
+
+test: install-dev chromium lint typecheck
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: install-dev
+	$(BIN)/python bench/import.py
+	$(BIN)/python bench/matching.py
+
+locale: install-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o src/mentorloom/locale/messages.pot src
+	$(BIN)/pybabel update -i src/mentorloom/locale/messages.pot -d src/mentorloom/locale --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) node_modules

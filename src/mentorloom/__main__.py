@@ -1,0 +1,3 @@
+from mentorloom.cli import main
+
+main()

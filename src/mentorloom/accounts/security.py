@@ -1,0 +1,72 @@
+"""Password hashing (argon2id), random tokens and signed, expiring links."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        # Still spend the time of a verification so unknown accounts are not faster to reject.
+        _hasher.hash("timing-equaliser")
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_token(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def token_digest(token: str) -> str:
+    """What we store for session cookies and API tokens: a leaked table cannot log anyone in."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def password_fingerprint(password_hash: str | None) -> str:
+    # Part of every invitation/reset link: setting a password changes it, so a link works once.
+    return hashlib.sha256((password_hash or "unset").encode()).hexdigest()[:12]
+
+
+class LinkSigner:
+    """Signed, expiring tokens for invitation and password-reset links."""
+
+    def __init__(self, secret: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret, salt="mentorloom-links")
+
+    def dumps(self, purpose: str, user_id: int, fingerprint: str) -> str:
+        return self._serializer.dumps({"p": purpose, "u": user_id, "f": fingerprint})
+
+    def loads(self, token: str, purpose: str, max_age_seconds: int) -> tuple[int, str] | None:
+        """(user id, fingerprint), or None when the link is forged, expired or for another purpose."""
+        try:
+            data = self._serializer.loads(token, max_age=max_age_seconds)
+        except (SignatureExpired, BadSignature):
+            return None
+        if not isinstance(data, dict) or data.get("p") != purpose:
+            return None
+        return int(data["u"]), str(data["f"])
+
+
+def csrf_token_for(secret: str, session_seed: str) -> str:
+    return hmac.new(secret.encode(), session_seed.encode(), hashlib.sha256).hexdigest()
+
+
+def constant_time_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

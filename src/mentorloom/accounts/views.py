@@ -1,0 +1,196 @@
+"""Pages: login, logout, password reset, accepting an invitation, account settings and API tokens."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from mentorloom.accounts import service
+from mentorloom.accounts.security import LinkSigner
+from mentorloom.app_constants import LOCALE_COOKIE
+from mentorloom.errors import MentorloomError, NotFound, ValidationFailed
+from mentorloom.i18n import SUPPORTED_LOCALES, set_locale
+from mentorloom.i18n import gettext as _
+from mentorloom.web.deps import SESSION_COOKIE, AppSettings, CurrentUser, DbSession, Jobs, csrf_protect, rate_limit
+from mentorloom.web.pages import field_errors, redirect, render
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+
+def _safe_next(next_path: str | None) -> str:
+    # Only local paths: an open redirect would make phishing links look like ours.
+    return next_path if next_path and next_path.startswith("/") and not next_path.startswith("//") else "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> Response:
+    return render(request, "accounts/login.html", {"next": _safe_next(next), "errors": {}})
+
+
+@router.post("/login", dependencies=[rate_limit("login")])
+def login(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    try:
+        user = service.authenticate(session, email, password)
+    except MentorloomError as exc:
+        return render(
+            request,
+            "accounts/login.html",
+            {"next": _safe_next(next), "email": email, "errors": {"__all__": exc.detail}},
+            status_code=401,
+        )
+    raw = service.start_session(session, user, settings.session_days)
+    response = redirect(_safe_next(next))
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    if user.locale:
+        response.set_cookie(LOCALE_COOKIE, user.locale, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: DbSession) -> Response:
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        service.end_session(session, raw)
+    response = redirect("/login", flash=_("You are logged out."), request=request)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/forgot", response_class=HTMLResponse)
+def forgot_form(request: Request) -> Response:
+    return render(request, "accounts/forgot.html", {"errors": {}})
+
+
+@router.post("/forgot", dependencies=[rate_limit("reset")])
+def forgot(request: Request, session: DbSession, jobs: Jobs, email: Annotated[str, Form()] = "") -> Response:
+    user = service.user_by_email(session, email)
+    if user is not None and user.is_active:
+        jobs.enqueue_after_commit(session, "accounts.send_password_reset", user_id=user.id, nonce=uuid.uuid4().hex)
+    # The same answer whether or not the address has an account.
+    return redirect("/login", flash=_("If the address has an account, a reset link is on its way."), request=request)
+
+
+@router.get("/reset/{token}", response_class=HTMLResponse)
+def reset_form(request: Request, token: str, session: DbSession, settings: AppSettings) -> Response:
+    signer = LinkSigner(settings.signing_key)
+    service.user_for_link(session, signer, token, service.PASSWORD_RESET, settings.reset_hours * 3600)
+    return render(request, "accounts/set_password.html", {"mode": "reset", "token": token, "errors": {}})
+
+
+@router.post("/reset/{token}", dependencies=[rate_limit("reset")])
+def reset(
+    request: Request,
+    token: str,
+    session: DbSession,
+    settings: AppSettings,
+    password: Annotated[str, Form()] = "",
+    password2: Annotated[str, Form()] = "",
+) -> Response:
+    return _set_password(request, session, settings, token, password, password2, mode="reset")
+
+
+@router.get("/invitation/{token}", response_class=HTMLResponse)
+def invitation_form(request: Request, token: str, session: DbSession, settings: AppSettings) -> Response:
+    user = service.user_for_link(
+        session, LinkSigner(settings.signing_key), token, service.INVITATION, settings.invitation_days * 86400
+    )
+    return render(
+        request, "accounts/set_password.html", {"mode": "invitation", "token": token, "invitee": user, "errors": {}}
+    )
+
+
+@router.post("/invitation/{token}")
+def accept_invitation(
+    request: Request,
+    token: str,
+    session: DbSession,
+    settings: AppSettings,
+    password: Annotated[str, Form()] = "",
+    password2: Annotated[str, Form()] = "",
+) -> Response:
+    return _set_password(request, session, settings, token, password, password2, mode="invitation")
+
+
+def _set_password(
+    request: Request, session: DbSession, settings: AppSettings, token: str, password: str, password2: str, *, mode: str
+) -> Response:
+    signer = LinkSigner(settings.signing_key)
+    try:
+        if password != password2:
+            raise ValidationFailed(_("The two passwords differ."), field="password2")
+        if mode == "invitation":
+            service.accept_invitation(session, signer, token, password, settings.invitation_days * 86400)
+        else:
+            service.reset_password(session, signer, token, password, settings.reset_hours * 3600)
+    except ValidationFailed as exc:
+        return render(
+            request,
+            "accounts/set_password.html",
+            {"mode": mode, "token": token, "errors": field_errors(exc.errors)},
+            status_code=422,
+        )
+    return redirect("/login", flash=_("Your password is set. Log in now."), request=request)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, user: CurrentUser, session: DbSession) -> Response:
+    return render(request, "accounts/account.html", {"tokens": service.list_api_tokens(session, user), "errors": {}})
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+def create_token(
+    request: Request, user: CurrentUser, session: DbSession, name: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        _token, raw = service.create_api_token(session, user, name)
+    except ValidationFailed as exc:
+        return render(
+            request,
+            "accounts/account.html",
+            {"tokens": service.list_api_tokens(session, user), "errors": field_errors(exc.errors)},
+            status_code=422,
+        )
+    return render(
+        request,
+        "accounts/account.html",
+        {"tokens": service.list_api_tokens(session, user), "new_token": raw, "errors": {}},
+    )
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(request: Request, token_id: int, user: CurrentUser, session: DbSession) -> Response:
+    service.revoke_api_token(session, user, token_id)
+    return redirect("/account", flash=_("The token is revoked."), request=request)
+
+
+@router.post("/language")
+def switch_language(
+    request: Request, session: DbSession, locale: Annotated[str, Form()] = "en", next: Annotated[str, Form()] = "/"
+) -> Response:
+    if locale not in SUPPORTED_LOCALES:
+        raise NotFound(_("Unknown language."))
+    raw = request.cookies.get(SESSION_COOKIE)
+    user = service.user_for_session(session, raw) if raw else None
+    if user is not None:
+        user.locale = locale
+    set_locale(locale)
+    response: RedirectResponse = redirect(_safe_next(next))
+    response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 86400, samesite="lax")
+    return response

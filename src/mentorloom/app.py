@@ -1,0 +1,99 @@
+"""The FastAPI application factory: settings, database, jobs, templates, routers, middleware."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from mentorloom import __version__, i18n
+from mentorloom.config import PROJECT_ROOT, Settings
+from mentorloom.db import Database
+from mentorloom.jobs import JobQueue
+from mentorloom.templating import build_templates
+from mentorloom.web.errors import install_error_handlers
+
+STATIC_DIR = Path(__file__).parent / "static"
+VENDOR_DIR = PROJECT_ROOT / "node_modules"
+from mentorloom.app_constants import LOCALE_COOKIE
+
+
+def create_app(
+    settings: Settings | None = None, *, database: Database | None = None, jobs: JobQueue | None = None
+) -> FastAPI:
+    """Build the app; tests pass their own database and job queue."""
+    settings = settings or Settings()
+    database = database or Database(settings.sqlalchemy_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title="Mentorloom API",
+        version=__version__,
+        description="REST API of Mentorloom. Authenticate with a personal API token: `Authorization: Bearer <token>`.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.jobs = jobs or JobQueue(settings, database)
+    app.state.templates = build_templates()
+    app.state.rate_limiter = MovingWindowRateLimiter(storage_from_string(settings.redis_url or "memory://"))
+    install_error_handlers(app)
+    _mount_static(app)
+    _include_routers(app)
+    app.middleware("http")(_locale_middleware)
+    app.middleware("http")(_security_headers)
+    return app
+
+
+def _mount_static(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Front-end packages installed by `make` from package.json (htmx, Pico CSS); never a CDN.
+    app.mount("/vendor", StaticFiles(directory=VENDOR_DIR, check_dir=False), name="vendor")
+
+
+def _include_routers(app: FastAPI) -> None:
+    from mentorloom.accounts import api as accounts_api
+    from mentorloom.accounts import views as accounts_views
+    from mentorloom.health import router as health_router
+    from mentorloom.profiles import api as profiles_api
+    from mentorloom.profiles import views as profiles_views
+    from mentorloom.programs import api as programs_api
+    from mentorloom.programs import views as programs_views
+
+    app.include_router(health_router)
+    for module in (accounts_api, programs_api, profiles_api):
+        app.include_router(module.router, prefix="/api/v1")
+    for module in (accounts_views, programs_views, profiles_views):
+        app.include_router(module.router)
+
+
+async def _locale_middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    locale = request.cookies.get(LOCALE_COOKIE) or i18n.negotiate_locale(request.headers.get("accept-language"))
+    i18n.set_locale(locale)
+    response = await call_next(request)
+    response.headers.setdefault("Content-Language", i18n.get_locale())
+    return response
+
+
+async def _security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    response = await call_next(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if not request.url.path.startswith("/api/v1/docs"):
+        response.headers.setdefault(
+            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
+        )
+    return response

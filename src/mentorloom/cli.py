@@ -1,0 +1,174 @@
+"""The `mentorloom` command: serve, worker, db, demo, user, participants, match-csv."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from mentorloom.config import Settings
+from mentorloom.db import Database
+from mentorloom.errors import MentorloomError
+
+app = typer.Typer(
+    help="Mentorloom: run long-term mentoring programs.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+participants_app = typer.Typer(help="Import and export participants as CSV.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(participants_app, name="participants")
+console = Console(stderr=True)
+
+
+def _fail(exc: MentorloomError, code: int = 1) -> None:
+    console.print(f"[red]Error:[/red] {exc.detail}")
+    for error in getattr(exc, "errors", None) or []:
+        where = ", ".join(f"{k} {error[k]}" for k in ("line", "column", "field") if error.get(k) is not None)
+        console.print(f"  {where}: {error.get('message')}")
+    raise typer.Exit(code)
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    )
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    with_worker: Annotated[bool, typer.Option(help="Also start a job worker process")] = False,
+    reload: bool = False,
+) -> None:
+    """Serve the web app and API (uvicorn)."""
+    import uvicorn
+
+    worker = subprocess.Popen([sys.executable, "-m", "mentorloom", "worker"]) if with_worker else None
+    try:
+        uvicorn.run("mentorloom.app:create_app", factory=True, host=host, port=port, proxy_headers=True, reload=reload)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=10)
+
+
+@app.command()
+def worker(workers: Annotated[int, typer.Option(min=1, max=32)] = 2) -> None:
+    """Run a background job consumer (SQLite queue, or Redis when MENTORLOOM_REDIS_URL is set)."""
+    from huey.consumer import Consumer
+
+    from mentorloom.jobs import JobQueue
+
+    settings = Settings()
+    queue = JobQueue(settings, Database(settings.sqlalchemy_url), immediate=False)
+    console.print(f"Job worker on {'Redis' if settings.redis_url else 'SQLite'} with {workers} threads")
+    Consumer(queue.huey, workers=workers, worker_type="thread", periodic=True).run()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from mentorloom import migrate
+
+    migrate.upgrade(Settings().sqlalchemy_url, revision)
+    console.print(f"Database at {migrate.current(Settings().sqlalchemy_url)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: str = "base", yes: Annotated[bool, typer.Option("--yes", help="Confirm without asking")] = False
+) -> None:
+    """Revert migrations down to REVISION (default: an empty database). Destroys data."""
+    from mentorloom import migrate
+
+    if not yes:
+        typer.confirm(f"Downgrade the database to {revision}? Data in dropped tables is lost.", abort=True)
+    migrate.downgrade(Settings().sqlalchemy_url, revision)
+    console.print(f"Database at {migrate.current(Settings().sqlalchemy_url) or 'base'}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the applied migration revision."""
+    from mentorloom import migrate
+
+    typer.echo(migrate.current(Settings().sqlalchemy_url) or "base")
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo program and accounts (safe to run again: nothing is duplicated)."""
+    from mentorloom.demo import DEMO_LOGINS, load_demo
+
+    settings = Settings()
+    with Database(settings.sqlalchemy_url).session() as session:
+        created = load_demo(session)
+    console.print("Demo data loaded." if created else "Demo data already present.")
+    typer.echo(f"Demo logins (password for all: {DEMO_LOGINS['password']}):")
+    for role, email in DEMO_LOGINS["accounts"]:
+        typer.echo(f"  {role:<12} {email}")
+
+
+@user_app.command("create-admin")
+def create_admin(
+    email: str,
+    name: Annotated[str, typer.Option(help="Display name")] = "Administrator",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
+    """Create an instance administrator (or make an existing account one)."""
+    from mentorloom.accounts.service import create_admin as create
+
+    try:
+        with Database(Settings().sqlalchemy_url).session() as session:
+            user = create(session, email=email, display_name=name, password=password)
+            typer.echo(f"Administrator {user.email} is ready.")
+    except MentorloomError as exc:
+        _fail(exc)
+
+
+@participants_app.command("import")
+def participants_import(program_id: int, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Import participants from a CSV file into a program: all rows, or none if any row is bad."""
+    from mentorloom.profiles.importer import import_participants
+
+    data = file.read_bytes()
+    try:
+        with Database(Settings().sqlalchemy_url).session() as session, progress_bar() as bar:
+            task = bar.add_task("Importing", total=None)
+            summary = import_participants(
+                session, program_id, data, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            )
+    except MentorloomError as exc:
+        _fail(exc, code=2)
+    typer.echo(f"Imported: {summary.as_dict()}")
+
+
+@participants_app.command("export")
+def participants_export(
+    program_id: int,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File (default: stdout)")] = None,
+) -> None:
+    """Export a program's participants as CSV."""
+    from mentorloom.profiles.importer import export_participants
+
+    with Database(Settings().sqlalchemy_url).session() as session:
+        text = export_participants(session, program_id)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"Wrote {out}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,57 @@
+"""One exception tree for the domain layer; api.py and views.py map it once."""
+
+from __future__ import annotations
+
+
+class MentorloomError(Exception):
+    """Base of all Mentorloom domain errors."""
+
+    status_code = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class NotFound(MentorloomError):
+    """The object does not exist or the caller may not see it (never leak which)."""
+
+    status_code = 404
+    title = "Not found"
+
+
+class PermissionDenied(MentorloomError):
+    """The caller may see the object but not do this to it."""
+
+    status_code = 403
+    title = "Forbidden"
+
+
+class NotAuthenticated(MentorloomError):
+    status_code = 401
+    title = "Not authenticated"
+
+
+class Conflict(MentorloomError):
+    """The request clashes with the current state (duplicate, stale version, illegal transition)."""
+
+    status_code = 409
+    title = "Conflict"
+
+
+class ValidationFailed(MentorloomError):
+    """Input broke a domain rule; `errors` lists every problem, each naming its field."""
+
+    status_code = 422
+    title = "Validation failed"
+
+    def __init__(self, detail: str, *, field: str | None = None, errors: list[dict[str, object]] | None = None) -> None:
+        super().__init__(detail, field=field)
+        self.errors = errors or ([{"field": field, "message": detail}] if field else [])
+
+
+class RateLimited(MentorloomError):
+    status_code = 429
+    title = "Too many requests"

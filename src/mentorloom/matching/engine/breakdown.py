@@ -1,0 +1,97 @@
+"""Per-criterion breakdown of chosen pairs only: the explanation needs it, the solver never does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from .features import CRITERIA, MAX_LEVEL, FloatArray, IntArray, MenteeFeatures, MentorFeatures, Rules, Weights
+from .scoring import _priority_weights, mentee_criterion_weights
+
+_CHUNK = 16384
+
+
+@dataclass(frozen=True, eq=False)
+class Breakdown:
+    """For each pair: criteria (n, 5) in [0, 1] in ``CRITERIA`` order, the mentee's weights, score in [0, 100]."""
+
+    mentee: IntArray
+    mentor: IntArray
+    criteria: FloatArray
+    weights: FloatArray
+    preferred: NDArray[np.bool_]
+    score: FloatArray
+    overlap_hours: IntArray
+    tz_diff_hours: FloatArray
+
+    def as_dict(self, p: int) -> dict[str, float]:
+        """Criterion name → value for pair number ``p``."""
+        return {c: float(self.criteria[p, k]) for k, c in enumerate(CRITERIA)}
+
+
+def _ochiai(a: NDArray[np.bool_], b: NDArray[np.bool_]) -> FloatArray:
+    """|A∩B| / sqrt(|A||B|) row by row; 0 when either side is empty."""
+    shared = (a & b).sum(axis=1)
+    denom = np.sqrt(a.sum(axis=1) * b.sum(axis=1).astype(np.float64))
+    return np.divide(shared, denom, out=np.zeros(shared.shape, np.float64), where=denom > 0)
+
+
+def _sparse_ochiai(a: sp.csr_matrix, b: sp.csr_matrix) -> FloatArray:
+    """Ochiai coefficient of binarised sparse rows."""
+    a, b = (a != 0).astype(np.float64), (b != 0).astype(np.float64)
+    shared = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    denom = np.sqrt(a.getnnz(axis=1) * b.getnnz(axis=1).astype(np.float64))
+    return np.divide(shared, denom, out=np.zeros(shared.shape, np.float64), where=denom > 0)
+
+
+def _time(me: MenteeFeatures, mo: MentorFeatures, i: IntArray, j: IntArray, target: float) -> tuple[FloatArray, ...]:
+    """Time criterion = ½ time-zone closeness (1 + cos Δ)/2 + ½ weekly overlap (unknown availability → ½)."""
+    delta = (me.utc_offset[i] - mo.utc_offset[j]).astype(np.float64)
+    tz = 0.5 + 0.5 * np.cos(2 * np.pi * delta / 24.0)
+    a, b = me.availability[i], mo.availability[j]
+    overlap = (a & b).sum(axis=1)
+    known = a.any(axis=1) & b.any(axis=1)
+    avail = np.where(known, np.minimum(1.0, overlap / target), 0.5)
+    wrapped = np.abs((delta + 12.0) % 24.0 - 12.0)
+    return 0.5 * tz + 0.5 * avail, overlap.astype(np.float64), wrapped
+
+
+def _criteria(me: MenteeFeatures, mo: MentorFeatures, i: IntArray, j: IntArray, w: Weights) -> tuple[FloatArray, ...]:
+    """Criterion matrix plus overlap hours and time-zone difference for one chunk of pairs."""
+    crit = np.zeros((i.size, len(CRITERIA)), dtype=np.float64)
+    crit[:, 0] = (_priority_weights(me.wanted[i]) * (mo.expertise[j] / MAX_LEVEL)).sum(axis=1)
+    crit[:, 1] = _ochiai(me.values[i], mo.values[j])
+    crit[:, 2] = _sparse_ochiai(sp.csr_matrix(me.interests[i]), sp.csr_matrix(mo.interests[j]))
+    if me.embeddings is not None and mo.embeddings is not None:
+        dots = (me.embeddings[i].astype(np.float64) * mo.embeddings[j]).sum(axis=1)
+        crit[:, 3] = np.clip(dots, 0.0, 1.0)
+    crit[:, 4], overlap, tzd = _time(me, mo, i, j, w.availability_target_hours)
+    return crit, overlap, tzd
+
+
+def pair_breakdown(
+    mentees: MenteeFeatures,
+    mentors: MentorFeatures,
+    mentee_idx: IntArray,
+    mentor_idx: IntArray,
+    weights: Weights | None = None,
+    rules: Rules | None = None,
+) -> Breakdown:
+    """Criteria and score of the given pairs (hard rules are not applied: explain what was chosen)."""
+    weights, rules = weights or Weights(), rules or Rules()
+    i, j = np.asarray(mentee_idx, np.int64), np.asarray(mentor_idx, np.int64)
+    has_text = mentees.embeddings is not None and mentors.embeddings is not None
+    wmat = mentee_criterion_weights(mentees, weights, has_text)[i]
+    parts = [_criteria(mentees, mentors, i[s : s + _CHUNK], j[s : s + _CHUNK], weights) for s in range(0, i.size, _CHUNK)]
+    crit = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, len(CRITERIA)))
+    overlap = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
+    tzd = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
+    n_mentors = max(mentors.n, 1)
+    pref = rules.preferred
+    preferred = np.isin(i * n_mentors + j, pref.mentee * n_mentors + pref.mentor)
+    score = 100.0 * (crit * wmat).sum(axis=1)
+    score = np.where(preferred, score + weights.preference * (100.0 - score), score)
+    return Breakdown(i, j, crit, wmat, preferred, np.clip(score, 0.0, 100.0), overlap.astype(np.int64), tzd)

@@ -1,0 +1,184 @@
+"""Input arrays for the matching engine: one side's profile features, the program rules and weights.
+
+The service layer builds these from the database (or the bench from random data); the engine never sees
+a model object. Row ``i`` of every mentee array is mentee ``i``; row ``j`` of every mentor array is mentor ``j``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+HOURS_PER_WEEK = 168
+MAX_LEVEL = 5
+MAX_PRIORITY = 3
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+F32Array = NDArray[np.float32]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class ProfileFeatures:
+    """Fields both sides share; all arrays have one row per participant.
+
+    - ``values``: (n, n_values) bool, multi-hot of chosen values.
+    - ``interests``: (n, n_interests) sparse CSR, nonzero = interest chosen.
+    - ``languages``: (n,) int64 bitmask, bit b set = speaks language b (at most 63 languages).
+    - ``utc_offset``: (n,) float hours east of UTC (e.g. 1.0 for Berlin in winter).
+    - ``availability``: (n, 168) bool, hour-of-week in UTC (Monday 00:00 UTC = 0); an all-False row means unknown.
+    - ``embeddings``: (n, d) float32 L2-normalised bio embeddings, zero row = no text; ``None`` = nobody has text.
+    - ``department``: (n,) int64 department id, -1 = none.
+    """
+
+    values: BoolArray
+    interests: sp.csr_matrix
+    languages: IntArray
+    utc_offset: FloatArray
+    availability: BoolArray
+    embeddings: F32Array | None
+    department: IntArray
+
+    @property
+    def n(self) -> int:
+        """Number of participants on this side."""
+        return int(self.languages.shape[0])
+
+    def _check_rows(self) -> None:
+        """Every array must have one row per participant; catching it here beats a broadcast error deep inside."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None and hasattr(value, "shape") and value.shape[0] != self.n:
+                raise ValueError(f"{type(self).__name__}.{f.name} has {value.shape[0]} rows, expected {self.n}")
+        if self.availability.shape[1] != HOURS_PER_WEEK:
+            raise ValueError("availability must have 168 columns (hours of the week, UTC)")
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class MentorFeatures(ProfileFeatures):
+    """Mentor side: ``expertise`` (n, n_skills) levels 0–5 and ``capacity`` (n,) mentees they take."""
+
+    expertise: NDArray[np.uint8]
+    capacity: IntArray
+
+    def __post_init__(self) -> None:
+        self._check_rows()
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class MenteeFeatures(ProfileFeatures):
+    """Mentee side: ``wanted`` (n, n_skills) priority per skill, 0 = not wanted, 1 = most important … 3 = nice to have."""
+
+    wanted: NDArray[np.uint8]
+
+    def __post_init__(self) -> None:
+        self._check_rows()
+
+
+@dataclass(frozen=True, eq=False)
+class PairSet:
+    """A set of (mentee index, mentor index) pairs, e.g. excluded, preferred, locked or rejected pairs."""
+
+    mentee: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    mentor: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[int, int]]) -> PairSet:
+        """Build from an iterable of (mentee, mentor) tuples."""
+        arr = np.asarray(list(pairs), dtype=np.int64).reshape(-1, 2)
+        return cls(arr[:, 0].copy(), arr[:, 1].copy())
+
+    def __len__(self) -> int:
+        return int(self.mentee.shape[0])
+
+    def union(self, other: PairSet) -> PairSet:
+        """Both sets together (duplicates are harmless everywhere pairs are used)."""
+        return PairSet(np.concatenate([self.mentee, other.mentee]), np.concatenate([self.mentor, other.mentor]))
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Program rules: hard exclusions and the mentees' prefer lists.
+
+    ``excluded`` holds every pair the service forbids: "avoid" from either side, the mentee's line manager and
+    management chain (see :func:`management_exclusions`), and coordinator rejections.
+    """
+
+    excluded: PairSet = field(default_factory=PairSet)
+    preferred: PairSet = field(default_factory=PairSet)
+    exclude_same_department: bool = False
+
+
+CRITERIA = ("expertise", "values", "interests", "text", "time")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Relative criterion weights (normalised per mentee) and the preference bonus.
+
+    ``preference`` is the share of the gap to 100 that a mentee's "prefer" closes, so a preferred pair always
+    scores higher than the same pair unpreferred and never above 100.
+    """
+
+    expertise: float = 0.25
+    values: float = 0.30
+    interests: float = 0.15
+    text: float = 0.15
+    time: float = 0.15
+    preference: float = 0.30
+    availability_target_hours: float = 4.0
+
+    @classmethod
+    def from_mapping(cls, weights: Mapping[str, float] | None) -> Weights:
+        """Accept the coordinator's weights dict; unknown keys are an error so typos don't pass silently."""
+        if weights is None:
+            return cls()
+        known = {f.name for f in fields(cls)}
+        unknown = set(weights) - known
+        if unknown:
+            raise ValueError(f"unknown weight(s): {', '.join(sorted(unknown))}")
+        result = cls(**{k: float(v) for k, v in weights.items()})
+        if any(getattr(result, c) < 0 for c in CRITERIA) or not 0 <= result.preference <= 1:
+            raise ValueError("criterion weights must be >= 0 and preference in [0, 1]")
+        if sum(getattr(result, c) for c in CRITERIA) <= 0:
+            raise ValueError("at least one criterion weight must be positive")
+        return result
+
+    def vector(self) -> FloatArray:
+        """Criterion weights in ``CRITERIA`` order."""
+        return np.array([getattr(self, c) for c in CRITERIA], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Human-readable names of feature columns, used only for explanation facts."""
+
+    skills: Sequence[str] = ()
+    values: Sequence[str] = ()
+    interests: Sequence[str] = ()
+    languages: Sequence[str] = ()
+
+
+def management_exclusions(mentee_chains: Sequence[Sequence[int]], mentor_person_ids: Sequence[int]) -> PairSet:
+    """Pairs where the mentor is in the mentee's management chain (line manager upwards), given person ids."""
+    mentor_index: dict[int, list[int]] = {}
+    for j, pid in enumerate(mentor_person_ids):
+        mentor_index.setdefault(int(pid), []).append(j)
+    pairs = [(i, j) for i, chain in enumerate(mentee_chains) for pid in chain for j in mentor_index.get(int(pid), [])]
+    return PairSet.of(pairs)
+
+
+def languages_to_mask(langs: Sequence[Sequence[int]]) -> IntArray:
+    """Language index lists per participant → int64 bitmask array."""
+    out = np.zeros(len(langs), dtype=np.int64)
+    for i, row in enumerate(langs):
+        for b in row:
+            if not 0 <= b < 63:
+                raise ValueError("language index must be in [0, 63)")
+            out[i] |= np.int64(1) << np.int64(b)
+    return out

@@ -1,0 +1,129 @@
+"""Optimal assignment on candidate lists with OR-Tools min-cost flow (arcs added in bulk from numpy arrays).
+
+Network: source → mentee (cap 1) → mentor (cap 1, cost −score·scale) → sink (cap = remaining capacity).
+``max_matched`` runs max-flow-then-min-cost: as many mentees as possible, then the best total score.
+``total_score`` adds a zero-cost source → sink bypass so mentees may stay unmatched: the best total score
+whatever the number matched (with non-negative scores this only differs from max_matched on ties/zeros
+and on negative scores from pairs files).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.graph.python import min_cost_flow
+
+from .candidates import Candidates
+from .features import IntArray, PairSet
+
+OptimalMode = Literal["max_matched", "total_score"]
+_MAX_COST = 10**9
+
+
+class InfeasibleLockError(ValueError):
+    """Locked pairs ask more of a mentor than their capacity."""
+
+
+@dataclass(frozen=True, eq=False)
+class OptimalSolution:
+    """Assignment (mentee → mentor or -1), capacity left per mentor and solver time."""
+
+    assignment: IntArray
+    spare: IntArray
+    seconds: float
+
+
+def cost_scale(scores: NDArray[np.float64]) -> float:
+    """Power of ten that turns scores into integer costs: exact for 1/1000-point scores, bounded for others."""
+    top = float(np.max(np.abs(scores))) if scores.size else 1.0
+    scale = 1e6
+    while scale > 1 and top * scale > _MAX_COST:
+        scale /= 10
+    return scale if top * scale <= _MAX_COST else _MAX_COST / top
+
+
+def apply_locks(capacity: IntArray, locked: PairSet | None) -> IntArray:
+    """Capacity left after the locked pairs; locks beyond a mentor's capacity are an error."""
+    cap = np.asarray(capacity, dtype=np.int64).copy()
+    if locked is not None and len(locked):
+        cap -= np.bincount(locked.mentor, minlength=cap.size)
+        if (cap < 0).any():
+            raise InfeasibleLockError(f"locked pairs exceed the capacity of mentor(s) {np.flatnonzero(cap < 0).tolist()}")
+    return np.maximum(cap, 0)
+
+
+def solve_optimal(
+    cands: Candidates,
+    capacity: IntArray,
+    mode: OptimalMode = "max_matched",
+    *,
+    locked: PairSet | None = None,
+    rejected: PairSet | None = None,
+    scale: float | None = None,
+) -> OptimalSolution:
+    """Best assignment on the candidate arcs; locked mentees keep their mentor, rejected pairs are never used."""
+    cap = apply_locks(capacity, locked)
+    if rejected is not None and len(rejected):
+        cands = cands.without(rejected.mentee, rejected.mentor)
+    if locked is not None and len(locked):
+        cands = cands.without_mentees(locked.mentee)
+    started = time.perf_counter()
+    assignment = _solve_flow(cands, cap, mode, cost_scale(cands.score) if scale is None else scale)
+    seconds = time.perf_counter() - started
+    used = np.bincount(assignment[assignment >= 0], minlength=cands.n_mentors)
+    if locked is not None and len(locked):
+        assignment[locked.mentee] = locked.mentor
+    return OptimalSolution(assignment, cap - used, seconds)
+
+
+def _solve_flow(cands: Candidates, cap: IntArray, mode: OptimalMode, scale: float) -> IntArray:
+    """Build the network with bulk arc arrays, solve, read the mentee → mentor flows back."""
+    n, m = cands.n_mentees, cands.n_mentors
+    assignment = np.full(n, -1, dtype=np.int64)
+    if cands.mentor.size == 0:
+        return assignment
+    source, sink = n + m, n + m + 1
+    mentee = cands.mentee
+    mentees_used = np.flatnonzero(cands.lengths > 0)
+    mentors_used = np.flatnonzero(cap > 0)
+    tails = [np.full(mentees_used.size, source), mentee, n + mentors_used]
+    heads = [mentees_used, n + cands.mentor, np.full(mentors_used.size, sink)]
+    caps = [np.ones(mentees_used.size), np.ones(mentee.size), cap[mentors_used]]
+    costs = [np.zeros(mentees_used.size), -np.rint(cands.score * scale), np.zeros(mentors_used.size)]
+    supply = int(mentees_used.size)
+    if mode == "total_score":
+        tails.append(np.array([source]))
+        heads.append(np.array([sink]))
+        caps.append(np.array([supply]))
+        costs.append(np.zeros(1))
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(*(np.concatenate(x).astype(np.int64) for x in (tails, heads, caps, costs)))
+    flow.set_node_supply(source, supply)
+    flow.set_node_supply(sink, -supply)
+    status = flow.solve() if mode == "total_score" else flow.solve_max_flow_with_min_cost()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"min cost flow failed with status {status}")
+    first = mentees_used.size
+    flows = flow.flows(np.arange(first, first + mentee.size, dtype=np.int64))
+    chosen = flows > 0
+    assignment[mentee[chosen]] = cands.mentor[chosen]
+    return assignment
+
+
+def uncertified_mentees(cands: Candidates, spare: IntArray) -> IntArray:
+    """Truncated mentees for whom the top-k cut may have mattered.
+
+    Why this certifies optimality: any optimal dual price of a mentor with spare capacity is 0, so a mentee
+    with a listed mentor j' that kept spare capacity has dual u_i ≥ s_ij' ≥ (its list's last score) ≥ the score
+    of every unlisted mentor. Then every left-out arc satisfies u_i + v_j ≥ s_ij, the restricted optimum is
+    dual-feasible for the full problem, hence optimal for it (the same holds for max_matched, which is
+    total score with a large bonus per matched mentee). Mentees returned here need longer lists.
+    """
+    rows = cands.mentee
+    has_spare = np.zeros(cands.n_mentees, dtype=np.bool_)
+    has_spare[rows[spare[cands.mentor] > 0]] = True
+    return np.flatnonzero(cands.truncated & ~has_spare)

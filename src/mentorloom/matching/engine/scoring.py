@@ -1,0 +1,320 @@
+"""Pair scores in [0, 100], computed block-wise so the full mentee × mentor matrix is never held.
+
+Every criterion is in [0, 1]. Criteria a mentee gave no data for (no wanted skills, no values, no interests,
+no bio) are left out of *that mentee's* weighting instead of counting as 0, so an incomplete profile is not
+pushed to the bottom. Most criteria are dot products of per-side vectors, so a block of scores is a few matrix
+products (BLAS) plus two clamps; hard rules then overwrite cells with ``EXCLUDED``.
+
+Scores are quantised to 1/1000 point and carried as integer-valued float32 ("q units", 0…100000): the flow
+solver needs integer costs anyway, and equal inputs give exactly equal scores, so ties and blocking-pair
+checks are decided consistently everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from .candidates import Candidates
+from .features import (
+    CRITERIA,
+    MAX_LEVEL,
+    MAX_PRIORITY,
+    F32Array,
+    IntArray,
+    MenteeFeatures,
+    MentorFeatures,
+    Rules,
+    Weights,
+)
+
+SCORE_SCALE = 1000
+Q_MAX = 100 * SCORE_SCALE
+EXCLUDED = -1.0
+DEFAULT_BLOCK_ELEMS = 1 << 22
+_DENSE_INTEREST_LIMIT = 1 << 25
+T = TypeVar("T")
+
+
+def _row_normalised(m: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Rows scaled to unit length (Ochiai/cosine of multi-hot vectors); empty rows stay zero."""
+    norm = np.sqrt((m * m).sum(axis=1, keepdims=True))
+    return np.divide(m, norm, out=np.zeros_like(m), where=norm > 0)
+
+
+def mentee_criterion_weights(mentees: MenteeFeatures, weights: Weights, has_mentor_text: bool) -> NDArray[np.float64]:
+    """(n, 5) normalised weights per mentee: criteria without mentee data get 0, the rest sum to 1."""
+    present = np.ones((mentees.n, len(CRITERIA)), dtype=np.bool_)
+    present[:, 0] = (mentees.wanted > 0).any(axis=1)
+    present[:, 1] = mentees.values.any(axis=1)
+    present[:, 2] = mentees.interests.getnnz(axis=1) > 0
+    emb = mentees.embeddings
+    present[:, 3] = False
+    if emb is not None and has_mentor_text:
+        present[:, 3] = np.abs(emb).sum(axis=1) > 0
+    w = present * weights.vector()[None, :]
+    total = w.sum(axis=1, keepdims=True)
+    # time is always present, but its weight may be 0: fall back to equal weights over what is present
+    fallback = present / present.sum(axis=1, keepdims=True)
+    return np.where(total > 0, w / np.where(total > 0, total, 1.0), fallback)
+
+
+def _priority_weights(wanted: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """Priority 1 (most important) weighs 3, priority 3 weighs 1; rows sum to 1."""
+    w = np.where(wanted > 0, MAX_PRIORITY + 1 - wanted.astype(np.float32), 0).astype(np.float32)
+    total = w.sum(axis=1, keepdims=True)
+    return np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+
+
+def _tz_vectors(offset_hours: NDArray[np.float64]) -> NDArray[np.float32]:
+    """[1, cos, sin] of the offset on a 24 h circle: closeness (1 + cos Δ)/2 becomes a dot product."""
+    a = 2 * np.pi * np.asarray(offset_hours, dtype=np.float64) / 24.0
+    return np.stack([np.ones_like(a), np.cos(a), np.sin(a)], axis=1).astype(np.float32)
+
+
+def _availability_vectors(av: NDArray[np.bool_], neutral_hours: float, mentor_side: bool) -> NDArray[np.float32]:
+    """Hour bits plus two columns that make unknown availability (either side) count as ``neutral_hours``."""
+    known = av.any(axis=1).astype(np.float32)
+    extra = (
+        np.stack([(1 - known) * neutral_hours, np.full_like(known, neutral_hours)], axis=1)
+        if mentor_side
+        else np.stack([known, 1 - known], axis=1)
+    )
+    return np.hstack([av.astype(np.float32), extra])
+
+
+@dataclass(frozen=True, eq=False)
+class _Side:
+    """Per-side matrices, already weighted on the mentee side (so a block is just products and sums)."""
+
+    lin: F32Array
+    avail: F32Array
+    interests: sp.csr_matrix | F32Array | None
+    text: F32Array | None
+
+
+class Scorer:
+    """Scores mentee rows against all active mentors (capacity > 0), mentors reordered by language mask.
+
+    ``cols[c]`` is the mentor index of column ``c``; blocks are (rows × columns) in q units.
+    """
+
+    def __init__(
+        self,
+        mentees: MenteeFeatures,
+        mentors: MentorFeatures,
+        weights: Weights | None = None,
+        rules: Rules | None = None,
+        *,
+        skip_mentees: IntArray | None = None,
+    ) -> None:
+        self.mentees, self.mentors = mentees, mentors
+        self.weights = weights or Weights()
+        self.rules = rules or Rules()
+        self.n_mentees, self.n_mentors = mentees.n, mentors.n
+        active = np.flatnonzero(mentors.capacity > 0)
+        # mentors sorted by language mask: a language rule then blanks whole column ranges, not scattered cells
+        self.cols: IntArray = active[np.argsort(mentors.languages[active], kind="stable")].astype(np.int64)
+        self.col_of = np.full(self.n_mentors, -1, dtype=np.int64)
+        self.col_of[self.cols] = np.arange(self.cols.size)
+        self.has_text = mentors.embeddings is not None and mentees.embeddings is not None
+        self.crit_w = mentee_criterion_weights(mentees, self.weights, self.has_text)
+        self._mentee = self._prepare_mentees()
+        self._mentor = self._prepare_mentors()
+        self._prepare_rules(skip_mentees)
+
+    @property
+    def n_cols(self) -> int:
+        """Number of active mentors (columns of a block)."""
+        return int(self.cols.size)
+
+    def _prepare_mentees(self) -> _Side:
+        """Mentee vectors carry the per-mentee weights times Q_MAX, so products land directly in q units."""
+        me, wq = self.mentees, self.crit_w * Q_MAX
+        t = self.weights.availability_target_hours
+        vals = _row_normalised(me.values.astype(np.float32))
+        lin = np.hstack(
+            [
+                _priority_weights(me.wanted) * wq[:, [0]],
+                vals * wq[:, [1]],
+                _tz_vectors(me.utc_offset) * (0.25 * wq[:, [4]]),
+            ]
+        ).astype(np.float32)
+        avail = (_availability_vectors(me.availability, t / 2, False) * (0.5 * wq[:, [4]] / t)).astype(np.float32)
+        inter = sp.csr_matrix(me.interests, dtype=np.float32, copy=True)
+        inter.data[:] = 1.0
+        counts = np.maximum(inter.getnnz(axis=1), 1)
+        inter = sp.csr_matrix(sp.diags((wq[:, 2] / np.sqrt(counts)).astype(np.float32)) @ inter)
+        text = None
+        if self.has_text and me.embeddings is not None:
+            text = (me.embeddings.astype(np.float32) * wq[:, [3]].astype(np.float32)).astype(np.float32)
+        return _Side(lin, avail, inter if inter.shape[1] else None, text)
+
+    def _prepare_mentors(self) -> _Side:
+        """Mentor vectors in column order, unweighted."""
+        mo, c = self.mentors, self.cols
+        t = self.weights.availability_target_hours
+        lin = np.hstack(
+            [
+                mo.expertise[c].astype(np.float32) / MAX_LEVEL,
+                _row_normalised(mo.values[c].astype(np.float32)),
+                _tz_vectors(mo.utc_offset[c]),
+            ]
+        ).astype(np.float32)
+        avail = _availability_vectors(mo.availability[c], t / 2, True)
+        inter_csr = sp.csr_matrix(mo.interests[c], dtype=np.float32, copy=True)
+        inter_csr.data[:] = 1.0
+        counts = np.maximum(inter_csr.getnnz(axis=1), 1)
+        inter_csr = sp.csr_matrix(sp.diags((1 / np.sqrt(counts)).astype(np.float32)) @ inter_csr)
+        inter: sp.csr_matrix | F32Array | None = None
+        if inter_csr.shape[1] and inter_csr.shape[0]:
+            dense_ok = inter_csr.shape[0] * inter_csr.shape[1] <= _DENSE_INTEREST_LIMIT
+            inter = inter_csr.T.toarray().astype(np.float32) if dense_ok else sp.csr_matrix(inter_csr.T)
+        text = None
+        if self.has_text and mo.embeddings is not None:
+            text = np.ascontiguousarray(mo.embeddings[c].astype(np.float32).T)
+        return _Side(np.ascontiguousarray(lin.T), np.ascontiguousarray(avail.T), inter, text)
+
+    def _prepare_rules(self, skip_mentees: IntArray | None) -> None:
+        """Index the pair lists by mentee, and the language groups of the mentor columns."""
+        self.skip = np.zeros(self.n_mentees, dtype=np.bool_)
+        if skip_mentees is not None:
+            self.skip[skip_mentees] = True
+        self._excluded = _PairIndex(self.rules.excluded.mentee, self.col_of[self.rules.excluded.mentor], self.n_mentees)
+        self._preferred = _PairIndex(
+            self.rules.preferred.mentee, self.col_of[self.rules.preferred.mentor], self.n_mentees
+        )
+        masks = self.mentors.languages[self.cols]
+        starts = np.flatnonzero(np.r_[True, masks[1:] != masks[:-1]]) if masks.size else np.zeros(0, np.int64)
+        self._group_bounds = np.r_[starts, masks.size].astype(np.int64)
+        self._group_masks = masks[starts] if masks.size else np.zeros(0, np.int64)
+
+    def score_rows(self, rows: IntArray) -> F32Array:
+        """Scores of the given mentees against all columns, q units, ``EXCLUDED`` where a hard rule forbids."""
+        me, mo = self._mentee, self._mentor
+        s = me.lin[rows] @ mo.lin
+        a = me.avail[rows] @ mo.avail
+        cap = (0.5 * Q_MAX * self.crit_w[rows, 4]).astype(np.float32)
+        np.minimum(a, cap[:, None], out=a)
+        s += a
+        del a
+        if me.interests is not None and mo.interests is not None:
+            prod = me.interests[rows] @ mo.interests
+            s += prod.toarray() if sp.issparse(prod) else np.asarray(prod)
+        if me.text is not None and mo.text is not None:
+            t = me.text[rows] @ mo.text
+            np.maximum(t, 0, out=t)
+            s += t
+        self._apply_preference(s, rows)
+        np.rint(s, out=s)
+        self._apply_exclusions(s, rows)
+        return s
+
+    def _apply_preference(self, s: F32Array, rows: IntArray) -> None:
+        """A preferred pair closes ``weights.preference`` of its gap to 100."""
+        r, c = self._preferred.take(rows)
+        if r.size:
+            s[r, c] += np.float32(self.weights.preference) * (Q_MAX - s[r, c])
+
+    def _apply_exclusions(self, s: F32Array, rows: IntArray) -> None:
+        """Hard rules: common language, excluded pairs, same department (if the program says so), locked rows."""
+        mentee_masks = self.mentees.languages[rows]
+        for g, gmask in enumerate(self._group_masks):
+            bad = np.flatnonzero((mentee_masks & gmask) == 0)
+            if bad.size:
+                s[bad, self._group_bounds[g] : self._group_bounds[g + 1]] = EXCLUDED
+        r, c = self._excluded.take(rows)
+        s[r, c] = EXCLUDED
+        if self.rules.exclude_same_department:
+            dept = self.mentees.department[rows]
+            same = (dept[:, None] == self.mentors.department[self.cols][None, :]) & (dept >= 0)[:, None]
+            s[same] = EXCLUDED
+        s[self.skip[rows]] = EXCLUDED
+
+
+class _PairIndex:
+    """Pairs (mentee, column) grouped by mentee for fast lookup of a block's rows; unknown columns dropped."""
+
+    def __init__(self, mentee: IntArray, col: IntArray, n_mentees: int) -> None:
+        ok = col >= 0
+        mentee, col = mentee[ok], col[ok]
+        order = np.argsort(mentee, kind="stable")
+        self.col = col[order]
+        self.ptr = np.r_[0, np.cumsum(np.bincount(mentee, minlength=n_mentees))].astype(np.int64)
+
+    def take(self, rows: IntArray) -> tuple[IntArray, IntArray]:
+        """(local row, column) of every pair whose mentee is in ``rows``."""
+        counts = self.ptr[rows + 1] - self.ptr[rows]
+        total = int(counts.sum())
+        if total == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        local = np.repeat(np.arange(rows.size, dtype=np.int64), counts)
+        offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+        return local, self.col[np.repeat(self.ptr[rows], counts) + offsets]
+
+
+def row_blocks(rows: IntArray, n_cols: int, block_elems: int = DEFAULT_BLOCK_ELEMS) -> Iterator[IntArray]:
+    """Split mentee rows into blocks of about ``block_elems`` scores each."""
+    step = max(1, block_elems // max(1, n_cols))
+    for start in range(0, rows.size, step):
+        yield rows[start : start + step]
+
+
+def map_blocks(fn: Callable[[IntArray], T], blocks: list[IntArray], workers: int) -> list[T]:
+    """Run ``fn`` per block on ``workers`` threads (numpy and BLAS release the GIL), results in block order."""
+    if workers <= 1 or len(blocks) <= 1:
+        return [fn(b) for b in blocks]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fn, blocks))
+
+
+def _block_top_k(scorer: Scorer, rows: IntArray, k: int) -> tuple[IntArray, IntArray, IntArray, F32Array]:
+    """Top-k columns of each row, sorted best first; returns (n_compatible, counts, mentors, q scores)."""
+    s = scorer.score_rows(rows)
+    m = s.shape[1]
+    n_compat = np.count_nonzero(s >= 0, axis=1).astype(np.int64)
+    kk = min(k, m)
+    idx = np.argpartition(s, m - kk, axis=1)[:, m - kk :] if kk < m else np.broadcast_to(np.arange(m), s.shape)
+    vals = np.take_along_axis(s, idx, axis=1)
+    mentors = scorer.cols[idx]
+    order = np.lexsort((mentors, -vals), axis=-1)
+    vals = np.take_along_axis(vals, order, axis=1)
+    mentors = np.take_along_axis(mentors, order, axis=1)
+    ok = vals >= 0
+    return n_compat, ok.sum(axis=1).astype(np.int64), mentors[ok], vals[ok]
+
+
+def top_candidates(
+    scorer: Scorer,
+    k: int,
+    rows: IntArray | None = None,
+    *,
+    block_elems: int = DEFAULT_BLOCK_ELEMS,
+    workers: int = 2,
+) -> Candidates:
+    """Each mentee's ``k`` best allowed mentors (all rows, or only ``rows``; other rows stay empty)."""
+    rows = np.arange(scorer.n_mentees, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+    n_compat = np.zeros(scorer.n_mentees, dtype=np.int64)
+    counts = np.zeros(scorer.n_mentees, dtype=np.int64)
+    if scorer.n_cols == 0 or rows.size == 0:
+        return Candidates(scorer.n_mentees, scorer.n_mentors, np.zeros(scorer.n_mentees + 1, np.int64),
+                          np.zeros(0, np.int64), np.zeros(0), n_compat)
+    rows = np.sort(rows)
+    blocks = list(row_blocks(rows, scorer.n_cols, block_elems))
+    parts = map_blocks(lambda b: _block_top_k(scorer, b, k), blocks, workers)
+    for b, (nc, cnt, _, _) in zip(blocks, parts, strict=True):
+        n_compat[b], counts[b] = nc, cnt
+    return Candidates(
+        n_mentees=scorer.n_mentees,
+        n_mentors=scorer.n_mentors,
+        indptr=np.r_[0, np.cumsum(counts)].astype(np.int64),
+        mentor=np.concatenate([p[2] for p in parts]).astype(np.int64),
+        score=np.concatenate([p[3] for p in parts]).astype(np.float64) / SCORE_SCALE,
+        n_compatible=n_compat,
+    )

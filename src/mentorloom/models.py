@@ -1,0 +1,21 @@
+"""Imports every domain's models so metadata (Alembic, tests) sees all tables."""
+
+from mentorloom.accounts.models import ApiToken, User, UserSession
+from mentorloom.db import Base
+from mentorloom.notifications.models import SentMail
+from mentorloom.profiles.models import Profile, ProfileInterest, ProfileSkill, Tag
+from mentorloom.programs.models import Membership, Program
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Membership",
+    "Profile",
+    "ProfileInterest",
+    "ProfileSkill",
+    "Program",
+    "SentMail",
+    "Tag",
+    "User",
+    "UserSession",
+]

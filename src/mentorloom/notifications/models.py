@@ -1,0 +1,20 @@
+"""A log of sent mails: a job that runs twice never sends the same mail twice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mentorloom.db import Base, utcnow
+
+
+class SentMail(Base):
+    __tablename__ = "sent_mails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

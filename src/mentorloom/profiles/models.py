@@ -1,0 +1,84 @@
+"""Participant profiles: what matching and the pair pages know about a mentor or mentee."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mentorloom.db import Base, utcnow
+from mentorloom.programs.models import Membership, _enum
+
+
+class TagKind(enum.StrEnum):
+    SKILL = "skill"
+    INTEREST = "interest"
+
+
+class SkillKind(enum.StrEnum):
+    EXPERTISE = "expertise"  # a mentor offers it, with a level 1-5
+    WANTED = "wanted"  # a mentee wants it, with a priority 1-3
+
+
+class Tag(Base):
+    """A skill or interest shared across programs; `key` is the normalised form used for lookups."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[TagKind] = mapped_column(_enum(TagKind, "tag_kind"))
+    key: Mapped[str] = mapped_column(String(80))
+    label: Mapped[str] = mapped_column(String(80))
+
+
+class Profile(Base):
+    __tablename__ = "profiles"
+
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"), primary_key=True)
+    bio: Mapped[str] = mapped_column(Text, default="")
+    values: Mapped[list[str]] = mapped_column(JSON, default=list)
+    values_note: Mapped[str] = mapped_column(String(500), default="")
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # [{"day": 0..6 (Mon..Sun), "start": "HH:MM", "end": "HH:MM"}] in the profile's time zone.
+    availability: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    department: Mapped[str] = mapped_column(String(120), default="")
+    line_manager_email: Mapped[str] = mapped_column(String(254), default="")
+    capacity: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    membership: Mapped[Membership] = relationship()
+    skills: Mapped[list[ProfileSkill]] = relationship(cascade="all, delete-orphan", order_by="ProfileSkill.id")
+    interests: Mapped[list[ProfileInterest]] = relationship(cascade="all, delete-orphan", order_by="ProfileInterest.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ProfileSkill(Base):
+    __tablename__ = "profile_skills"
+    __table_args__ = (UniqueConstraint("profile_id", "tag_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.membership_id", ondelete="CASCADE"), index=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[SkillKind] = mapped_column(_enum(SkillKind, "skill_kind"))
+    # Level 1-5 for expertise, priority 1-3 (1 = most wanted) for wanted skills.
+    weight: Mapped[int] = mapped_column(SmallInteger)
+
+    tag: Mapped[Tag] = relationship(lazy="joined")
+
+
+class ProfileInterest(Base):
+    __tablename__ = "profile_interests"
+    __table_args__ = (UniqueConstraint("profile_id", "tag_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.membership_id", ondelete="CASCADE"), index=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="RESTRICT"), index=True)
+
+    tag: Mapped[Tag] = relationship(lazy="joined")

@@ -1,0 +1,179 @@
+"""Participant profiles: read, edit (with optimistic locking) and the searchable directory."""
+
+from __future__ import annotations
+
+import math
+
+from sqlalchemy import Select, String, cast, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from mentorloom.accounts.models import User
+from mentorloom.accounts.service import normalise_email
+from mentorloom.errors import Conflict, NotFound
+from mentorloom.i18n import gettext as _
+from mentorloom.profiles.models import Profile, ProfileInterest, ProfileSkill, SkillKind, Tag, TagKind
+from mentorloom.profiles.schemas import (
+    Page,
+    ParticipantSummary,
+    ProfileIn,
+    ProfileOut,
+    SkillLevel,
+    SkillWish,
+)
+from mentorloom.profiles.tags import get_or_create_tags
+from mentorloom.profiles.vocab import tag_key
+from mentorloom.programs.models import Membership, Role
+
+PER_PAGE = 25
+
+
+def get_profile(session: Session, membership: Membership) -> Profile:
+    profile = session.get(Profile, membership.id)
+    if profile is None:
+        raise NotFound(_("This person has no participant profile (coordinators have none)."))
+    return profile
+
+
+def profile_out(profile: Profile) -> ProfileOut:
+    membership, user = profile.membership, profile.membership.user
+    return ProfileOut(
+        membership_id=membership.id,
+        user_id=user.id,
+        name=user.display_name,
+        email=user.email,
+        role=membership.role,
+        bio=profile.bio,
+        values=list(profile.values),
+        values_note=profile.values_note,
+        languages=list(profile.languages),
+        timezone=profile.timezone,
+        availability=profile.availability,
+        department=profile.department,
+        line_manager_email=profile.line_manager_email,
+        capacity=profile.capacity,
+        expertise=[
+            SkillLevel(skill=s.tag.label, level=s.weight) for s in profile.skills if s.kind is SkillKind.EXPERTISE
+        ],
+        wanted_skills=[
+            SkillWish(skill=s.tag.label, priority=s.weight) for s in profile.skills if s.kind is SkillKind.WANTED
+        ],
+        interests=[i.tag.label for i in profile.interests],
+        version=profile.version,
+    )
+
+
+def update_profile(session: Session, profile: Profile, data: ProfileIn) -> Profile:
+    """Save a profile; a save based on an older version answers Conflict instead of overwriting."""
+    if data.version is not None and data.version != profile.version:
+        raise Conflict(_("Someone else changed this profile meanwhile. Reload to see their version."), field="version")
+    role = profile.membership.role
+    profile.membership.user.display_name = data.name
+    for field in ("bio", "values", "values_note", "languages", "timezone", "department"):
+        setattr(profile, field, getattr(data, field))
+    profile.availability = [w.model_dump() for w in data.availability]
+    profile.line_manager_email = (
+        normalise_email(data.line_manager_email, "line_manager_email") if data.line_manager_email else ""
+    )
+    profile.capacity = data.capacity if role is Role.MENTOR else 0
+    _replace_skills(session, profile, data, role)
+    _replace_interests(session, profile, data.interests)
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise Conflict(
+            _("Someone else changed this profile meanwhile. Reload to see their version."), field="version"
+        ) from exc
+    return profile
+
+
+def _replace_skills(session: Session, profile: Profile, data: ProfileIn, role: Role) -> None:
+    pairs: list[tuple[SkillKind, str, int]] = []
+    if role is Role.MENTOR:
+        pairs += [(SkillKind.EXPERTISE, s.skill, s.level) for s in data.expertise]
+    if role is Role.MENTEE:
+        pairs += [(SkillKind.WANTED, s.skill, s.priority) for s in data.wanted_skills]
+    tags = get_or_create_tags(session, TagKind.SKILL, [label for _kind, label, _w in pairs])
+    profile.skills.clear()
+    session.flush()
+    seen: set[tuple[SkillKind, int]] = set()
+    for kind, label, weight in pairs:
+        tag = tags[tag_key(label)]
+        if (kind, tag.id) not in seen:  # "Python" and " python " are one skill
+            seen.add((kind, tag.id))
+            profile.skills.append(ProfileSkill(tag_id=tag.id, tag=tag, kind=kind, weight=weight))
+
+
+def _replace_interests(session: Session, profile: Profile, labels: list[str]) -> None:
+    tags = get_or_create_tags(session, TagKind.INTEREST, labels)
+    profile.interests.clear()
+    session.flush()
+    for tag in {t.id: t for t in tags.values()}.values():
+        profile.interests.append(ProfileInterest(tag_id=tag.id, tag=tag))
+
+
+def directory_query(
+    program_id: int, *, q: str = "", role: Role | None = None, skill: str = "", language: str = ""
+) -> Select[tuple[Membership]]:
+    """Participants of one program, filtered; the caller has checked the program is visible."""
+    query = select(Membership).join(User).where(Membership.program_id == program_id)
+    if role is not None:
+        query = query.where(Membership.role == role)
+    if q.strip():
+        pattern = f"%{q.strip().lower()}%"
+        query = query.outerjoin(Profile, Profile.membership_id == Membership.id).where(
+            or_(
+                func.lower(User.display_name).like(pattern),
+                func.lower(User.email).like(pattern),
+                func.lower(Profile.department).like(pattern),
+            )
+        )
+    if skill.strip():
+        query = query.where(
+            exists().where(
+                ProfileSkill.profile_id == Membership.id, ProfileSkill.tag_id == Tag.id, Tag.key == tag_key(skill)
+            )
+        )
+    if language.strip():
+        # JSON arrays are stored as text on both databases' JSON types; a quoted code is unambiguous.
+        query = query.where(
+            exists().where(
+                Profile.membership_id == Membership.id, cast(Profile.languages, String).like(f'%"{language.lower()}"%')
+            )
+        )
+    return query
+
+
+def directory_page(
+    session: Session, query: Select[tuple[Membership]], page: int = 1, per_page: int = PER_PAGE
+) -> Page[ParticipantSummary]:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    rows = session.scalars(
+        query.options(selectinload(Membership.user))
+        .order_by(User.display_name, Membership.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    profiles = {
+        p.membership_id: p
+        for p in session.scalars(
+            select(Profile).where(Profile.membership_id.in_([m.id for m in rows])).options(selectinload(Profile.skills))
+        )
+    }
+    items = [_summary(m, profiles.get(m.id)) for m in rows]
+    return Page[ParticipantSummary](items=items, total=total, page=page, per_page=per_page, pages=pages)
+
+
+def _summary(membership: Membership, profile: Profile | None) -> ParticipantSummary:
+    return ParticipantSummary(
+        membership_id=membership.id,
+        name=membership.user.display_name,
+        email=membership.user.email,
+        role=membership.role,
+        department=profile.department if profile else "",
+        languages=list(profile.languages) if profile else [],
+        skills=[s.tag.label for s in profile.skills] if profile else [],
+        invitation_pending=not membership.user.has_password,
+    )

@@ -1,0 +1,1 @@
+"""Profile jobs (registered here so the worker knows them)."""

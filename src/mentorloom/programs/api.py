@@ -1,0 +1,73 @@
+"""/api/v1/programs: programs the caller belongs to, and inviting people into them."""
+
+from __future__ import annotations
+
+import math
+import uuid
+
+from fastapi import APIRouter
+from sqlalchemy import func, select
+
+from mentorloom.permissions import Action, program_for, require_admin, role_in, visible_programs
+from mentorloom.profiles.schemas import Page
+from mentorloom.programs import service
+from mentorloom.programs.models import Program
+from mentorloom.programs.schemas import InvitationIn, MembershipOut, ProgramIn, ProgramOut
+from mentorloom.web.api_common import PROBLEM_RESPONSES, PageNumber, PerPage
+from mentorloom.web.deps import ApiUser, DbSession, Jobs
+
+router = APIRouter(prefix="/programs", tags=["programs"], responses=PROBLEM_RESPONSES)
+
+
+def _out(session: DbSession, user: ApiUser, program: Program) -> ProgramOut:
+    out = ProgramOut.model_validate(program)
+    out.my_role = role_in(session, user, program.id)
+    return out
+
+
+@router.get("", response_model=Page[ProgramOut])
+def list_programs(user: ApiUser, session: DbSession, page: PageNumber = 1, per_page: PerPage = 50) -> Page[ProgramOut]:
+    query = visible_programs(user)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Program.name, Program.id).offset((page - 1) * per_page).limit(per_page))
+    return Page[ProgramOut](
+        items=[_out(session, user, p) for p in rows],
+        total=total,
+        page=page,
+        per_page=per_page,
+        pages=max(1, math.ceil(total / per_page)),
+    )
+
+
+@router.post("", response_model=ProgramOut, status_code=201)
+def create_program(body: ProgramIn, user: ApiUser, session: DbSession) -> ProgramOut:
+    require_admin(user)
+    return _out(session, user, service.create_program(session, body, coordinator=user))
+
+
+@router.get("/{program_id}", response_model=ProgramOut)
+def get_program(program_id: int, user: ApiUser, session: DbSession) -> ProgramOut:
+    return _out(session, user, program_for(session, user, program_id))
+
+
+@router.put("/{program_id}", response_model=ProgramOut)
+def update_program(program_id: int, body: ProgramIn, user: ApiUser, session: DbSession) -> ProgramOut:
+    program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    return _out(session, user, service.update_program(session, program, body))
+
+
+@router.post("/{program_id}/invitations", response_model=MembershipOut, status_code=201)
+def invite(program_id: int, body: InvitationIn, user: ApiUser, session: DbSession, jobs: Jobs) -> MembershipOut:
+    """Add a person by e-mail and send them an invitation link (if they have no password yet)."""
+    program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    membership = service.invite(session, program, email=body.email, name=body.name, role=body.role)
+    jobs.enqueue_after_commit(session, "accounts.send_invitation", membership_id=membership.id, nonce=uuid.uuid4().hex)
+    person = membership.user
+    return MembershipOut(
+        id=membership.id,
+        user_id=person.id,
+        email=person.email,
+        name=person.display_name,
+        role=membership.role,
+        invitation_pending=not person.has_password,
+    )

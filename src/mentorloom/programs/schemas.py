@@ -1,0 +1,90 @@
+"""Program input/output and the validated settings document."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from mentorloom.programs.models import Cadence, Role
+
+
+class MatchingWeights(BaseModel):
+    """Relative weights of the matching criteria; value similarity weighs most (Eby et al. 2013)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    expertise: float = Field(default=3.0, ge=0, le=10)
+    values: float = Field(default=4.0, ge=0, le=10)
+    interests: float = Field(default=1.5, ge=0, le=10)
+    text: float = Field(default=2.0, ge=0, le=10)
+    availability: float = Field(default=1.0, ge=0, le=10)
+    preference: float = Field(default=2.0, ge=0, le=10)
+
+
+class ProgramSettings(BaseModel):
+    """Settings later features read; stored as JSON, validated on every write."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    matching_weights: MatchingWeights = Field(default_factory=MatchingWeights)
+    matching_mode: Literal["optimal", "stable"] = "optimal"
+    maximise_matched: bool = True
+    exclude_same_department: bool = False
+    request_expiry_days: int = Field(default=7, ge=1, le=60)
+    max_open_requests: int = Field(default=3, ge=1, le=10)
+    review_interval_weeks: int = Field(default=12, ge=2, le=52)
+    video_url_template: str = Field(default="https://meet.jit.si/mentorloom-{pair}", max_length=300)
+
+
+class ProgramIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=4000)
+    language: Literal["de", "en"] = "en"
+    default_cadence: Cadence = Cadence.MONTHLY
+    duration_months: int = Field(default=12, ge=1, le=60)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    settings: ProgramSettings = Field(default_factory=ProgramSettings)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> ProgramIn:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValueError("ends_on must not be before starts_on")
+        return self
+
+
+class ProgramOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    description: str
+    language: str
+    default_cadence: Cadence
+    duration_months: int
+    starts_on: date | None
+    ends_on: date | None
+    settings: ProgramSettings
+    created_at: datetime
+    my_role: Role | None = None
+
+
+class InvitationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: str = Field(min_length=3, max_length=254)
+    name: str = Field(min_length=1, max_length=120)
+    role: Role
+
+
+class MembershipOut(BaseModel):
+    id: int
+    user_id: int
+    email: str
+    name: str
+    role: Role
+    invitation_pending: bool

@@ -1,0 +1,81 @@
+"""Programs and memberships: create, edit, list, invite."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mentorloom.accounts.models import User
+from mentorloom.accounts.service import get_or_create_user
+from mentorloom.errors import Conflict
+from mentorloom.i18n import gettext as _
+from mentorloom.permissions import visible_programs
+from mentorloom.profiles.models import Profile
+from mentorloom.programs.models import Membership, Program, Role
+from mentorloom.programs.schemas import ProgramIn, ProgramSettings
+
+
+def program_settings(program: Program) -> ProgramSettings:
+    return ProgramSettings.model_validate(program.settings or {})
+
+
+def create_program(session: Session, data: ProgramIn, *, coordinator: User | None = None) -> Program:
+    """Create a program; the creator (if given) becomes its first coordinator."""
+    program = Program(**data.model_dump(exclude={"settings"}), settings=data.settings.model_dump(mode="json"))
+    session.add(program)
+    session.flush()
+    if coordinator is not None:
+        add_member(session, program, coordinator, Role.COORDINATOR)
+    return program
+
+
+def update_program(session: Session, program: Program, data: ProgramIn) -> Program:
+    for key, value in data.model_dump(exclude={"settings"}).items():
+        setattr(program, key, value)
+    program.settings = data.settings.model_dump(mode="json")
+    session.flush()
+    return program
+
+
+def list_programs(session: Session, user: User) -> list[Program]:
+    return list(session.scalars(visible_programs(user).order_by(Program.name)))
+
+
+def add_member(session: Session, program: Program, user: User, role: Role) -> Membership:
+    """Give a person a role in a program; mentors and mentees get an empty profile."""
+    existing = session.scalar(
+        select(Membership).where(Membership.program_id == program.id, Membership.user_id == user.id)
+    )
+    if existing is not None:
+        if existing.role != role:
+            raise Conflict(
+                _(
+                    "%(email)s already takes part in this program as %(role)s.",
+                    email=user.email,
+                    role=existing.role.value,
+                ),
+                field="email",
+            )
+        return existing
+    membership = Membership(program_id=program.id, user_id=user.id, role=role)
+    session.add(membership)
+    session.flush()
+    if role is not Role.COORDINATOR:
+        session.add(Profile(membership_id=membership.id, capacity=1 if role is Role.MENTOR else 0))
+        session.flush()
+    return membership
+
+
+def invite(session: Session, program: Program, *, email: str, name: str, role: Role) -> Membership:
+    """Add someone by e-mail; the edge queues the invitation mail after commit."""
+    user = get_or_create_user(session, email=email, display_name=name)
+    return add_member(session, program, user, role)
+
+
+def member_counts(session: Session, program_id: int) -> dict[Role, int]:
+    rows = session.execute(
+        select(Membership.role, func.count()).where(Membership.program_id == program_id).group_by(Membership.role)
+    )
+    counts = {role: 0 for role in Role}
+    counts.update({role: n for role, n in rows})
+    return counts

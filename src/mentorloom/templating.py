@@ -1,0 +1,56 @@
+"""The Jinja2 environment shared by pages and e-mails (with Babel's i18n extension)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from mentorloom import i18n
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+def _format_date(value: date | datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, format=fmt, locale=i18n.get_locale())
+    return format_date(value, format=fmt, locale=i18n.get_locale())
+
+
+def _format_number(value: float | int) -> str:
+    return format_decimal(value, locale=i18n.get_locale())
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: i18n.gettext(message), lambda s, p, n: i18n.ngettext(s, p, n), newstyle=True
+    )
+    env.filters["date"] = _format_date
+    env.filters["number"] = _format_number
+    env.globals["get_locale"] = i18n.get_locale
+    return env
+
+
+def build_templates() -> Jinja2Templates:
+    return Jinja2Templates(env=build_environment())
+
+
+def render_mail(env: Environment, name: str, **context: Any) -> tuple[str, str]:
+    """(subject, body) of a mail template whose first line is the subject."""
+    text = env.get_template(f"mail/{name}.txt").render(**context)
+    subject, _, body = text.partition("\n")
+    return subject.strip(), body.lstrip("\n")

@@ -1,0 +1,1 @@
+"""Web plumbing shared by pages and the API: dependencies, CSRF, errors."""

@@ -1,0 +1,42 @@
+"""Pieces every /api/v1 router shares: documented problem responses and pagination parameters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Query
+from pydantic import BaseModel
+
+
+class FieldError(BaseModel):
+    field: str | None = None
+    message: str
+    line: int | None = None
+    column: str | None = None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every /api/v1 error is sent (application/problem+json)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "model": Problem, "content": {"application/problem+json": {}}}
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("Malformed request (e.g. invalid JSON)"),
+    401: _problem("Missing or invalid API token"),
+    403: _problem("Not allowed"),
+    404: _problem("Not found, or not visible to you"),
+    409: _problem("Conflict with the current state"),
+    422: _problem("Validation failed; `errors` names each field"),
+}
+
+PageNumber = Annotated[int, Query(ge=1, le=100000, description="Page number, from 1")]
+PerPage = Annotated[int, Query(ge=1, le=200, description="Items per page")]

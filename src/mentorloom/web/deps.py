@@ -1,0 +1,105 @@
+"""FastAPI dependencies: the unit of work, the current user, CSRF and rate limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from limits import parse
+from sqlalchemy.orm import Session
+
+from mentorloom.accounts import service as accounts
+from mentorloom.accounts.models import User
+from mentorloom.accounts.security import constant_time_equal
+from mentorloom.config import Settings
+from mentorloom.errors import NotAuthenticated, PermissionDenied, RateLimited
+from mentorloom.i18n import gettext as _
+from mentorloom.jobs import JobQueue
+
+SESSION_COOKIE = "ml_session"
+CSRF_COOKIE = "ml_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One unit of work per request: committed when the endpoint succeeds, rolled back when it raises."""
+    with request.app.state.db.session() as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_jobs(request: Request) -> JobQueue:
+    return request.app.state.jobs  # type: ignore[no-any-return]
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+Jobs = Annotated[JobQueue, Depends(get_jobs)]
+
+
+def optional_user(request: Request, session: DbSession) -> User | None:
+    """The user of the session cookie, if any (cached on the request)."""
+    if "user" in request.state._state:
+        return request.state.user  # type: ignore[no-any-return]
+    raw = request.cookies.get(SESSION_COOKIE)
+    user = accounts.user_for_session(session, raw) if raw else None
+    request.state.user = user
+    return user
+
+
+def page_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise LoginRequired(str(request.url.path))
+    return user
+
+
+def api_user(request: Request, session: DbSession) -> User:
+    """The owner of the Bearer token; /api/v1 accepts nothing else (so it needs no CSRF)."""
+    header = request.headers.get("authorization", "")
+    scheme, _sep, raw = header.partition(" ")
+    user = accounts.user_for_api_token(session, raw.strip()) if scheme.lower() == "bearer" and raw else None
+    if user is None:
+        raise NotAuthenticated(_("Send a valid personal API token as 'Authorization: Bearer <token>'."))
+    return user
+
+
+CurrentUser = Annotated[User, Depends(page_user)]
+ApiUser = Annotated[User, Depends(api_user)]
+
+
+class LoginRequired(Exception):
+    """Raised by pages that need a login; answered with a redirect to /login."""
+
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+async def csrf_protect(request: Request) -> None:
+    """Double-submit check on every unsafe request of the HTML pages (form field or htmx header)."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent and "form" in request.headers.get("content-type", ""):
+        sent = str((await request.form()).get(CSRF_FIELD, ""))
+    if not expected or not sent or not constant_time_equal(expected, sent):
+        raise PermissionDenied(_("The form expired or came from another site. Reload the page and try again."))
+
+
+def rate_limit(bucket: str) -> object:
+    """A dependency limiting requests per client address for one bucket (login, reset)."""
+
+    def check(request: Request) -> None:
+        settings: Settings = request.app.state.settings
+        limit = parse(settings.login_rate_limit if bucket == "login" else settings.reset_rate_limit)
+        client = request.client.host if request.client else "unknown"
+        if not request.app.state.rate_limiter.hit(limit, bucket, client):
+            raise RateLimited(_("Too many attempts. Wait a minute and try again."))
+
+    return Depends(check)

@@ -1,0 +1,74 @@
+"""The exception tree mapped once: problem+json under /api, friendly pages elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from mentorloom.errors import MentorloomError
+from mentorloom.i18n import gettext as _
+from mentorloom.web.deps import LoginRequired
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def problem(status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    # ("body", "settings", "matching_weights", "values") -> "settings.matching_weights.values"
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or str(loc[-1])
+
+
+def error_page(request: Request, status: int, title: str, detail: str) -> Response:
+    templates = request.app.state.templates
+    return templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, "error.html", {"status": status, "title": title, "detail": detail}, status_code=status
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(MentorloomError)
+    async def domain_error(request: Request, exc: MentorloomError) -> Response:
+        errors = getattr(exc, "errors", None) or ([{"field": exc.field, "message": exc.detail}] if exc.field else None)
+        if is_api(request):
+            response = problem(exc.status_code, exc.title, exc.detail, errors)
+            if exc.status_code == 401:
+                response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        return error_page(request, exc.status_code, _(exc.title), exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [{"field": _field_path(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        if is_api(request):
+            return problem(422, "Validation failed", detail, errors)
+        return error_page(request, 422, _("Validation failed"), detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_api(request):
+            return problem(exc.status_code, str(exc.detail), str(exc.detail))
+        if exc.status_code == 404:
+            return error_page(request, 404, _("Page not found"), _("This page does not exist or you may not see it."))
+        return error_page(request, exc.status_code, str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": "/login"})
+        return RedirectResponse(f"/login?next={exc.next_path}", status_code=303)

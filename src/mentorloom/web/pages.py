@@ -1,0 +1,76 @@
+"""Helpers for HTML views: render with the common context, redirect after POST, flash messages."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, unquote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from mentorloom.accounts.security import new_token
+from mentorloom.i18n import SUPPORTED_LOCALES, get_locale
+from mentorloom.web.deps import CSRF_COOKIE, CSRF_FIELD
+
+FLASH_COOKIE = "ml_flash"
+
+
+def csrf_value(request: Request) -> str:
+    """The CSRF token for this browser; created on first use and set as a cookie by render()."""
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not token:
+        token = new_token(24)
+        request.state.new_csrf = token
+    return str(token)
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> HTMLResponse:
+    ctx: dict[str, Any] = {
+        "user": getattr(request.state, "user", None),
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": csrf_value(request),
+        "locale": get_locale(),
+        "locales": SUPPORTED_LOCALES,
+        "flash": unquote(request.cookies.get(FLASH_COOKIE, "")),
+        "path": request.url.path,
+    }
+    ctx.update(context or {})
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request, template, ctx, status_code=status_code
+    )
+    _set_csrf_cookie(request, response)
+    if ctx["flash"]:
+        response.delete_cookie(FLASH_COOKIE)
+    return response
+
+
+def _set_csrf_cookie(request: Request, response: HTMLResponse | RedirectResponse) -> None:
+    new = getattr(request.state, "new_csrf", None)
+    if new:
+        response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="lax", secure=request.url.scheme == "https")
+
+
+def redirect(url: str, *, flash: str | None = None, request: Request | None = None) -> RedirectResponse:
+    """303 See Other after a successful POST, with an optional one-time message."""
+    response = RedirectResponse(url, status_code=303)
+    if flash:
+        response.set_cookie(
+            FLASH_COOKIE,
+            quote(flash),
+            max_age=60,
+            httponly=True,
+            samesite="lax",
+            secure=bool(request and request.url.scheme == "https"),
+        )
+    return response
+
+
+def field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
+    """Map field name → first message, for showing messages next to form fields."""
+    result: dict[str, str] = {}
+    for error in errors:
+        field = str(error.get("field") or "__all__")
+        result.setdefault(field, str(error.get("message", "")))
+    return result
