@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from email import message_from_bytes, policy
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -50,3 +52,12 @@ def set_password(session: Session, user: User, password: str = "correct horse ba
     user.password_hash = hash_password(password)
     session.flush()
     return password
+
+
+def mailed_links(outbox: Path, marker: str) -> list[str]:
+    """Paths of links containing `marker` in the .eml files of an outbox, oldest first."""
+    links = []
+    for path in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime):
+        body = message_from_bytes(path.read_bytes(), policy=policy.default).get_content()  # type: ignore[attr-defined]
+        links += [line.strip().removeprefix("http://testserver") for line in body.splitlines() if marker in line]
+    return links

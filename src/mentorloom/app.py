@@ -40,7 +40,7 @@ def create_app(
         version=__version__,
         description="REST API of Mentorloom. Authenticate with a personal API token: `Authorization: Bearer <token>`.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -51,10 +51,26 @@ def create_app(
     app.state.rate_limiter = MovingWindowRateLimiter(storage_from_string(settings.redis_url or "memory://"))
     install_error_handlers(app)
     _mount_static(app)
+    _add_docs(app)
     _include_routers(app)
     app.middleware("http")(_locale_middleware)
     app.middleware("http")(_security_headers)
     return app
+
+
+def _add_docs(app: FastAPI) -> None:
+    # FastAPI's default docs load Swagger UI from a CDN; we serve the npm package ourselves.
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    def docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="Mentorloom API",
+            swagger_js_url="/vendor/swagger-ui-dist/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger-ui-dist/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
 
 
 def _mount_static(app: FastAPI) -> None:

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     var_dir: Path = Field(default=PROJECT_ROOT / "var")
     database_url: str | None = None
     redis_url: str | None = None
+    queue_name: str = "mentorloom"
     secret_key: str | None = None
     base_url: str = "http://127.0.0.1:8000"
     default_locale: str = "en"

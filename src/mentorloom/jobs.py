@@ -43,10 +43,10 @@ class JobContext:
 
 def build_huey(settings: Settings, *, immediate: bool = False) -> Huey:
     if settings.redis_url:
-        huey: Huey = RedisHuey("mentorloom", url=settings.redis_url, immediate=immediate)
+        huey: Huey = RedisHuey(settings.queue_name, url=settings.redis_url, immediate=immediate)
     else:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
-        huey = SqliteHuey("mentorloom", filename=str(settings.var_dir / "jobs.db"), immediate=immediate)
+        huey = SqliteHuey(settings.queue_name, filename=str(settings.var_dir / "jobs.db"), immediate=immediate)
     return huey
 
 

@@ -49,8 +49,8 @@ def build_templates() -> Jinja2Templates:
     return Jinja2Templates(env=build_environment())
 
 
-def render_mail(env: Environment, name: str, **context: Any) -> tuple[str, str]:
+def render_mail(env: Environment, template: str, **context: Any) -> tuple[str, str]:
     """(subject, body) of a mail template whose first line is the subject."""
-    text = env.get_template(f"mail/{name}.txt").render(**context)
+    text = env.get_template(f"mail/{template}.txt").render(**context)
     subject, _, body = text.partition("\n")
     return subject.strip(), body.lstrip("\n")

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from mentorloom.config import Settings
-from tests.factories import make_user, set_password
+from tests.factories import mailed_links, make_user, set_password
 
 pytestmark = pytest.mark.anyio
 
@@ -52,8 +52,8 @@ async def test_form_without_csrf_token_is_refused(client: httpx.AsyncClient, db_
     password = set_password(db_session, user)
     response = await client.post("/login", data={"email": "cy@example.org", "password": password})
     assert response.status_code == 403
-    forged = await client.post("/login", data={"email": "cy@example.org", "password": password, "csrf_token": "x"},
-                               cookies={"ml_csrf": "y"})
+    client.cookies.set("ml_csrf", "y")
+    forged = await client.post("/login", data={"email": "cy@example.org", "password": password, "csrf_token": "x"})
     assert forged.status_code == 403
 
 
@@ -73,9 +73,7 @@ async def test_password_reset_round_trip(client: httpx.AsyncClient, db_session: 
     assert response.status_code == 303
     unknown = await client.post("/forgot", data={"email": "ghost@example.org", "csrf_token": token})
     assert unknown.headers["location"] == response.headers["location"]  # no account probing
-    (mail,) = settings.mail_outbox.glob("*.eml")
-    path = next(line for line in mail.read_text().splitlines() if "/reset/" in line).strip()
-    path = path.removeprefix("http://testserver")
+    (path,) = mailed_links(settings.mail_outbox, "/reset/")
     short = await client.post(path, data={"password": "short", "password2": "short", "csrf_token": token})
     assert short.status_code == 422 and "at least 10 characters" in short.text
     ok = await client.post(path, data={"password": "new password 456", "password2": "new password 456",

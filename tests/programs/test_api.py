@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from mentorloom.programs.models import Role
-from tests.factories import make_membership, make_program, make_token, make_user
+from tests.factories import mailed_links, make_membership, make_program, make_token, make_user
 
 pytestmark = pytest.mark.anyio
 
@@ -74,10 +74,7 @@ async def test_invitation_mails_a_working_link(client: httpx.AsyncClient, db_ses
                                  json={"email": "Neu.Mentee@Example.org", "name": "Neue Mentee", "role": "mentee"})
     assert response.status_code == 201, response.text
     assert response.json()["email"] == "neu.mentee@example.org"
-    mails = list(settings.mail_outbox.glob("*.eml"))
-    assert len(mails) == 1
-    link = next(line for line in mails[0].read_text().splitlines() if "/invitation/" in line).strip()
-    path = link.removeprefix("http://testserver")
+    (path,) = mailed_links(settings.mail_outbox, "/invitation/")
 
     page = await client.get(path)
     assert page.status_code == 200

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
@@ -48,8 +48,9 @@ DELIMITERS = (",", ";")
 TEXT_LIMITS = {"name": 120, "department": 120, "values_note": 500, "bio": 4000}
 EXPERTISE_LEVELS = (1, 5)
 WANTED_PRIORITIES = (1, 3)
-# Far above any real mentor's load; catches typos and keeps the value inside an SQL integer.
-MAX_CAPACITY = 100
+# The same limits as profiles.schemas.ProfileIn, so an imported profile can be saved in the form.
+MAX_CAPACITY = 20
+LIST_LIMITS = {"values": 10, "languages": 10, "availability": 30, "expertise": 30, "wanted_skills": 15, "interests": 30}
 DEFAULT_MENTOR_CAPACITY = 1
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -145,6 +146,11 @@ class _Errors:
         # "field" is the key the generic error mapping reads; "column" names the CSV column.
         self.items.append({"line": line, "column": column, "field": column, "message": message})
 
+    def fail(self, line: int, column: str | None, message: str) -> NoReturn:
+        self.add(line, column, message)
+        self.raise_if_any()
+        raise AssertionError("unreachable")
+
     def raise_if_any(self) -> None:
         if self.items:
             n = len(self.items)
@@ -186,17 +192,15 @@ def _decode(data: bytes, errors: _Errors) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        errors.add(line, None, _('The file is not UTF-8 encoded. Save it as "CSV UTF-8" and upload it again.'))
-        errors.raise_if_any()
+        errors.fail(line, None, _('The file is not UTF-8 encoded. Save it as "CSV UTF-8" and upload it again.'))
     if not text.strip():
-        errors.add(1, None, _("The file is empty."))
-        errors.raise_if_any()
+        errors.fail(1, None, _("The file is empty."))
     return text
 
 
 def _detect_delimiter(text: str) -> str:
     # German Excel writes semicolons; the header line tells which one the file uses.
-    header = next(line for line in text.splitlines() if line.strip())
+    header = next(line for line in io.StringIO(text) if line.strip())
     return ";" if header.count(";") > header.count(",") else ","
 
 
@@ -218,10 +222,8 @@ def _records(text: str, errors: _Errors) -> Iterator[tuple[int, list[str]]]:
 
 def _read_header(record: tuple[int, list[str]] | None, errors: _Errors) -> list[str]:
     if record is None:
-        if not errors.items:
-            errors.add(1, None, _("The file is empty."))
-        errors.raise_if_any()
-    assert record is not None
+        errors.raise_if_any()  # the CSV error that ended the file early
+        errors.fail(1, None, _("The file is empty."))
     line, cells = record
     header = [cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in cells]
     for position, name in enumerate(header, start=1):
@@ -260,18 +262,25 @@ def _parse_record(
                 errors.add(line, column, _("A value for %(column)s is required.", column=column))
             continue
         try:
-            parsed[column] = _PARSERS[column](value)
+            parsed[column] = _parse_cell(column, value)
         except _CellError as exc:
             errors.add(line, column, str(exc))
     _check_duplicate(parsed.get("email"), line, errors, first_line)
+    if len(errors.items) == before:
+        for column, message in _role_rules(parsed):
+            errors.add(line, column, message)
     if len(errors.items) > before:
         return None
-    try:
-        parsed["capacity"] = _capacity_for_role(parsed["role"], parsed.get("capacity"))  # type: ignore[arg-type]
-    except _CellError as exc:
-        errors.add(line, "capacity", str(exc))
-        return None
     return ParticipantRow(line=line, **parsed)  # type: ignore[arg-type]
+
+
+def _parse_cell(column: str, value: str) -> object:
+    parsed = _PARSERS[column](value)
+    limit = LIST_LIMITS.get(column)
+    if limit is not None and len(parsed) > limit:  # type: ignore[arg-type]
+        count = len(parsed)  # type: ignore[arg-type]
+        raise _CellError(_("At most %(limit)d entries (this has %(count)d).", limit=limit, count=count))
+    return parsed
 
 
 def _check_duplicate(email: object, line: int, errors: _Errors, first_line: dict[str, int]) -> None:
@@ -285,12 +294,19 @@ def _check_duplicate(email: object, line: int, errors: _Errors, first_line: dict
         first_line[email] = line
 
 
-def _capacity_for_role(role: Role, capacity: int | None) -> int:
+def _role_rules(parsed: dict[str, object]) -> Iterator[tuple[str, str]]:
+    """Mentors offer expertise and have a capacity; mentees want skills. Sets the default capacity."""
+    role = parsed["role"]
     if role is Role.MENTOR:
-        return DEFAULT_MENTOR_CAPACITY if capacity is None else capacity
-    if capacity:
-        raise _CellError(_("Only mentors have a capacity; leave it empty or 0 for %(role)s.", role=role.value))
-    return 0
+        parsed.setdefault("capacity", DEFAULT_MENTOR_CAPACITY)
+        if parsed.get("wanted_skills"):
+            yield "wanted_skills", _("Only mentees list wanted skills; leave this empty for mentors.")
+    elif role is Role.MENTEE:
+        if parsed.get("capacity"):
+            yield "capacity", _("Only mentors have a capacity; leave this empty or 0 for mentees.")
+        if parsed.get("expertise"):
+            yield "expertise", _("Only mentors list expertise; leave this empty for mentees.")
+    # Coordinators get no profile, so the importer ignores their profile columns.
 
 
 # --- cell parsers: each takes a trimmed, non-empty cell and returns the value or raises _CellError
@@ -425,11 +441,14 @@ def _capacity(value: str) -> int:
     return int(value)
 
 
-def _time(value: str) -> str:
+def _time(value: str, *, end: bool = False) -> str:
     match = _TIME.match(value)
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise _CellError(_('"%(value)s" is not a time of day (HH:MM).', value=value))
-    return f"{int(match[1]):02d}:{match[2]}"
+    if match:
+        hours, minutes = int(match[1]), int(match[2])
+        # 24:00 closes a window that runs until midnight, as in the profile form.
+        if (hours <= 23 and minutes <= 59) or (end and hours == 24 and minutes == 0):
+            return f"{hours:02d}:{minutes:02d}"
+    raise _CellError(_('"%(value)s" is not a time of day (HH:MM).', value=value))
 
 
 def _availability(value: str) -> tuple[Slot, ...]:
@@ -438,7 +457,7 @@ def _availability(value: str) -> tuple[Slot, ...]:
         match = _SLOT.match(item)
         if not match or match[1].casefold() not in _DAYS:
             raise _CellError(_('"%(item)s" is not a time slot like Mon 09:00-12:00.', item=item))
-        slot = Slot(_DAYS[match[1].casefold()], _time(match[2]), _time(match[3]))
+        slot = Slot(_DAYS[match[1].casefold()], _time(match[2]), _time(match[3], end=True))
         if slot.end <= slot.start:
             raise _CellError(_('In "%(item)s" the end is not after the start.', item=item))
         if slot not in slots:

@@ -102,7 +102,8 @@ class _Side:
 class Scorer:
     """Scores mentee rows against all active mentors (capacity > 0), mentors reordered by language mask.
 
-    ``cols[c]`` is the mentor index of column ``c``; blocks are (rows × columns) in q units.
+    ``cols[c]`` is the mentor index of column ``c``; blocks are (rows × columns) in q units. Rows of
+    ``skip_mentees`` (locked mentees) come out fully excluded.
     """
 
     def __init__(
@@ -113,12 +114,14 @@ class Scorer:
         rules: Rules | None = None,
         *,
         skip_mentees: IntArray | None = None,
+        capacity: IntArray | None = None,
     ) -> None:
         self.mentees, self.mentors = mentees, mentors
         self.weights = weights or Weights()
         self.rules = rules or Rules()
         self.n_mentees, self.n_mentors = mentees.n, mentors.n
-        active = np.flatnonzero(mentors.capacity > 0)
+        # capacity may be the mentors' own or what is left after locked pairs; 0 means no column at all
+        active = np.flatnonzero((mentors.capacity if capacity is None else capacity) > 0)
         # mentors sorted by language mask: a language rule then blanks whole column ranges, not scattered cells
         self.cols: IntArray = active[np.argsort(mentors.languages[active], kind="stable")].astype(np.int64)
         self.col_of = np.full(self.n_mentors, -1, dtype=np.int64)

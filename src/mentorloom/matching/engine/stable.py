@@ -140,3 +140,29 @@ def _settle(
     held_mkey[who[~keep]] = -1
     held_key[who[~keep]] = -1
     assign[who[keep]], held_mkey[who[keep]], held_key[who[keep]] = where[keep], mk[keep], k[keep]
+
+
+def dense_rank(values: NDArray[np.float64]) -> IntArray:
+    """0-based dense rank (equal values share a rank): turns arbitrary real scores into integer key parts."""
+    return np.unique(values, return_inverse=True)[1].astype(np.int64).reshape(-1)
+
+
+def candidate_keys(cands: Candidates) -> tuple[IntArray, IntArray]:
+    """(mentee key, mentor key) per candidate entry: rank of score, ties broken by the other side's index."""
+    m, n = max(cands.n_mentors, 1), max(cands.n_mentees, 1)
+    key = dense_rank(cands.score) * m + (m - 1 - cands.mentor)
+    mkey = dense_rank(cands.mentor_side) * n + (n - 1 - cands.mentee)
+    return key, mkey
+
+
+def chunk_from_candidates(cands: Candidates) -> PrefChunk:
+    """The whole (complete) candidate lists as one chunk, rows re-sorted by mentee key."""
+    key, mkey = candidate_keys(cands)
+    rows = cands.mentee
+    order = np.lexsort((-key, rows))
+    return PrefChunk(cands.lengths, cands.mentor[order], key[order], mkey[order], np.ones(cands.n_mentees, np.bool_))
+
+
+def stable_from_candidates(cands: Candidates, capacity: IntArray) -> StableSolution:
+    """Deferred acceptance on explicit, complete lists (pairs files, tests)."""
+    return deferred_acceptance(cands.n_mentees, capacity, chunk_from_candidates(cands))

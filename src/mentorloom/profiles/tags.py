@@ -1,0 +1,91 @@
+"""Skill and interest tags: bulk get-or-create for imports and forms, prefix suggestions for autocomplete."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from mentorloom.errors import ValidationFailed
+from mentorloom.i18n import gettext as _
+from mentorloom.profiles.models import ProfileInterest, ProfileSkill, Tag, TagKind
+from mentorloom.profiles.vocab import TAG_MAX_LENGTH, tag_key, tag_label
+
+# Keeps IN lists well below every backend's bound-parameter limit.
+CHUNK_SIZE = 500
+MAX_SUGGESTIONS = 50
+# The participant CSV format separates list items with it (see csv_format.LIST_SEPARATOR).
+FORBIDDEN_IN_TAGS = "|"
+
+
+def get_or_create_tags(session: Session, kind: TagKind, raw_labels: Iterable[str]) -> dict[str, Tag]:
+    """The tags for these labels by normalised key, creating missing ones with the first-seen spelling."""
+    wanted = _normalise(raw_labels)
+    tags = _load(session, kind, wanted)
+    missing = {key: label for key, label in wanted.items() if key not in tags}
+    if missing:
+        _insert_missing(session, kind, missing)
+        tags.update(_load(session, kind, missing))
+    return tags
+
+
+def suggest_tags(session: Session, kind: TagKind, prefix: str, limit: int = 10) -> list[Tag]:
+    """Tags of one kind whose key starts with what the user typed, most used first."""
+    usage = ProfileSkill if kind is TagKind.SKILL else ProfileInterest
+    uses = select(func.count()).where(usage.tag_id == Tag.id).correlate(Tag).scalar_subquery()
+    stmt = select(Tag).where(Tag.kind == kind).order_by(uses.desc(), Tag.key)
+    key = tag_key(prefix)
+    if key:
+        stmt = stmt.where(Tag.key.startswith(key, autoescape=True))
+    return list(session.scalars(stmt.limit(max(1, min(limit, MAX_SUGGESTIONS)))))
+
+
+def _normalise(raw_labels: Iterable[str]) -> dict[str, str]:
+    wanted: dict[str, str] = {}
+    problems: list[dict[str, object]] = []
+    for raw in raw_labels:
+        label = tag_label(raw)
+        if not label:
+            continue
+        key = tag_key(label)
+        if len(label) > TAG_MAX_LENGTH or len(key) > TAG_MAX_LENGTH:
+            message = _(
+                'Tag "%(tag)s" is longer than %(limit)d characters.', tag=label[:20] + "…", limit=TAG_MAX_LENGTH
+            )
+            problems.append({"field": "tags", "message": message})
+        elif FORBIDDEN_IN_TAGS in label:
+            message = _('Tag "%(tag)s" must not contain "%(char)s".', tag=label, char=FORBIDDEN_IN_TAGS)
+            problems.append({"field": "tags", "message": message})
+        else:
+            wanted.setdefault(key, label)
+    if problems:
+        raise ValidationFailed(str(problems[0]["message"]), field="tags", errors=problems)
+    return wanted
+
+
+def _load(session: Session, kind: TagKind, keys: Iterable[str]) -> dict[str, Tag]:
+    tags: dict[str, Tag] = {}
+    for chunk in _chunks(list(keys)):
+        tags.update((tag.key, tag) for tag in session.scalars(select(Tag).where(Tag.kind == kind, Tag.key.in_(chunk))))
+    return tags
+
+
+def _insert_missing(session: Session, kind: TagKind, missing: dict[str, str]) -> None:
+    rows = [{"kind": kind, "key": key, "label": label} for key, label in missing.items()]
+    # Tags are shared by all programs, so two imports may race for the same new key; the
+    # loser skips the row and picks up the winner's tag when it reloads.
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(pg_insert(Tag).on_conflict_do_nothing(index_elements=["kind", "key"]), rows)
+    elif dialect == "sqlite":
+        session.execute(sqlite_insert(Tag).on_conflict_do_nothing(index_elements=["kind", "key"]), rows)
+    else:
+        session.execute(insert(Tag), rows)
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), CHUNK_SIZE):
+        yield items[start : start + CHUNK_SIZE]

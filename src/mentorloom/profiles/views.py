@@ -1,0 +1,258 @@
+"""Pages: the participant directory, a profile, the profile form and tag autocomplete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from babel.dates import get_day_names
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from mentorloom.accounts.models import User
+from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mentorloom.i18n import get_locale
+from mentorloom.i18n import gettext as _
+from mentorloom.permissions import Action, may, membership_for, program_for
+from mentorloom.profiles import service
+from mentorloom.profiles.models import Profile, TagKind
+from mentorloom.profiles.schemas import ProfileIn, ProfileOut
+from mentorloom.profiles.vocab import LANGUAGES, WORK_VALUES, all_timezones
+from mentorloom.programs.models import Membership, Program, Role
+from mentorloom.programs.views import PostedForm, validation_messages
+from mentorloom.web.deps import CurrentUser, DbSession, csrf_protect
+from mentorloom.web.pages import field_errors, redirect, render
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+BLANK_ROWS_WHEN_EMPTY = 3  # without JavaScript these are the rows a person can fill in
+SUGGEST_LIMIT = 10
+
+
+def _day_names() -> list[str]:
+    names = get_day_names("wide", locale=get_locale())
+    return [str(names[i]) for i in range(7)]
+
+
+def _timezone_groups() -> list[tuple[str, list[str]]]:
+    groups: dict[str, list[str]] = {}
+    for name in all_timezones():
+        region = name.split("/", 1)[0] if "/" in name else _("Other")
+        groups.setdefault(region, []).append(name)
+    return sorted(groups.items())
+
+
+def _may_edit(session: Session, user: User, membership: Membership) -> bool:
+    try:
+        membership_for(session, user, membership.program_id, membership.id, edit=True)
+    except PermissionDenied:
+        return False
+    return True
+
+
+# --- directory ----------------------------------------------------------------------------------
+
+def _page_url(program_id: int, filters: dict[str, str], page: int) -> str:
+    params = {k: v for k, v in filters.items() if v}
+    if page > 1:
+        params["page"] = str(page)
+    query = urlencode(params)
+    return f"/programs/{program_id}/participants" + (f"?{query}" if query else "")
+
+
+@router.get("/programs/{program_id}/participants", response_class=HTMLResponse)
+def directory(request: Request, program_id: int, user: CurrentUser, session: DbSession, q: str = "",
+              role: str = "", skill: str = "", language: str = "", page: int = 1) -> Response:
+    program = program_for(session, user, program_id, Action.VIEW_PARTICIPANTS)
+    role_filter = Role(role) if role in {r.value for r in Role} else None
+    filters = {"q": q.strip(), "role": role_filter.value if role_filter else "", "skill": skill.strip(),
+               "language": language.strip().lower()}
+    query = service.directory_query(program.id, q=filters["q"], role=role_filter, skill=filters["skill"],
+                                    language=filters["language"])
+    result = service.directory_page(session, query, page)
+    fragment = request.headers.get("hx-target") == "results" and not request.headers.get("hx-history-restore-request")
+    response = render(request, "profiles/_results.html" if fragment else "profiles/directory.html", {
+        "program": program, "page": result, "filters": filters, "filtered": any(filters.values()),
+        "prev_url": _page_url(program.id, filters, result.page - 1) if result.page > 1 else None,
+        "next_url": _page_url(program.id, filters, result.page + 1) if result.page < result.pages else None,
+        "languages": LANGUAGES, "roles": list(Role),
+        "manage": may(session, user, Action.MANAGE_PROGRAM, program.id),
+    })
+    response.headers["Vary"] = "HX-Request, HX-Target"
+    return response
+
+
+# --- one profile --------------------------------------------------------------------------------
+
+def _weekly(availability: list[Any]) -> list[tuple[str, list[str]]]:
+    """[(day name, ["09:00–11:00", …])] in weekday order, only days with windows."""
+    names = _day_names()
+    days: dict[int, list[str]] = {}
+    for window in sorted(availability, key=lambda w: (w.day, w.start)):
+        days.setdefault(window.day, []).append(f"{window.start}–{window.end}")
+    return [(names[day], spans) for day, spans in sorted(days.items())]
+
+
+def _local_time(timezone: str) -> datetime | None:
+    try:
+        return datetime.now(ZoneInfo(timezone))
+    except (KeyError, ValueError):
+        return None
+
+
+@router.get("/programs/{program_id}/participants/{membership_id}", response_class=HTMLResponse)
+def profile_view(request: Request, program_id: int, membership_id: int, user: CurrentUser,
+                 session: DbSession) -> Response:
+    membership = membership_for(session, user, program_id, membership_id)
+    profile: ProfileOut | None
+    try:
+        profile = service.profile_out(service.get_profile(session, membership))
+    except NotFound:
+        profile = None  # coordinators have no participant profile
+    return render(request, "profiles/view.html", {
+        "program": membership.program, "membership": membership, "person": membership.user, "p": profile,
+        "weekly": _weekly(profile.availability) if profile else [],
+        "local_time": _local_time(profile.timezone) if profile else None,
+        "work_values": WORK_VALUES, "languages": LANGUAGES,
+        "may_edit": profile is not None and _may_edit(session, user, membership),
+        "is_me": membership.user_id == user.id,
+        "manage": may(session, user, Action.MANAGE_PROGRAM, program_id),
+    })
+
+
+# --- the profile form ---------------------------------------------------------------------------
+
+def _values_from_profile(p: ProfileOut) -> dict[str, Any]:
+    return {
+        "name": p.name, "bio": p.bio, "values": list(p.values), "values_note": p.values_note,
+        "languages": list(p.languages), "timezone": p.timezone, "department": p.department,
+        "line_manager_email": p.line_manager_email, "capacity": str(p.capacity),
+        "availability": [{"day": str(w.day), "start": w.start, "end": w.end} for w in p.availability],
+        "expertise": [{"skill": s.skill, "level": str(s.level)} for s in p.expertise],
+        "wanted_skills": [{"skill": s.skill, "priority": str(s.priority)} for s in p.wanted_skills],
+        "interests": ", ".join(p.interests), "version": str(p.version),
+    }
+
+
+def _rows(form: FormData, names: dict[str, str]) -> list[dict[str, str]]:
+    """Zip repeated fields into rows ({key: form name}), dropping rows left wholly empty."""
+    columns = {key: [str(v).strip() for v in form.getlist(name)] for key, name in names.items()}
+    length = max((len(c) for c in columns.values()), default=0)
+    rows = [{key: (col[i] if i < len(col) else "") for key, col in columns.items()} for i in range(length)]
+    return [row for row in rows if any(row.values())]
+
+
+def _values_from_form(form: FormData) -> dict[str, Any]:
+    def text(name: str) -> str:
+        return str(form.get(name, "")).strip()
+
+    return {
+        "name": text("name"), "bio": text("bio"), "values": [str(v) for v in form.getlist("values")],
+        "values_note": text("values_note"), "languages": [str(v) for v in form.getlist("languages")],
+        "timezone": text("timezone") or "UTC", "department": text("department"),
+        "line_manager_email": text("line_manager_email"), "capacity": text("capacity"),
+        "availability": _rows(form, {"day": "avail_day", "start": "avail_start", "end": "avail_end"}),
+        "expertise": _rows(form, {"skill": "exp_skill", "level": "exp_level"}),
+        "wanted_skills": _rows(form, {"skill": "want_skill", "priority": "want_priority"}),
+        "interests": text("interests"), "version": text("version"),
+    }
+
+
+def _profile_input(values: dict[str, Any], role: Role) -> ProfileIn:
+    doc = {key: values[key] for key in ("name", "bio", "values", "values_note", "languages", "timezone",
+                                        "department", "line_manager_email", "availability")}
+    doc["interests"] = _interest_list(values["interests"])
+    doc["capacity"] = values["capacity"] if role is Role.MENTOR else 0
+    doc["expertise"] = values["expertise"] if role is Role.MENTOR else []
+    doc["wanted_skills"] = values["wanted_skills"] if role is Role.MENTEE else []
+    doc["version"] = values["version"] or None
+    return ProfileIn.model_validate(doc)
+
+
+def _interest_list(raw: str) -> list[str]:
+    return [t.strip() for t in raw.split(",") if t.strip()]
+
+
+def _profile_errors(exc: ValidationError, values: dict[str, Any]) -> dict[str, str]:
+    errors = validation_messages(exc)
+    # One input holds every interest: show a bad tag's message there, naming the tag.
+    tags = _interest_list(values["interests"])
+    for key in [k for k in errors if k.startswith("interests.")]:
+        message = errors.pop(key)
+        index = int(key.split(".")[1]) if key.split(".")[1].isdigit() else -1
+        tag = tags[index] if 0 <= index < len(tags) else ""
+        errors.setdefault("interests", f"“{tag[:40]}”: {message}" if tag else message)
+    return errors
+
+
+def _edit_page(request: Request, user: User, membership: Membership, values: dict[str, Any], *,
+               errors: dict[str, str] | None = None, conflict: str | None = None, status_code: int = 200) -> Response:
+    program: Program = membership.program
+    return render(request, "profiles/edit.html", {
+        "program": program, "membership": membership, "role": membership.role, "v": values,
+        "errors": errors or {}, "conflict": conflict, "blank_rows": BLANK_ROWS_WHEN_EMPTY,
+        "work_values": WORK_VALUES, "languages": LANGUAGES, "timezone_groups": _timezone_groups(),
+        "day_names": _day_names(), "is_me": membership.user_id == user.id,
+    }, status_code=status_code)
+
+
+def _editable_profile(session: Session, user: User, program_id: int, membership_id: int) -> Profile:
+    membership = membership_for(session, user, program_id, membership_id, edit=True)
+    return service.get_profile(session, membership)
+
+
+@router.get("/programs/{program_id}/participants/{membership_id}/edit", response_class=HTMLResponse)
+def edit_profile_form(request: Request, program_id: int, membership_id: int, user: CurrentUser,
+                      session: DbSession) -> Response:
+    profile = _editable_profile(session, user, program_id, membership_id)
+    return _edit_page(request, user, profile.membership, _values_from_profile(service.profile_out(profile)))
+
+
+@router.post("/programs/{program_id}/participants/{membership_id}/edit")
+def save_profile(request: Request, program_id: int, membership_id: int, user: CurrentUser, session: DbSession,
+                 form: PostedForm) -> Response:
+    profile = _editable_profile(session, user, program_id, membership_id)
+    membership, values = profile.membership, _values_from_form(form)
+    try:
+        service.update_profile(session, profile, _profile_input(values, membership.role))
+    except ValidationError as exc:
+        return _edit_page(request, user, membership, values, errors=_profile_errors(exc, values), status_code=422)
+    except Conflict as exc:
+        session.rollback()
+        return _edit_page(request, user, membership, values, conflict=exc.detail, status_code=409)
+    except ValidationFailed as exc:
+        session.rollback()  # the service may have changed some fields before it refused
+        return _edit_page(request, user, membership, values, errors=field_errors(exc.errors), status_code=422)
+    return redirect(f"/programs/{program_id}/participants/{membership_id}", request=request,
+                    flash=_("The profile is saved."))
+
+
+# --- tag autocomplete ---------------------------------------------------------------------------
+
+@router.get("/programs/{program_id}/tags/suggest", response_class=HTMLResponse)
+def suggest(request: Request, program_id: int, user: CurrentUser, session: DbSession, kind: str = "skill",
+            q: str = "") -> Response:
+    """<option>s for a <datalist>. htmx sends an input's value under the input's own name, so when `q`
+    is absent the last other parameter is the typed text. For interests (one comma-separated input)
+    the options carry the earlier tags too, so picking one keeps them."""
+    from mentorloom.profiles.tags import suggest_tags  # written alongside; imported late on purpose
+
+    program_for(session, user, program_id, Action.VIEW_PARTICIPANTS)
+    if not q:
+        typed = [v for k, v in request.query_params.multi_items() if k not in ("kind", "q")]
+        q = typed[-1] if typed else ""
+    tag_kind = TagKind.INTEREST if kind == TagKind.INTEREST.value else TagKind.SKILL
+    head, _sep, prefix = q.rpartition(",") if tag_kind is TagKind.INTEREST else ("", "", q)
+    earlier = [t.strip() for t in head.split(",") if t.strip()]
+    options: list[str] = []
+    if prefix.strip():
+        for tag in suggest_tags(session, tag_kind, prefix.strip(), limit=SUGGEST_LIMIT):
+            label = str(getattr(tag, "label", tag))
+            if label not in earlier:
+                options.append(", ".join([*earlier, label]))
+    return render(request, "profiles/_suggest.html", {"options": options})

@@ -1,0 +1,329 @@
+"""Pages: my programs, creating and editing a program, its overview, inviting, CSV import and export."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import asdict, is_dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
+
+from mentorloom.accounts.models import User
+from mentorloom.errors import Conflict, ValidationFailed
+from mentorloom.i18n import get_locale
+from mentorloom.i18n import gettext as _
+from mentorloom.permissions import Action, may, program_for, require_admin, role_in
+from mentorloom.programs import service
+from mentorloom.programs.models import Cadence, Membership, Program, Role
+from mentorloom.programs.schemas import InvitationIn, ProgramIn, ProgramSettings
+from mentorloom.web.deps import CurrentUser, DbSession, Jobs, csrf_protect
+from mentorloom.web.pages import field_errors, redirect, render
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+WEIGHT_FIELDS = ("values", "expertise", "interests", "text", "availability", "preference")
+_BOOL_FIELDS = ("settings.maximise_matched", "settings.exclude_same_department")
+_DATE_FIELDS = ("starts_on", "ends_on")
+
+
+async def posted_form(request: Request) -> FormData:
+    """The parsed form body, so the endpoints themselves can stay sync (run in the threadpool)."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
+
+
+# --- validation messages ------------------------------------------------------------------------
+
+def _known_value_errors() -> dict[str, str]:
+    # Messages of the schemas' own validators, which pydantic does not translate.
+    return {
+        "ends_on must not be before starts_on": _("The end date must not be before the start date."),
+        "end must be after start": _("The end time must be after the start time."),
+    }
+
+
+def _message(error: Any) -> str:
+    kind, ctx = error["type"], error.get("ctx") or {}
+    texts: dict[str, str] = {
+        "missing": _("This field is required."),
+        "string_too_short": _("This field is required.") if ctx.get("min_length") == 1
+        else _("Enter at least %(n)s characters.", n=ctx.get("min_length")),
+        "string_too_long": _("Enter at most %(n)s characters.", n=ctx.get("max_length")),
+        "too_long": _("Choose at most %(n)s.", n=ctx.get("max_length")),
+        "greater_than_equal": _("Enter a number of at least %(n)s.", n=ctx.get("ge")),
+        "less_than_equal": _("Enter a number of at most %(n)s.", n=ctx.get("le")),
+        "int_parsing": _("Enter a whole number."),
+        "int_from_float": _("Enter a whole number."),
+        "float_parsing": _("Enter a number."),
+        "date_from_datetime_parsing": _("Enter a date."),
+        "date_parsing": _("Enter a date."),
+        "literal_error": _("Choose one of the options."),
+        "enum": _("Choose one of the options."),
+        "string_pattern_mismatch": _("Enter a time such as 09:30."),
+        "extra_forbidden": _("This field is not allowed here."),
+    }
+    if kind == "value_error":
+        raw = str(ctx.get("error", error.get("msg", "")))
+        return _known_value_errors().get(raw, raw)
+    return texts.get(kind, str(error.get("msg", "")))
+
+
+def validation_messages(exc: ValidationError, *, whole: str = "__all__") -> dict[str, str]:
+    """Map pydantic errors to {"field.path": translated message}; loc ("expertise", 2, "level") → "expertise.2.level".
+
+    Errors of a whole model (empty loc) go to `whole`.
+    """
+    result: dict[str, str] = {}
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or whole
+        result.setdefault(field, _message(error))
+    return result
+
+
+# --- my programs --------------------------------------------------------------------------------
+
+@router.get("/", response_class=HTMLResponse)
+def my_programs(request: Request, user: CurrentUser, session: DbSession) -> Response:
+    cards = [
+        {"program": p, "role": role_in(session, user, p.id), "counts": service.member_counts(session, p.id)}
+        for p in service.list_programs(session, user)
+    ]
+    return render(request, "programs/list.html",
+                  {"cards": cards, "may_create": may(session, user, Action.CREATE_PROGRAM)})
+
+
+# --- create and edit ----------------------------------------------------------------------------
+
+def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = "" if value is None else value
+    return flat
+
+
+def _nest(flat: dict[str, Any]) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for key, value in flat.items():
+        *parents, leaf = key.split(".")
+        node = doc
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return doc
+
+
+def _program_values(program: Program | None) -> dict[str, Any]:
+    """The form's values: the program's, or the schema defaults for a new one."""
+    if program is None:
+        fields = ProgramIn.model_fields
+        doc: dict[str, Any] = {
+            "name": "", "description": "", "language": get_locale(),
+            "default_cadence": fields["default_cadence"].default.value,
+            "duration_months": fields["duration_months"].default, "starts_on": "", "ends_on": "",
+            "settings": ProgramSettings().model_dump(mode="json"),
+        }
+    else:
+        doc = {
+            "name": program.name, "description": program.description, "language": program.language,
+            "default_cadence": program.default_cadence.value, "duration_months": program.duration_months,
+            "starts_on": program.starts_on.isoformat() if program.starts_on else "",
+            "ends_on": program.ends_on.isoformat() if program.ends_on else "",
+            "settings": service.program_settings(program).model_dump(mode="json"),
+        }
+    return _flatten(doc)
+
+
+def _posted_program(form: FormData) -> dict[str, Any]:
+    """The submitted values, flat and as typed (re-shown on errors)."""
+    template = _program_values(None)
+    values: dict[str, Any] = {}
+    for key in template:
+        if key in _BOOL_FIELDS:
+            values[key] = key in form
+        else:
+            raw = form.get(key, "")
+            values[key] = raw.strip() if isinstance(raw, str) else ""
+    return values
+
+
+def _program_input(values: dict[str, Any]) -> ProgramIn:
+    doc = {k: (None if k in _DATE_FIELDS and not v else v) for k, v in values.items()}
+    return ProgramIn.model_validate(_nest(doc))
+
+
+def _program_form(request: Request, program: Program | None, values: dict[str, Any],
+                  errors: dict[str, str], *, status_code: int = 200) -> Response:
+    if "__all__" in errors and "ends_on" not in errors and values.get("ends_on"):
+        # The only whole-model rule of ProgramIn compares the dates: show it at the end date.
+        errors["ends_on"] = errors.pop("__all__")
+    return render(request, "programs/form.html", {
+        "program": program, "v": values, "errors": errors, "cadences": list(Cadence),
+        "weight_fields": WEIGHT_FIELDS,
+    }, status_code=status_code)
+
+
+@router.get("/programs/new", response_class=HTMLResponse)
+def new_program_form(request: Request, user: CurrentUser) -> Response:
+    require_admin(user)
+    return _program_form(request, None, _program_values(None), {})
+
+
+@router.post("/programs/new")
+def create_program(request: Request, user: CurrentUser, session: DbSession, form: PostedForm) -> Response:
+    require_admin(user)
+    values = _posted_program(form)
+    try:
+        data = _program_input(values)
+    except ValidationError as exc:
+        return _program_form(request, None, values, validation_messages(exc), status_code=422)
+    program = service.create_program(session, data, coordinator=user)
+    return redirect(f"/programs/{program.id}", request=request,
+                    flash=_("The program “%(name)s” is ready. Invite participants next.", name=program.name))
+
+
+@router.get("/programs/{program_id}/edit", response_class=HTMLResponse)
+def edit_program_form(request: Request, program_id: int, user: CurrentUser, session: DbSession) -> Response:
+    program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    return _program_form(request, program, _program_values(program), {})
+
+
+@router.post("/programs/{program_id}/edit")
+def update_program(request: Request, program_id: int, user: CurrentUser, session: DbSession,
+                   form: PostedForm) -> Response:
+    program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    values = _posted_program(form)
+    try:
+        data = _program_input(values)
+    except ValidationError as exc:
+        return _program_form(request, program, values, validation_messages(exc), status_code=422)
+    service.update_program(session, program, data)
+    return redirect(f"/programs/{program.id}", request=request, flash=_("Your changes are saved."))
+
+
+# --- overview and invitations -------------------------------------------------------------------
+
+def _own_membership(session: Session, user: User, program_id: int) -> Membership | None:
+    # Presentation only: which profile "My profile" links to.
+    return session.scalar(
+        select(Membership).where(Membership.program_id == program_id, Membership.user_id == user.id)
+    )
+
+
+def _overview(request: Request, session: Session, user: User, program: Program, *,
+              invite: dict[str, str] | None = None, invite_errors: dict[str, str] | None = None,
+              status_code: int = 200) -> Response:
+    return render(request, "programs/overview.html", {
+        "program": program,
+        "settings": service.program_settings(program),
+        "counts": service.member_counts(session, program.id),
+        "my_role": role_in(session, user, program.id),
+        "me": _own_membership(session, user, program.id),
+        "manage": may(session, user, Action.MANAGE_PROGRAM, program.id),
+        "roles": list(Role),
+        "invite": invite or {"email": "", "name": "", "role": Role.MENTEE.value},
+        "invite_errors": invite_errors or {},
+    }, status_code=status_code)
+
+
+@router.get("/programs/{program_id}", response_class=HTMLResponse)
+def program_overview(request: Request, program_id: int, user: CurrentUser, session: DbSession) -> Response:
+    program = program_for(session, user, program_id)
+    return _overview(request, session, user, program)
+
+
+@router.post("/programs/{program_id}/invite")
+def invite(request: Request, program_id: int, user: CurrentUser, session: DbSession, jobs: Jobs,
+           email: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
+           role: Annotated[str, Form()] = "") -> Response:
+    program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    values = {"email": email.strip(), "name": name.strip(), "role": role}
+    try:
+        data = InvitationIn.model_validate(values)
+        membership = service.invite(session, program, email=data.email, name=data.name, role=data.role)
+    except ValidationError as exc:
+        errors = validation_messages(exc)
+    except (ValidationFailed, Conflict) as exc:
+        session.rollback()
+        errors = field_errors(exc.errors) if isinstance(exc, ValidationFailed) else {}
+        errors = errors or {exc.field or "email": exc.detail}
+    else:
+        jobs.enqueue_after_commit(session, "accounts.send_invitation", membership_id=membership.id,
+                                  nonce=uuid.uuid4().hex)
+        return redirect(f"/programs/{program.id}#invite", request=request,
+                        flash=_("The invitation to %(email)s is on its way.", email=membership.user.email))
+    return _overview(request, session, user, program, invite=values, invite_errors=errors, status_code=422)
+
+
+# --- CSV import and export ----------------------------------------------------------------------
+
+def _summary_items(summary: Any) -> list[tuple[str, Any]]:
+    """Whatever the importer reports, as (key, value) pairs to list."""
+    if hasattr(summary, "model_dump"):
+        summary = summary.model_dump()
+    elif is_dataclass(summary) and not isinstance(summary, type):
+        summary = asdict(summary)
+    if isinstance(summary, dict):
+        return [(str(k), v) for k, v in summary.items()]
+    return [("result", summary)]
+
+
+def _import_page(request: Request, program: Program, *, status_code: int = 200, **context: Any) -> Response:
+    ctx: dict[str, Any] = {"program": program, "errors": [], "summary": None, "problem": None, "filename": ""}
+    ctx.update(context)
+    return render(request, "programs/import.html", ctx, status_code=status_code)
+
+
+@router.get("/programs/{program_id}/import", response_class=HTMLResponse)
+def import_form(request: Request, program_id: int, user: CurrentUser, session: DbSession) -> Response:
+    program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    return _import_page(request, program)
+
+
+@router.post("/programs/{program_id}/import")
+def import_participants(request: Request, program_id: int, user: CurrentUser, session: DbSession,
+                        form: PostedForm) -> Response:
+    from mentorloom.profiles import importer  # written alongside; imported late on purpose
+
+    program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _import_page(request, program, problem=_("Choose a CSV file to import."), status_code=422)
+    data = upload.file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        return _import_page(request, program, filename=upload.filename, status_code=413,
+                            problem=_("The file is larger than 5 MB. Split it into smaller files."))
+    try:
+        summary = importer.import_participants(session, program.id, data)
+    except ValidationFailed as exc:
+        session.rollback()  # nothing of a faulty file is kept
+        return _import_page(request, program, errors=exc.errors, problem=exc.detail, filename=upload.filename,
+                            status_code=422)
+    return _import_page(request, program, summary=_summary_items(summary), filename=upload.filename)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "program"
+
+
+@router.get("/programs/{program_id}/export.csv")
+def export_participants(program_id: int, user: CurrentUser, session: DbSession) -> Response:
+    from mentorloom.profiles import importer  # written alongside; imported late on purpose
+
+    program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    body = importer.export_participants(session, program.id)
+    filename = f"{_slug(program.name)}-participants.csv"
+    return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})

@@ -1,0 +1,59 @@
+"""Mail goes out through a real SMTP server (aiosmtpd) and is never sent twice."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes
+from email import policy
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy.orm import Session
+
+from mentorloom.notifications.mail import OutboxMailer, SmtpMailer, build_message, send_once
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+
+@pytest.fixture()
+def smtp_server() -> Iterator[tuple[Controller, Collector]]:
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller, collector
+    finally:
+        controller.stop()
+
+
+def test_smtp_delivery_keeps_umlauts(smtp_server: tuple[Controller, Collector], db_session: Session) -> None:
+    controller, collector = smtp_server
+    mailer = SmtpMailer("127.0.0.1", controller.port)
+    message = build_message(to="jürgen@example.org", subject="Einladung für Jürgen", body="Grüße aus Köln")
+    assert send_once(db_session, mailer, "test:1", message) is True
+    assert send_once(db_session, mailer, "test:1", message) is False  # idempotent
+    assert len(collector.messages) == 1
+    received = message_from_bytes(collector.messages[0], policy=policy.default)
+    assert received["Subject"] == "Einladung für Jürgen"
+    assert "Grüße aus Köln" in received.get_content()
+
+
+def test_outbox_writes_eml_files(tmp_path: Any) -> None:
+    OutboxMailer(tmp_path).send(build_message(to="a@example.org", subject="Hi", body="Body"))
+    (path,) = tmp_path.glob("*.eml")
+    assert message_from_bytes(path.read_bytes())["Subject"] == "Hi"
