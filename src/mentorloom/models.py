@@ -3,11 +3,12 @@
 from mentorloom.accounts.models import ApiToken, User, UserSession
 from mentorloom.db import Base
 from mentorloom.notifications.models import SentMail
-from mentorloom.profiles.models import Profile, ProfileInterest, ProfileSkill, Tag
+from mentorloom.profiles.models import ImportJob, Profile, ProfileInterest, ProfileSkill, Tag
 from mentorloom.programs.models import Membership, Program
 
 __all__ = [
     "ApiToken",
+    "ImportJob",
     "Base",
     "Membership",
     "Profile",

@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
+from mentorloom.errors import ValidationFailed
+from mentorloom.i18n import gettext as _
 from mentorloom.permissions import Action, membership_for, program_for
-from mentorloom.profiles import importer, service
+from mentorloom.profiles import import_jobs, importer, service
 from mentorloom.profiles.models import TagKind
-from mentorloom.profiles.schemas import Page, ParticipantSummary, ProfileIn, ProfileOut
+from mentorloom.profiles.schemas import ImportJobOut, Page, ParticipantSummary, ProfileIn, ProfileOut
 from mentorloom.profiles.tags import suggest_tags
 from mentorloom.programs.models import Role
 from mentorloom.web.api_common import PROBLEM_RESPONSES, PageNumber, PerPage
-from mentorloom.web.deps import ApiUser, DbSession
+from mentorloom.web.deps import ApiUser, DbSession, Jobs
 
 router = APIRouter(tags=["participants"], responses=PROBLEM_RESPONSES)
 CSV_BODY = {"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}}
@@ -51,12 +53,30 @@ def put_profile(program_id: int, membership_id: int, body: ProfileIn, user: ApiU
     return service.profile_out(profile)
 
 
-@router.post("/programs/{program_id}/participants/import", openapi_extra=CSV_BODY)
-async def import_csv(program_id: int, request: Request, user: ApiUser, session: DbSession) -> dict[str, int]:
-    """Import participants from CSV (see the README for the format); all rows or none."""
+@router.post("/programs/{program_id}/participants/import", openapi_extra=CSV_BODY,
+             responses={202: {"model": ImportJobOut, "description": "Large file: imported in the background"}})
+async def import_csv(program_id: int, request: Request, user: ApiUser, session: DbSession, jobs: Jobs,
+                     background: bool = False) -> Response:
+    """Import participants from CSV (format in the README): all rows or none.
+
+    Small files are imported at once (200 with counts); large files, or `background=true`, are queued
+    (202 with an import job to poll at `/imports/{id}`).
+    """
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
-    summary = importer.import_participants(session, program_id, await request.body())
-    return summary.as_dict()
+    data = await request.body()
+    if len(data) > import_jobs.MAX_UPLOAD_BYTES:
+        raise ValidationFailed(_("The file is larger than 50 MB."), field="file")
+    if background or import_jobs.should_run_in_background(data):
+        job = import_jobs.create_import_job(session, program_id, user, "api-upload.csv", data)
+        jobs.enqueue_after_commit(session, "profiles.import_csv", import_job_id=job.id)
+        return JSONResponse(ImportJobOut.model_validate(job).model_dump(mode="json"), status_code=202)
+    return JSONResponse(importer.import_participants(session, program_id, data).as_dict())
+
+
+@router.get("/programs/{program_id}/imports/{job_id}", response_model=ImportJobOut)
+def import_status(program_id: int, job_id: int, user: ApiUser, session: DbSession) -> ImportJobOut:
+    program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    return ImportJobOut.model_validate(import_jobs.import_job_for(session, program_id, job_id))
 
 
 @router.get(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -135,3 +136,16 @@ class Page(BaseModel, Generic[T]):
     page: int
     per_page: int
     pages: int
+
+
+class ImportJobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    program_id: int
+    filename: str
+    status: str
+    summary: dict[str, int]
+    errors: list[dict[str, object]]
+    created_at: datetime
+    finished_at: datetime | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -32,6 +33,10 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 
 BLANK_ROWS_WHEN_EMPTY = 3  # without JavaScript these are the rows a person can fill in
 SUGGEST_LIMIT = 10
+# Error keys the form shows next to a field; any other error is listed at the top.
+_FIELD_KEYS = frozenset({"name", "bio", "values", "values_note", "languages", "timezone", "department",
+                         "line_manager_email", "capacity", "availability", "expertise", "wanted_skills", "interests"})
+_ROW_KEY = re.compile(r"^(availability|expertise|wanted_skills)\.\d+(\.(day|start|end|skill|level|priority))?$")
 
 
 def _day_names() -> list[str]:
@@ -193,9 +198,11 @@ def _profile_errors(exc: ValidationError, values: dict[str, Any]) -> dict[str, s
 def _edit_page(request: Request, user: User, membership: Membership, values: dict[str, Any], *,
                errors: dict[str, str] | None = None, conflict: str | None = None, status_code: int = 200) -> Response:
     program: Program = membership.program
+    errors = errors or {}
+    stray = {key: message for key, message in errors.items() if key not in _FIELD_KEYS and not _ROW_KEY.match(key)}
     return render(request, "profiles/edit.html", {
         "program": program, "membership": membership, "role": membership.role, "v": values,
-        "errors": errors or {}, "conflict": conflict, "blank_rows": BLANK_ROWS_WHEN_EMPTY,
+        "errors": errors, "stray_errors": stray, "conflict": conflict, "blank_rows": BLANK_ROWS_WHEN_EMPTY,
         "work_values": WORK_VALUES, "languages": LANGUAGES, "timezone_groups": _timezone_groups(),
         "day_names": _day_names(), "is_me": membership.user_id == user.id,
     }, status_code=status_code)

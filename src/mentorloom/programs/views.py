@@ -270,7 +270,9 @@ def invite(request: Request, program_id: int, user: CurrentUser, session: DbSess
 
 def _summary_items(summary: Any) -> list[tuple[str, Any]]:
     """Whatever the importer reports, as (key, value) pairs to list."""
-    if hasattr(summary, "model_dump"):
+    if hasattr(summary, "as_dict"):
+        summary = summary.as_dict()
+    elif hasattr(summary, "model_dump"):
         summary = summary.model_dump()
     elif is_dataclass(summary) and not isinstance(summary, type):
         summary = asdict(summary)
@@ -306,10 +308,10 @@ def import_participants(request: Request, program_id: int, user: CurrentUser, se
                             problem=_("The file is larger than 5 MB. Split it into smaller files."))
     try:
         summary = importer.import_participants(session, program.id, data)
-    except ValidationFailed as exc:
+    except (ValidationFailed, Conflict) as exc:
         session.rollback()  # nothing of a faulty file is kept
-        return _import_page(request, program, errors=exc.errors, problem=exc.detail, filename=upload.filename,
-                            status_code=422)
+        return _import_page(request, program, errors=getattr(exc, "errors", []), problem=exc.detail,
+                            filename=upload.filename, status_code=exc.status_code)
     return _import_page(request, program, summary=_summary_items(summary), filename=upload.filename)
 
 

@@ -1,0 +1,88 @@
+"""A live server on a real SQLite file and Debian's chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from mentorloom import migrate
+from mentorloom.config import Settings
+from mentorloom.db import Database
+from tests.conftest import require_or_skip
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    def __init__(self, settings: Settings, port: int) -> None:
+        from mentorloom.app import create_app
+
+        self.settings = settings
+        self.database = Database(settings.sqlalchemy_url)
+        self.port = port
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_app(settings, database=self.database), host="127.0.0.1", port=self.port,
+                                log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("live server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.database.dispose()
+
+
+@pytest.fixture()
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    port = _free_port()
+    settings = Settings(var_dir=tmp_path / "var", secret_key="browser-test", jobs_immediate=True,
+                        base_url=f"http://127.0.0.1:{port}")
+    migrate.upgrade(settings.sqlalchemy_url)
+    server = LiveServer(settings, port)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    require_or_skip(shutil.which("chromium") is not None or Path(CHROMIUM).exists(), f"Debian chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture()
+def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10000)
+    yield tab
+    context.close()
