@@ -62,7 +62,7 @@ class ImportSummary:
 
 @dataclass(frozen=True, slots=True)
 class _TagIds:
-    skills: dict[str, int]
+    skills: dict[str, int]  # tag id by label as spelled in the file
     interests: dict[str, int]
 
 
@@ -155,12 +155,16 @@ def _reject_coordinator_changes(session: Session, program_id: int, rows: list[Pa
 def _tag_ids(session: Session, rows: list[ParticipantRow]) -> _TagIds:
     skill_labels = (skill.label for row in rows for skill in (*row.expertise, *row.wanted_skills))
     interest_labels = (label for row in rows for label in row.interests)
-    skills = get_or_create_tags(session, TagKind.SKILL, skill_labels)
-    interests = get_or_create_tags(session, TagKind.INTEREST, interest_labels)
     return _TagIds(
-        skills={key: tag.id for key, tag in skills.items()},
-        interests={key: tag.id for key, tag in interests.items()},
+        skills=_ids_by_label(session, TagKind.SKILL, set(skill_labels)),
+        interests=_ids_by_label(session, TagKind.INTEREST, set(interest_labels)),
     )
+
+
+def _ids_by_label(session: Session, kind: TagKind, labels: set[str]) -> dict[str, int]:
+    # By label rather than key, so each distinct label is normalised once, not once per row.
+    tags = get_or_create_tags(session, kind, labels)
+    return {label: tags[tag_key(label)].id for label in labels}
 
 
 def _import_chunk(session: Session, program_id: int, rows: list[ParticipantRow], tag_ids: _TagIds) -> Counter[str]:
@@ -251,7 +255,7 @@ def _plan_profiles(session: Session, wanted: dict[int, ParticipantRow], tag_ids:
     for profile_id, row in wanted.items():
         fields = _profile_fields(row)
         want_skills = _skill_links(row, tag_ids.skills)
-        want_interests = [tag_ids.interests[tag_key(label)] for label in row.interests]
+        want_interests = [tag_ids.interests[label] for label in row.interests]
         links_differ = set(want_skills) != skills.get(profile_id, set()) or set(want_interests) != interests.get(
             profile_id, set()
         )
@@ -283,8 +287,8 @@ def _profile_fields(row: ParticipantRow) -> dict[str, Any]:
 
 
 def _skill_links(row: ParticipantRow, tag_ids: dict[str, int]) -> list[_SkillLink]:
-    return [(tag_ids[tag_key(skill.label)], SkillKind.EXPERTISE, skill.weight) for skill in row.expertise] + [
-        (tag_ids[tag_key(skill.label)], SkillKind.WANTED, skill.weight) for skill in row.wanted_skills
+    return [(tag_ids[skill.label], SkillKind.EXPERTISE, skill.weight) for skill in row.expertise] + [
+        (tag_ids[skill.label], SkillKind.WANTED, skill.weight) for skill in row.wanted_skills
     ]
 
 
