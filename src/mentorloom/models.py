@@ -2,6 +2,8 @@
 
 from mentorloom.accounts.models import ApiToken, User, UserSession
 from mentorloom.db import Base
+from mentorloom.matching.models import MatchPreference, MatchRun, MentorRequest, Proposal
+from mentorloom.mentorships.models import Mentorship
 from mentorloom.notifications.models import SentMail
 from mentorloom.profiles.models import ImportJob, Profile, ProfileInterest, ProfileSkill, Tag
 from mentorloom.programs.models import Membership, Program
@@ -9,11 +11,16 @@ from mentorloom.programs.models import Membership, Program
 __all__ = [
     "ApiToken",
     "ImportJob",
+    "MatchPreference",
+    "MatchRun",
+    "MentorRequest",
+    "Mentorship",
     "Base",
     "Membership",
     "Profile",
     "ProfileInterest",
     "ProfileSkill",
+    "Proposal",
     "Program",
     "SentMail",
     "Tag",

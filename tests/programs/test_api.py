@@ -42,7 +42,7 @@ async def test_admin_creates_and_coordinator_updates(client: httpx.AsyncClient, 
                                 json={"name": "Women in Tech", "language": "de", "default_cadence": "biweekly"})
     assert created.status_code == 201, created.text
     body = created.json()
-    assert body["duration_months"] == 12 and body["settings"]["matching_weights"]["values"] == 4.0
+    assert body["duration_months"] == 12 and body["settings"]["matching_weights"]["values"] == 0.30
     assert body["my_role"] == "coordinator"
 
     mentee = make_user(db_session)

@@ -49,6 +49,10 @@ class Profile(Base):
     department: Mapped[str] = mapped_column(String(120), default="")
     line_manager_email: Mapped[str] = mapped_column(String(254), default="")
     capacity: Mapped[int] = mapped_column(Integer, default=0)
+    # The bio's sentence embedding (float32 bytes), computed by a job after each save, never per matching run.
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    embedding_model: Mapped[str] = mapped_column(String(40), default="")
+    embedding_source: Mapped[str] = mapped_column(String(64), default="")  # sha256 of the embedded text
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

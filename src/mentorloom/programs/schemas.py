@@ -11,16 +11,25 @@ from mentorloom.programs.models import Cadence, Role
 
 
 class MatchingWeights(BaseModel):
-    """Relative weights of the matching criteria; value similarity weighs most (Eby et al. 2013)."""
+    """Relative weights of the matching criteria; value similarity weighs most (Eby et al. 2013).
+
+    `preference` is the share of the remaining gap to 100 that a mentee's "prefer" closes.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    expertise: float = Field(default=3.0, ge=0, le=10)
-    values: float = Field(default=4.0, ge=0, le=10)
-    interests: float = Field(default=1.5, ge=0, le=10)
-    text: float = Field(default=2.0, ge=0, le=10)
-    availability: float = Field(default=1.0, ge=0, le=10)
-    preference: float = Field(default=2.0, ge=0, le=10)
+    expertise: float = Field(default=0.25, ge=0, le=1)
+    values: float = Field(default=0.30, ge=0, le=1)
+    interests: float = Field(default=0.15, ge=0, le=1)
+    text: float = Field(default=0.15, ge=0, le=1)
+    time: float = Field(default=0.15, ge=0, le=1, description="time-zone and availability overlap")
+    preference: float = Field(default=0.30, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> MatchingWeights:
+        if self.expertise + self.values + self.interests + self.text + self.time <= 0:
+            raise ValueError("at least one criterion weight must be positive")
+        return self
 
 
 class ProgramSettings(BaseModel):
