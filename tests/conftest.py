@@ -159,6 +159,7 @@ def settings(tmp_path: Path) -> Settings:
         secret_key="test-secret",
         jobs_immediate=True,
         base_url="http://testserver",
+        text_encoder="tfidf",
         login_rate_limit="1000/minute",
         reset_rate_limit="1000/minute",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,7 @@ class Settings(BaseSettings):
     login_rate_limit: str = "10/minute"
     reset_rate_limit: str = "5/minute"
     jobs_immediate: bool = False
+    text_encoder: Literal["use", "tfidf"] = "use"
     outbox_dir: Path | None = None
     smtp_host: str | None = None
     smtp_port: int = 25

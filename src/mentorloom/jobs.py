@@ -36,9 +36,16 @@ def job(name: str) -> Callable[[JobFunc], JobFunc]:
 class JobContext:
     """What a running job may use: settings and a database it opens units of work on."""
 
-    def __init__(self, settings: Settings, database: Database) -> None:
+    def __init__(self, settings: Settings, database: Database, jobs: JobQueue | None = None) -> None:
         self.settings = settings
         self.database = database
+        self._jobs = jobs
+
+    @property
+    def jobs(self) -> JobQueue:
+        """The queue, for jobs that queue follow-up jobs."""
+        assert self._jobs is not None
+        return self._jobs
 
 
 def build_huey(settings: Settings, *, immediate: bool = False) -> Huey:
@@ -54,7 +61,7 @@ class JobQueue:
     def __init__(self, settings: Settings, database: Database, *, immediate: bool | None = None) -> None:
         for module in TASK_MODULES:
             importlib.import_module(module)
-        self.context = JobContext(settings, database)
+        self.context = JobContext(settings, database, self)
         self.huey = build_huey(settings, immediate=settings.jobs_immediate if immediate is None else immediate)
         self._tasks = {name: self._wrap(name, fn) for name, fn in _REGISTRY.items()}
 

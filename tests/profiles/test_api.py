@@ -30,15 +30,22 @@ def _mentor(session: Session, program: Program, name: str = "Jürgen Weiß") -> 
     return add_member(session, program, user, Role.MENTOR), make_token(session, user)
 
 
-PROFILE = {"name": "Jürgen Weiß", "bio": "Vertrieb seit 20 Jahren", "values": ["autonomy", "family"],
-           "languages": ["de", "EN"], "timezone": "Europe/Berlin", "capacity": 2,
-           "availability": [{"day": 0, "start": "09:00", "end": "11:30"}],
-           "expertise": [{"skill": "Verhandlungsführung", "level": 5}, {"skill": " verhandlungsführung ", "level": 4}],
-           "interests": ["Bergwandern", "bergwandern"]}
+PROFILE = {
+    "name": "Jürgen Weiß",
+    "bio": "Vertrieb seit 20 Jahren",
+    "values": ["autonomy", "family"],
+    "languages": ["de", "EN"],
+    "timezone": "Europe/Berlin",
+    "capacity": 2,
+    "availability": [{"day": 0, "start": "09:00", "end": "11:30"}],
+    "expertise": [{"skill": "Verhandlungsführung", "level": 5}, {"skill": " verhandlungsführung ", "level": 4}],
+    "interests": ["Bergwandern", "bergwandern"],
+}
 
 
-async def test_profile_edit_normalises_and_detects_stale_versions(client: httpx.AsyncClient,
-                                                                  db_session: Session) -> None:
+async def test_profile_edit_normalises_and_detects_stale_versions(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
     program = make_program(db_session)
     membership, headers = _mentor(db_session, program)
     url = f"/api/v1/programs/{program.id}/participants/{membership.id}/profile"
@@ -58,16 +65,21 @@ async def test_profile_validation_names_fields(client: httpx.AsyncClient, db_ses
     program = make_program(db_session)
     membership, headers = _mentor(db_session, program)
     url = f"/api/v1/programs/{program.id}/participants/{membership.id}/profile"
-    bad = {**PROFILE, "timezone": "Mars/Olympus", "values": ["greed"],
-           "availability": [{"day": 9, "start": "10:00", "end": "11:00"}, {"day": 1, "start": "10:00", "end": "09:00"}]}
+    bad = {
+        **PROFILE,
+        "timezone": "Mars/Olympus",
+        "values": ["greed"],
+        "availability": [{"day": 9, "start": "10:00", "end": "11:00"}, {"day": 1, "start": "10:00", "end": "09:00"}],
+    }
     response = await client.put(url, headers=headers, json=bad)
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"timezone", "values", "availability.0.day", "availability.1"} <= fields
 
 
-async def test_others_profiles_are_read_only_and_other_programs_404(client: httpx.AsyncClient,
-                                                                    db_session: Session) -> None:
+async def test_others_profiles_are_read_only_and_other_programs_404(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
     program, other_program = make_program(db_session), make_program(db_session)
     mine, headers = _mentor(db_session, program)
     peer, _peer_headers = _mentor(db_session, program, "Peer")
@@ -85,22 +97,31 @@ async def test_directory_search_filters_and_paginates(client: httpx.AsyncClient,
     program, headers = _program_with_coordinator(db_session)
     for i in range(7):
         _mentor(db_session, program, name=f"Mentor {i:02d}")
-    page = (await client.get(f"/api/v1/programs/{program.id}/participants", headers=headers,
-                             params={"role": "mentor", "per_page": 3, "page": 3})).json()
+    page = (
+        await client.get(
+            f"/api/v1/programs/{program.id}/participants",
+            headers=headers,
+            params={"role": "mentor", "per_page": 3, "page": 3},
+        )
+    ).json()
     assert page["total"] == 7 and page["pages"] == 3 and [p["name"] for p in page["items"]] == ["Mentor 06"]
-    found = (await client.get(f"/api/v1/programs/{program.id}/participants", headers=headers,
-                              params={"q": "tor 03"})).json()
+    found = (
+        await client.get(f"/api/v1/programs/{program.id}/participants", headers=headers, params={"q": "tor 03"})
+    ).json()
     assert [p["name"] for p in found["items"]] == ["Mentor 03"]
 
 
 async def test_csv_import_is_atomic_and_reports_every_bad_row(client: httpx.AsyncClient, db_session: Session) -> None:
     program, headers = _program_with_coordinator(db_session)
     users_before = db_session.scalar(select(func.count()).select_from(User))
-    bad = (HEADER + "ok@example.org,Ok,mentor,de,autonomy,Python:4,,2,Europe/Berlin\n"
-           "broken,Bad,mentor,de,autonomy,Python:9,,2,Europe/Berlin\n"
-           "x@example.org,X,mentee,de,unknown-value,,Python:1,,Nowhere/City\n")
-    response = await client.post(f"/api/v1/programs/{program.id}/participants/import", headers=headers,
-                                 content=bad.encode())
+    bad = (
+        HEADER + "ok@example.org,Ok,mentor,de,autonomy,Python:4,,2,Europe/Berlin\n"
+        "broken,Bad,mentor,de,autonomy,Python:9,,2,Europe/Berlin\n"
+        "x@example.org,X,mentee,de,unknown-value,,Python:1,,Nowhere/City\n"
+    )
+    response = await client.post(
+        f"/api/v1/programs/{program.id}/participants/import", headers=headers, content=bad.encode()
+    )
     assert response.status_code == 422
     errors = {(e["line"], e["column"]) for e in response.json()["errors"]}
     assert {(3, "email"), (3, "expertise"), (4, "values"), (4, "timezone")} <= errors
@@ -109,9 +130,12 @@ async def test_csv_import_is_atomic_and_reports_every_bad_row(client: httpx.Asyn
 
 async def test_csv_import_then_export_round_trips(client: httpx.AsyncClient, db_session: Session) -> None:
     program, headers = _program_with_coordinator(db_session)
-    good = ("\ufeff" + HEADER.replace(",", ";") +
-            "anna@example.org;Anna Schäfer;mentor;de|en;autonomy|family;Verhandlung:5;;2;Europe/Berlin\n"
-            "ben@example.org;Ben;mentee;en;growth;;Verhandlung:1;;Europe/London\n")
+    good = (
+        "\ufeff"
+        + HEADER.replace(",", ";")
+        + "anna@example.org;Anna Schäfer;mentor;de|en;autonomy|family;Verhandlung:5;;2;Europe/Berlin\n"
+        "ben@example.org;Ben;mentee;en;growth;;Verhandlung:1;;Europe/London\n"
+    )
     url = f"/api/v1/programs/{program.id}/participants/import"
     first = await client.post(url, headers=headers, content=good.encode())
     assert first.status_code == 200, first.text
@@ -141,7 +165,8 @@ async def test_large_import_runs_as_a_job(client: httpx.AsyncClient, db_session:
 async def test_tag_autocomplete(client: httpx.AsyncClient, db_session: Session) -> None:
     program = make_program(db_session)
     membership, headers = _mentor(db_session, program)
-    await client.put(f"/api/v1/programs/{program.id}/participants/{membership.id}/profile", headers=headers,
-                     json=PROFILE)
+    await client.put(
+        f"/api/v1/programs/{program.id}/participants/{membership.id}/profile", headers=headers, json=PROFILE
+    )
     tags = (await client.get("/api/v1/tags", headers=headers, params={"kind": "skill", "q": "VERH"})).json()
     assert tags == ["Verhandlungsführung"]

@@ -66,7 +66,7 @@ class _Table:
 
 def _fail(name: str, line: int, message: str, column: str | None = None) -> FileMatchError:
     """Uniform error text: ``pairs.csv, line 7, column "score": …``."""
-    where = f'{name}, line {line}' + (f', column "{column}"' if column else "")
+    where = f"{name}, line {line}" + (f', column "{column}"' if column else "")
     return FileMatchError(f"{where}: {message}", field=column)
 
 
@@ -135,7 +135,9 @@ def read_capacities(path: Path) -> tuple[list[str], IntArray]:
     for line, row in table.rows:
         mentor = _field(table, line, row, "mentor_id")
         if mentor in first_line:
-            raise _fail(table.name, line, f'duplicate mentor "{mentor}" (first on line {first_line[mentor]})', "mentor_id")
+            raise _fail(
+                table.name, line, f'duplicate mentor "{mentor}" (first on line {first_line[mentor]})', "mentor_id"
+            )
         raw = _field(table, line, row, "capacity")
         if not _INTEGER.fullmatch(raw):
             raise _fail(table.name, line, f'"{raw}" is not a non-negative integer', "capacity")
@@ -171,8 +173,11 @@ def read_problem(pairs_path: Path, capacities_path: Path) -> FileProblem:
 
 
 def _problem(
-    mentee_ids: list[str], mentor_ids: list[str], capacity: IntArray,
-    pairs: tuple[list[int], list[int], list[float]], texts: list[str],
+    mentee_ids: list[str],
+    mentor_ids: list[str],
+    capacity: IntArray,
+    pairs: tuple[list[int], list[int], list[float]],
+    texts: list[str],
 ) -> FileProblem:
     """Build candidates (complete lists) and keep the score spelling aligned with the candidate order."""
     mentee, mentor, score = (np.asarray(x) for x in pairs)
@@ -193,7 +198,9 @@ def solve_problem(problem: FileProblem, mode: str) -> tuple[IntArray, dict[str, 
     if engine_mode == "stable":
         assignment = stable_from_candidates(cands, cap).assignment
     else:
-        assignment = solve_optimal(cands, cap, "total_score" if engine_mode == "total_score" else "max_matched").assignment
+        assignment = solve_optimal(
+            cands, cap, "total_score" if engine_mode == "total_score" else "max_matched"
+        ).assignment
     rank = cands.rank_of(assignment)
     hit = rank > 0
     total = float(cands.score[cands.indptr[:-1][hit] + rank[hit] - 1].sum())

@@ -52,8 +52,9 @@ class MatchRun(Base):
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
 
-    proposals: Mapped[list[Proposal]] = relationship(back_populates="run", cascade="all, delete-orphan",
-                                                     order_by="Proposal.id")
+    proposals: Mapped[list[Proposal]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="Proposal.id"
+    )
 
 
 class Proposal(Base):
@@ -65,8 +66,9 @@ class Proposal(Base):
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
     mentee_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"))
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"), index=True)
-    status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus, "proposal_status"),
-                                                   default=ProposalStatus.DRAFT)
+    status: Mapped[ProposalStatus] = mapped_column(
+        _enum(ProposalStatus, "proposal_status"), default=ProposalStatus.DRAFT
+    )
     score: Mapped[float | None] = mapped_column(Float, default=None)
     rank: Mapped[int] = mapped_column(Integer, default=0)
     criteria: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
@@ -120,8 +122,7 @@ class MentorRequest(Base):
     mentee_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"))
     mentor_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"), index=True)
     message: Mapped[str] = mapped_column(String(2000), default="")
-    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"),
-                                                  default=RequestStatus.PENDING)
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"), default=RequestStatus.PENDING)
     response_note: Mapped[str] = mapped_column(String(1000), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -46,10 +46,13 @@ def get_profile(program_id: int, membership_id: int, user: ApiUser, session: DbS
 
 
 @router.put("/programs/{program_id}/participants/{membership_id}/profile", response_model=ProfileOut)
-def put_profile(program_id: int, membership_id: int, body: ProfileIn, user: ApiUser, session: DbSession) -> ProfileOut:
+def put_profile(
+    program_id: int, membership_id: int, body: ProfileIn, user: ApiUser, session: DbSession, jobs: Jobs
+) -> ProfileOut:
     """Replace a profile. Send the `version` you read: a stale one answers 409 instead of overwriting."""
     membership = membership_for(session, user, program_id, membership_id, edit=True)
     profile = service.update_profile(session, service.get_profile(session, membership), body)
+    jobs.enqueue_after_commit(session, "profiles.embed", program_id=program_id)
     return service.profile_out(profile)
 
 
@@ -70,7 +73,9 @@ async def import_csv(program_id: int, request: Request, user: ApiUser, session: 
         job = import_jobs.create_import_job(session, program_id, user, "api-upload.csv", data)
         jobs.enqueue_after_commit(session, "profiles.import_csv", import_job_id=job.id)
         return JSONResponse(ImportJobOut.model_validate(job).model_dump(mode="json"), status_code=202)
-    return JSONResponse(importer.import_participants(session, program_id, data).as_dict())
+    summary = importer.import_participants(session, program_id, data)
+    jobs.enqueue_after_commit(session, "profiles.embed", program_id=program_id)
+    return JSONResponse(summary.as_dict())
 
 
 @router.get("/programs/{program_id}/imports/{job_id}", response_model=ImportJobOut)

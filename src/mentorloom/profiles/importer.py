@@ -1,8 +1,8 @@
 """Import and export of a program's participants in the CSV format (see csv_format.py).
 
-Imports are bulk operations: a 10,000-row file becomes a few dozen statements, not tens of
-thousands of ORM flushes. Rows are processed in chunks of CHUNK_SIZE, each chunk preloading its
-users, memberships, profiles and tag links with one query per table.
+Imports are bulk operations: rows are processed in chunks of CHUNK_SIZE, and each chunk costs
+about a dozen statements (one query per table to preload its users, memberships, profiles and
+tag links, then one executemany per kind of write) instead of one ORM flush per row.
 """
 
 from __future__ import annotations
@@ -38,7 +38,15 @@ PROFILE_FIELDS = (
     "line_manager_email",
     "capacity",
 )
+# Writes go to the tables (Core), not the mapped classes: the ORM's per-row bookkeeping would
+# cost more than the database work itself. Measured on both backends, a plain executemany is
+# the fastest insert; only where the new ids are needed does an INSERT carry a RETURNING clause
+# (without sort_by_parameter_order, which SQLite can only honour one row at a time).
+_USERS = cast(Table, User.__table__)
+_MEMBERSHIPS = cast(Table, Membership.__table__)
 _PROFILES = cast(Table, Profile.__table__)
+_SKILLS = cast(Table, ProfileSkill.__table__)
+_INTERESTS = cast(Table, ProfileInterest.__table__)
 
 ProgressCallback = Callable[[int, int], None]
 _SkillLink = tuple[int, SkillKind, int]  # tag id, kind, weight
@@ -94,6 +102,8 @@ def import_participants(
     _reject_coordinator_changes(session, program_id, rows)
     tag_ids = _tag_ids(session, rows)
     outcome: Counter[str] = Counter()
+    if progress is not None:
+        progress(0, len(rows))
     for start in range(0, len(rows), CHUNK_SIZE):
         outcome.update(_import_chunk(session, program_id, rows[start : start + CHUNK_SIZE], tag_ids))
         if progress is not None:
@@ -153,15 +163,16 @@ def _reject_coordinator_changes(session: Session, program_id: int, rows: list[Pa
 
 
 def _tag_ids(session: Session, rows: list[ParticipantRow]) -> _TagIds:
+    rows = [row for row in rows if row.role is not Role.COORDINATOR]  # no profile, so no tags
     skill_labels = (skill.label for row in rows for skill in (*row.expertise, *row.wanted_skills))
     interest_labels = (label for row in rows for label in row.interests)
     return _TagIds(
-        skills=_ids_by_label(session, TagKind.SKILL, set(skill_labels)),
-        interests=_ids_by_label(session, TagKind.INTEREST, set(interest_labels)),
+        skills=_ids_by_label(session, TagKind.SKILL, list(dict.fromkeys(skill_labels))),
+        interests=_ids_by_label(session, TagKind.INTEREST, list(dict.fromkeys(interest_labels))),
     )
 
 
-def _ids_by_label(session: Session, kind: TagKind, labels: set[str]) -> dict[str, int]:
+def _ids_by_label(session: Session, kind: TagKind, labels: list[str]) -> dict[str, int]:
     # By label rather than key, so each distinct label is normalised once, not once per row.
     tags = get_or_create_tags(session, kind, labels)
     return {label: tags[tag_key(label)].id for label in labels}
@@ -183,8 +194,8 @@ def _sync_users(session: Session, rows: list[ParticipantRow]) -> tuple[dict[str,
     ids = {email: user.id for email, user in existing.items()}
     new = [{"email": row.email, "display_name": row.name} for row in rows if row.email not in existing]
     if new:
-        stmt = insert(User).returning(User.id, User.email, sort_by_parameter_order=True)
-        ids.update((email, user_id) for user_id, email in session.execute(stmt, new))
+        created = session.execute(insert(_USERS).returning(_USERS.c.id, _USERS.c.email), new)
+        ids.update((email, user_id) for user_id, email in created)
     # Someone who has set a password manages their own name; the file only names invitees.
     renamed = [
         row
@@ -192,7 +203,8 @@ def _sync_users(session: Session, rows: list[ParticipantRow]) -> tuple[dict[str,
         if (user := existing.get(row.email)) is not None and not user.has_password and user.display_name != row.name
     ]
     if renamed:
-        session.execute(update(User), [{"id": ids[row.email], "display_name": row.name} for row in renamed])
+        stmt = update(_USERS).where(_USERS.c.id == bindparam("b_id")).values(display_name=bindparam("b_name"))
+        session.execute(stmt, [{"b_id": ids[row.email], "b_name": row.name} for row in renamed])
     return ids, {row.email for row in renamed}
 
 
@@ -216,13 +228,15 @@ def _sync_memberships(
     new = [row for user_id, row in by_user.items() if user_id not in existing]
     if new:
         values = [{"program_id": program_id, "user_id": user_ids[row.email], "role": row.role} for row in new]
-        stmt_insert = insert(Membership).returning(Membership.id, Membership.user_id, sort_by_parameter_order=True)
-        ids.update(
-            (by_user[user_id].email, membership_id) for membership_id, user_id in session.execute(stmt_insert, values)
-        )
+        stmt_insert = insert(_MEMBERSHIPS).returning(_MEMBERSHIPS.c.id, _MEMBERSHIPS.c.user_id)
+        created = session.execute(stmt_insert, values)
+        ids.update((by_user[user_id].email, membership_id) for membership_id, user_id in created)
     moved = [by_user[user_id] for user_id, membership in existing.items() if membership.role != by_user[user_id].role]
     if moved:
-        session.execute(update(Membership), [{"id": ids[row.email], "role": row.role} for row in moved])
+        stmt_update = (
+            update(_MEMBERSHIPS).where(_MEMBERSHIPS.c.id == bindparam("b_id")).values(role=bindparam("b_role"))
+        )
+        session.execute(stmt_update, [{"b_id": ids[row.email], "b_role": row.role} for row in moved])
     return _Memberships(ids, {row.email for row in new}, {row.email for row in moved})
 
 
@@ -236,7 +250,7 @@ def _sync_profiles(
         return set()
     plan = _plan_profiles(session, wanted, tag_ids)
     if plan.inserts:
-        session.execute(insert(Profile), plan.inserts)
+        session.execute(insert(_PROFILES), plan.inserts)
     if plan.updates:
         _update_profiles(session, plan.updates)
     if plan.links:
@@ -256,9 +270,8 @@ def _plan_profiles(session: Session, wanted: dict[int, ParticipantRow], tag_ids:
         fields = _profile_fields(row)
         want_skills = _skill_links(row, tag_ids.skills)
         want_interests = [tag_ids.interests[label] for label in row.interests]
-        links_differ = set(want_skills) != skills.get(profile_id, set()) or set(want_interests) != interests.get(
-            profile_id, set()
-        )
+        current_links = (skills.get(profile_id, set()), interests.get(profile_id, set()))
+        links_differ = (set(want_skills), set(want_interests)) != current_links
         profile = current.get(profile_id)
         if profile is None:
             plan.inserts.append({"membership_id": profile_id, **fields})
@@ -325,11 +338,8 @@ def _update_profiles(session: Session, updates: list[dict[str, Any]]) -> None:
 
 def _replace_links(session: Session, links: dict[int, tuple[list[_SkillLink], list[int]]]) -> None:
     profile_ids = list(links)
-    no_sync = {"synchronize_session": False}
-    session.execute(delete(ProfileSkill).where(ProfileSkill.profile_id.in_(profile_ids)), execution_options=no_sync)
-    session.execute(
-        delete(ProfileInterest).where(ProfileInterest.profile_id.in_(profile_ids)), execution_options=no_sync
-    )
+    session.execute(delete(_SKILLS).where(_SKILLS.c.profile_id.in_(profile_ids)))
+    session.execute(delete(_INTERESTS).where(_INTERESTS.c.profile_id.in_(profile_ids)))
     skill_rows = [
         {"profile_id": profile_id, "tag_id": tag_id, "kind": kind, "weight": weight}
         for profile_id, (skills, _interests) in links.items()
@@ -341,9 +351,9 @@ def _replace_links(session: Session, links: dict[int, tuple[list[_SkillLink], li
         for tag_id in interests
     ]
     if skill_rows:
-        session.execute(insert(ProfileSkill), skill_rows)
+        session.execute(insert(_SKILLS), skill_rows)
     if interest_rows:
-        session.execute(insert(ProfileInterest), interest_rows)
+        session.execute(insert(_INTERESTS), interest_rows)
 
 
 # --- export

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import Select, String, cast, exists, func, or_, select
+from sqlalchemy import Select, String, cast, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -12,6 +12,7 @@ from mentorloom.accounts.models import User
 from mentorloom.accounts.service import normalise_email
 from mentorloom.errors import Conflict, NotFound
 from mentorloom.i18n import gettext as _
+from mentorloom.profiles.embeddings import TextEncoder, profile_text, text_digest, to_bytes
 from mentorloom.profiles.models import Profile, ProfileInterest, ProfileSkill, SkillKind, Tag, TagKind
 from mentorloom.profiles.schemas import (
     Page,
@@ -177,3 +178,37 @@ def _summary(membership: Membership, profile: Profile | None) -> ParticipantSumm
         skills=[s.tag.label for s in profile.skills] if profile else [],
         invitation_pending=not membership.user.has_password,
     )
+
+
+def stale_embedding_ids(session: Session, program_id: int, model: str) -> list[int]:
+    """Profiles of a program whose text (or the encoder) changed since they were last embedded."""
+    rows = session.execute(
+        select(
+            Profile.membership_id, Profile.bio, Profile.values_note, Profile.embedding_model, Profile.embedding_source
+        )
+        .join(Membership)
+        .where(Membership.program_id == program_id)
+        .order_by(Profile.membership_id)
+    )
+    return [
+        r.membership_id
+        for r in rows
+        if r.embedding_model != model or r.embedding_source != text_digest(profile_text(r.bio, r.values_note))
+    ]
+
+
+def embed_profiles(session: Session, membership_ids: list[int], encoder: TextEncoder) -> int:
+    """Compute and store the embeddings of these profiles; returns how many."""
+    rows = session.execute(
+        select(Profile.membership_id, Profile.bio, Profile.values_note).where(Profile.membership_id.in_(membership_ids))
+    ).all()
+    texts = [profile_text(r.bio, r.values_note) for r in rows]
+    vectors = encoder.encode(texts) if rows else []
+    for row, text, vector in zip(rows, texts, vectors, strict=True):
+        # A direct UPDATE: the embedding is derived data and must not bump the optimistic-lock version.
+        session.execute(
+            update(Profile)
+            .where(Profile.membership_id == row.membership_id)
+            .values(embedding=to_bytes(vector), embedding_model=encoder.name, embedding_source=text_digest(text))
+        )
+    return len(rows)

@@ -34,8 +34,23 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 BLANK_ROWS_WHEN_EMPTY = 3  # without JavaScript these are the rows a person can fill in
 SUGGEST_LIMIT = 10
 # Error keys the form shows next to a field; any other error is listed at the top.
-_FIELD_KEYS = frozenset({"name", "bio", "values", "values_note", "languages", "timezone", "department",
-                         "line_manager_email", "capacity", "availability", "expertise", "wanted_skills", "interests"})
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "bio",
+        "values",
+        "values_note",
+        "languages",
+        "timezone",
+        "department",
+        "line_manager_email",
+        "capacity",
+        "availability",
+        "expertise",
+        "wanted_skills",
+        "interests",
+    }
+)
 _ROW_KEY = re.compile(r"^(availability|expertise|wanted_skills)\.\d+(\.(day|start|end|skill|level|priority))?$")
 
 
@@ -62,6 +77,7 @@ def _may_edit(session: Session, user: User, membership: Membership) -> bool:
 
 # --- directory ----------------------------------------------------------------------------------
 
+
 def _page_url(program_id: int, filters: dict[str, str], page: int) -> str:
     params = {k: v for k, v in filters.items() if v}
     if page > 1:
@@ -71,28 +87,51 @@ def _page_url(program_id: int, filters: dict[str, str], page: int) -> str:
 
 
 @router.get("/programs/{program_id}/participants", response_class=HTMLResponse)
-def directory(request: Request, program_id: int, user: CurrentUser, session: DbSession, q: str = "",
-              role: str = "", skill: str = "", language: str = "", page: int = 1) -> Response:
+def directory(
+    request: Request,
+    program_id: int,
+    user: CurrentUser,
+    session: DbSession,
+    q: str = "",
+    role: str = "",
+    skill: str = "",
+    language: str = "",
+    page: int = 1,
+) -> Response:
     program = program_for(session, user, program_id, Action.VIEW_PARTICIPANTS)
     role_filter = Role(role) if role in {r.value for r in Role} else None
-    filters = {"q": q.strip(), "role": role_filter.value if role_filter else "", "skill": skill.strip(),
-               "language": language.strip().lower()}
-    query = service.directory_query(program.id, q=filters["q"], role=role_filter, skill=filters["skill"],
-                                    language=filters["language"])
+    filters = {
+        "q": q.strip(),
+        "role": role_filter.value if role_filter else "",
+        "skill": skill.strip(),
+        "language": language.strip().lower(),
+    }
+    query = service.directory_query(
+        program.id, q=filters["q"], role=role_filter, skill=filters["skill"], language=filters["language"]
+    )
     result = service.directory_page(session, query, page)
     fragment = request.headers.get("hx-target") == "results" and not request.headers.get("hx-history-restore-request")
-    response = render(request, "profiles/_results.html" if fragment else "profiles/directory.html", {
-        "program": program, "page": result, "filters": filters, "filtered": any(filters.values()),
-        "prev_url": _page_url(program.id, filters, result.page - 1) if result.page > 1 else None,
-        "next_url": _page_url(program.id, filters, result.page + 1) if result.page < result.pages else None,
-        "languages": LANGUAGES, "roles": list(Role),
-        "manage": may(session, user, Action.MANAGE_PROGRAM, program.id),
-    })
+    response = render(
+        request,
+        "profiles/_results.html" if fragment else "profiles/directory.html",
+        {
+            "program": program,
+            "page": result,
+            "filters": filters,
+            "filtered": any(filters.values()),
+            "prev_url": _page_url(program.id, filters, result.page - 1) if result.page > 1 else None,
+            "next_url": _page_url(program.id, filters, result.page + 1) if result.page < result.pages else None,
+            "languages": LANGUAGES,
+            "roles": list(Role),
+            "manage": may(session, user, Action.MANAGE_PROGRAM, program.id),
+        },
+    )
     response.headers["Vary"] = "HX-Request, HX-Target"
     return response
 
 
 # --- one profile --------------------------------------------------------------------------------
+
 
 def _weekly(availability: list[Any]) -> list[tuple[str, list[str]]]:
     """[(day name, ["09:00–11:00", …])] in weekday order, only days with windows."""
@@ -111,36 +150,53 @@ def _local_time(timezone: str) -> datetime | None:
 
 
 @router.get("/programs/{program_id}/participants/{membership_id}", response_class=HTMLResponse)
-def profile_view(request: Request, program_id: int, membership_id: int, user: CurrentUser,
-                 session: DbSession) -> Response:
+def profile_view(
+    request: Request, program_id: int, membership_id: int, user: CurrentUser, session: DbSession
+) -> Response:
     membership = membership_for(session, user, program_id, membership_id)
     profile: ProfileOut | None
     try:
         profile = service.profile_out(service.get_profile(session, membership))
     except NotFound:
         profile = None  # coordinators have no participant profile
-    return render(request, "profiles/view.html", {
-        "program": membership.program, "membership": membership, "person": membership.user, "p": profile,
-        "weekly": _weekly(profile.availability) if profile else [],
-        "local_time": _local_time(profile.timezone) if profile else None,
-        "work_values": WORK_VALUES, "languages": LANGUAGES,
-        "may_edit": profile is not None and _may_edit(session, user, membership),
-        "is_me": membership.user_id == user.id,
-        "manage": may(session, user, Action.MANAGE_PROGRAM, program_id),
-    })
+    return render(
+        request,
+        "profiles/view.html",
+        {
+            "program": membership.program,
+            "membership": membership,
+            "person": membership.user,
+            "p": profile,
+            "weekly": _weekly(profile.availability) if profile else [],
+            "local_time": _local_time(profile.timezone) if profile else None,
+            "work_values": WORK_VALUES,
+            "languages": LANGUAGES,
+            "may_edit": profile is not None and _may_edit(session, user, membership),
+            "is_me": membership.user_id == user.id,
+            "manage": may(session, user, Action.MANAGE_PROGRAM, program_id),
+        },
+    )
 
 
 # --- the profile form ---------------------------------------------------------------------------
 
+
 def _values_from_profile(p: ProfileOut) -> dict[str, Any]:
     return {
-        "name": p.name, "bio": p.bio, "values": list(p.values), "values_note": p.values_note,
-        "languages": list(p.languages), "timezone": p.timezone, "department": p.department,
-        "line_manager_email": p.line_manager_email, "capacity": str(p.capacity),
+        "name": p.name,
+        "bio": p.bio,
+        "values": list(p.values),
+        "values_note": p.values_note,
+        "languages": list(p.languages),
+        "timezone": p.timezone,
+        "department": p.department,
+        "line_manager_email": p.line_manager_email,
+        "capacity": str(p.capacity),
         "availability": [{"day": str(w.day), "start": w.start, "end": w.end} for w in p.availability],
         "expertise": [{"skill": s.skill, "level": str(s.level)} for s in p.expertise],
         "wanted_skills": [{"skill": s.skill, "priority": str(s.priority)} for s in p.wanted_skills],
-        "interests": ", ".join(p.interests), "version": str(p.version),
+        "interests": ", ".join(p.interests),
+        "version": str(p.version),
     }
 
 
@@ -157,20 +213,38 @@ def _values_from_form(form: FormData) -> dict[str, Any]:
         return str(form.get(name, "")).strip()
 
     return {
-        "name": text("name"), "bio": text("bio"), "values": [str(v) for v in form.getlist("values")],
-        "values_note": text("values_note"), "languages": [str(v) for v in form.getlist("languages")],
-        "timezone": text("timezone") or "UTC", "department": text("department"),
-        "line_manager_email": text("line_manager_email"), "capacity": text("capacity"),
+        "name": text("name"),
+        "bio": text("bio"),
+        "values": [str(v) for v in form.getlist("values")],
+        "values_note": text("values_note"),
+        "languages": [str(v) for v in form.getlist("languages")],
+        "timezone": text("timezone") or "UTC",
+        "department": text("department"),
+        "line_manager_email": text("line_manager_email"),
+        "capacity": text("capacity"),
         "availability": _rows(form, {"day": "avail_day", "start": "avail_start", "end": "avail_end"}),
         "expertise": _rows(form, {"skill": "exp_skill", "level": "exp_level"}),
         "wanted_skills": _rows(form, {"skill": "want_skill", "priority": "want_priority"}),
-        "interests": text("interests"), "version": text("version"),
+        "interests": text("interests"),
+        "version": text("version"),
     }
 
 
 def _profile_input(values: dict[str, Any], role: Role) -> ProfileIn:
-    doc = {key: values[key] for key in ("name", "bio", "values", "values_note", "languages", "timezone",
-                                        "department", "line_manager_email", "availability")}
+    doc = {
+        key: values[key]
+        for key in (
+            "name",
+            "bio",
+            "values",
+            "values_note",
+            "languages",
+            "timezone",
+            "department",
+            "line_manager_email",
+            "availability",
+        )
+    }
     doc["interests"] = _interest_list(values["interests"])
     doc["capacity"] = values["capacity"] if role is Role.MENTOR else 0
     doc["expertise"] = values["expertise"] if role is Role.MENTOR else []
@@ -195,17 +269,39 @@ def _profile_errors(exc: ValidationError, values: dict[str, Any]) -> dict[str, s
     return errors
 
 
-def _edit_page(request: Request, user: User, membership: Membership, values: dict[str, Any], *,
-               errors: dict[str, str] | None = None, conflict: str | None = None, status_code: int = 200) -> Response:
+def _edit_page(
+    request: Request,
+    user: User,
+    membership: Membership,
+    values: dict[str, Any],
+    *,
+    errors: dict[str, str] | None = None,
+    conflict: str | None = None,
+    status_code: int = 200,
+) -> Response:
     program: Program = membership.program
     errors = errors or {}
     stray = {key: message for key, message in errors.items() if key not in _FIELD_KEYS and not _ROW_KEY.match(key)}
-    return render(request, "profiles/edit.html", {
-        "program": program, "membership": membership, "role": membership.role, "v": values,
-        "errors": errors, "stray_errors": stray, "conflict": conflict, "blank_rows": BLANK_ROWS_WHEN_EMPTY,
-        "work_values": WORK_VALUES, "languages": LANGUAGES, "timezone_groups": _timezone_groups(),
-        "day_names": _day_names(), "is_me": membership.user_id == user.id,
-    }, status_code=status_code)
+    return render(
+        request,
+        "profiles/edit.html",
+        {
+            "program": program,
+            "membership": membership,
+            "role": membership.role,
+            "v": values,
+            "errors": errors,
+            "stray_errors": stray,
+            "conflict": conflict,
+            "blank_rows": BLANK_ROWS_WHEN_EMPTY,
+            "work_values": WORK_VALUES,
+            "languages": LANGUAGES,
+            "timezone_groups": _timezone_groups(),
+            "day_names": _day_names(),
+            "is_me": membership.user_id == user.id,
+        },
+        status_code=status_code,
+    )
 
 
 def _editable_profile(session: Session, user: User, program_id: int, membership_id: int) -> Profile:
@@ -214,15 +310,17 @@ def _editable_profile(session: Session, user: User, program_id: int, membership_
 
 
 @router.get("/programs/{program_id}/participants/{membership_id}/edit", response_class=HTMLResponse)
-def edit_profile_form(request: Request, program_id: int, membership_id: int, user: CurrentUser,
-                      session: DbSession) -> Response:
+def edit_profile_form(
+    request: Request, program_id: int, membership_id: int, user: CurrentUser, session: DbSession
+) -> Response:
     profile = _editable_profile(session, user, program_id, membership_id)
     return _edit_page(request, user, profile.membership, _values_from_profile(service.profile_out(profile)))
 
 
 @router.post("/programs/{program_id}/participants/{membership_id}/edit")
-def save_profile(request: Request, program_id: int, membership_id: int, user: CurrentUser, session: DbSession,
-                 form: PostedForm) -> Response:
+def save_profile(
+    request: Request, program_id: int, membership_id: int, user: CurrentUser, session: DbSession, form: PostedForm
+) -> Response:
     profile = _editable_profile(session, user, program_id, membership_id)
     membership, values = profile.membership, _values_from_form(form)
     try:
@@ -235,15 +333,18 @@ def save_profile(request: Request, program_id: int, membership_id: int, user: Cu
     except ValidationFailed as exc:
         session.rollback()  # the service may have changed some fields before it refused
         return _edit_page(request, user, membership, values, errors=field_errors(exc.errors), status_code=422)
-    return redirect(f"/programs/{program_id}/participants/{membership_id}", request=request,
-                    flash=_("The profile is saved."))
+    return redirect(
+        f"/programs/{program_id}/participants/{membership_id}", request=request, flash=_("The profile is saved.")
+    )
 
 
 # --- tag autocomplete ---------------------------------------------------------------------------
 
+
 @router.get("/programs/{program_id}/tags/suggest", response_class=HTMLResponse)
-def suggest(request: Request, program_id: int, user: CurrentUser, session: DbSession, kind: str = "skill",
-            q: str = "") -> Response:
+def suggest(
+    request: Request, program_id: int, user: CurrentUser, session: DbSession, kind: str = "skill", q: str = ""
+) -> Response:
     """<option>s for a <datalist>. htmx sends an input's value under the input's own name, so when `q`
     is absent the last other parameter is the typed text. For interests (one comma-separated input)
     the options carry the earlier tags too, so picking one keeps them."""

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import asdict, is_dataclass
 from typing import Annotated, Any
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
@@ -43,6 +44,7 @@ PostedForm = Annotated[FormData, Depends(posted_form)]
 
 # --- validation messages ------------------------------------------------------------------------
 
+
 def _known_value_errors() -> dict[str, str]:
     # Messages of the schemas' own validators, which pydantic does not translate.
     return {
@@ -51,16 +53,21 @@ def _known_value_errors() -> dict[str, str]:
     }
 
 
+def _number(value: Any) -> str:
+    return format_decimal(value, locale=get_locale()) if isinstance(value, int | float) else str(value)
+
+
 def _message(error: Any) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     texts: dict[str, str] = {
         "missing": _("This field is required."),
-        "string_too_short": _("This field is required.") if ctx.get("min_length") == 1
+        "string_too_short": _("This field is required.")
+        if ctx.get("min_length") == 1
         else _("Enter at least %(n)s characters.", n=ctx.get("min_length")),
         "string_too_long": _("Enter at most %(n)s characters.", n=ctx.get("max_length")),
         "too_long": _("Choose at most %(n)s.", n=ctx.get("max_length")),
-        "greater_than_equal": _("Enter a number of at least %(n)s.", n=ctx.get("ge")),
-        "less_than_equal": _("Enter a number of at most %(n)s.", n=ctx.get("le")),
+        "greater_than_equal": _("Enter a number of at least %(n)s.", n=_number(ctx.get("ge"))),
+        "less_than_equal": _("Enter a number of at most %(n)s.", n=_number(ctx.get("le"))),
         "int_parsing": _("Enter a whole number."),
         "int_from_float": _("Enter a whole number."),
         "float_parsing": _("Enter a number."),
@@ -91,17 +98,20 @@ def validation_messages(exc: ValidationError, *, whole: str = "__all__") -> dict
 
 # --- my programs --------------------------------------------------------------------------------
 
+
 @router.get("/", response_class=HTMLResponse)
 def my_programs(request: Request, user: CurrentUser, session: DbSession) -> Response:
     cards = [
         {"program": p, "role": role_in(session, user, p.id), "counts": service.member_counts(session, p.id)}
         for p in service.list_programs(session, user)
     ]
-    return render(request, "programs/list.html",
-                  {"cards": cards, "may_create": may(session, user, Action.CREATE_PROGRAM)})
+    return render(
+        request, "programs/list.html", {"cards": cards, "may_create": may(session, user, Action.CREATE_PROGRAM)}
+    )
 
 
 # --- create and edit ----------------------------------------------------------------------------
+
 
 def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
@@ -129,15 +139,22 @@ def _program_values(program: Program | None) -> dict[str, Any]:
     if program is None:
         fields = ProgramIn.model_fields
         doc: dict[str, Any] = {
-            "name": "", "description": "", "language": get_locale(),
+            "name": "",
+            "description": "",
+            "language": get_locale(),
             "default_cadence": fields["default_cadence"].default.value,
-            "duration_months": fields["duration_months"].default, "starts_on": "", "ends_on": "",
+            "duration_months": fields["duration_months"].default,
+            "starts_on": "",
+            "ends_on": "",
             "settings": ProgramSettings().model_dump(mode="json"),
         }
     else:
         doc = {
-            "name": program.name, "description": program.description, "language": program.language,
-            "default_cadence": program.default_cadence.value, "duration_months": program.duration_months,
+            "name": program.name,
+            "description": program.description,
+            "language": program.language,
+            "default_cadence": program.default_cadence.value,
+            "duration_months": program.duration_months,
             "starts_on": program.starts_on.isoformat() if program.starts_on else "",
             "ends_on": program.ends_on.isoformat() if program.ends_on else "",
             "settings": service.program_settings(program).model_dump(mode="json"),
@@ -163,15 +180,24 @@ def _program_input(values: dict[str, Any]) -> ProgramIn:
     return ProgramIn.model_validate(_nest(doc))
 
 
-def _program_form(request: Request, program: Program | None, values: dict[str, Any],
-                  errors: dict[str, str], *, status_code: int = 200) -> Response:
+def _program_form(
+    request: Request, program: Program | None, values: dict[str, Any], errors: dict[str, str], *, status_code: int = 200
+) -> Response:
     if "__all__" in errors and "ends_on" not in errors and values.get("ends_on"):
         # The only whole-model rule of ProgramIn compares the dates: show it at the end date.
         errors["ends_on"] = errors.pop("__all__")
-    return render(request, "programs/form.html", {
-        "program": program, "v": values, "errors": errors, "cadences": list(Cadence),
-        "weight_fields": WEIGHT_FIELDS,
-    }, status_code=status_code)
+    return render(
+        request,
+        "programs/form.html",
+        {
+            "program": program,
+            "v": values,
+            "errors": errors,
+            "cadences": list(Cadence),
+            "weight_fields": WEIGHT_FIELDS,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/programs/new", response_class=HTMLResponse)
@@ -189,8 +215,11 @@ def create_program(request: Request, user: CurrentUser, session: DbSession, form
     except ValidationError as exc:
         return _program_form(request, None, values, validation_messages(exc), status_code=422)
     program = service.create_program(session, data, coordinator=user)
-    return redirect(f"/programs/{program.id}", request=request,
-                    flash=_("The program “%(name)s” is ready. Invite participants next.", name=program.name))
+    return redirect(
+        f"/programs/{program.id}",
+        request=request,
+        flash=_("The program “%(name)s” is ready. Invite participants next.", name=program.name),
+    )
 
 
 @router.get("/programs/{program_id}/edit", response_class=HTMLResponse)
@@ -200,8 +229,9 @@ def edit_program_form(request: Request, program_id: int, user: CurrentUser, sess
 
 
 @router.post("/programs/{program_id}/edit")
-def update_program(request: Request, program_id: int, user: CurrentUser, session: DbSession,
-                   form: PostedForm) -> Response:
+def update_program(
+    request: Request, program_id: int, user: CurrentUser, session: DbSession, form: PostedForm
+) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     values = _posted_program(form)
     try:
@@ -214,27 +244,38 @@ def update_program(request: Request, program_id: int, user: CurrentUser, session
 
 # --- overview and invitations -------------------------------------------------------------------
 
+
 def _own_membership(session: Session, user: User, program_id: int) -> Membership | None:
     # Presentation only: which profile "My profile" links to.
-    return session.scalar(
-        select(Membership).where(Membership.program_id == program_id, Membership.user_id == user.id)
+    return session.scalar(select(Membership).where(Membership.program_id == program_id, Membership.user_id == user.id))
+
+
+def _overview(
+    request: Request,
+    session: Session,
+    user: User,
+    program: Program,
+    *,
+    invite: dict[str, str] | None = None,
+    invite_errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "programs/overview.html",
+        {
+            "program": program,
+            "settings": service.program_settings(program),
+            "counts": service.member_counts(session, program.id),
+            "my_role": role_in(session, user, program.id),
+            "me": _own_membership(session, user, program.id),
+            "manage": may(session, user, Action.MANAGE_PROGRAM, program.id),
+            "roles": list(Role),
+            "invite": invite or {"email": "", "name": "", "role": Role.MENTEE.value},
+            "invite_errors": invite_errors or {},
+        },
+        status_code=status_code,
     )
-
-
-def _overview(request: Request, session: Session, user: User, program: Program, *,
-              invite: dict[str, str] | None = None, invite_errors: dict[str, str] | None = None,
-              status_code: int = 200) -> Response:
-    return render(request, "programs/overview.html", {
-        "program": program,
-        "settings": service.program_settings(program),
-        "counts": service.member_counts(session, program.id),
-        "my_role": role_in(session, user, program.id),
-        "me": _own_membership(session, user, program.id),
-        "manage": may(session, user, Action.MANAGE_PROGRAM, program.id),
-        "roles": list(Role),
-        "invite": invite or {"email": "", "name": "", "role": Role.MENTEE.value},
-        "invite_errors": invite_errors or {},
-    }, status_code=status_code)
 
 
 @router.get("/programs/{program_id}", response_class=HTMLResponse)
@@ -244,9 +285,16 @@ def program_overview(request: Request, program_id: int, user: CurrentUser, sessi
 
 
 @router.post("/programs/{program_id}/invite")
-def invite(request: Request, program_id: int, user: CurrentUser, session: DbSession, jobs: Jobs,
-           email: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
-           role: Annotated[str, Form()] = "") -> Response:
+def invite(
+    request: Request,
+    program_id: int,
+    user: CurrentUser,
+    session: DbSession,
+    jobs: Jobs,
+    email: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     values = {"email": email.strip(), "name": name.strip(), "role": role}
     try:
@@ -259,14 +307,19 @@ def invite(request: Request, program_id: int, user: CurrentUser, session: DbSess
         errors = field_errors(exc.errors) if isinstance(exc, ValidationFailed) else {}
         errors = errors or {exc.field or "email": exc.detail}
     else:
-        jobs.enqueue_after_commit(session, "accounts.send_invitation", membership_id=membership.id,
-                                  nonce=uuid.uuid4().hex)
-        return redirect(f"/programs/{program.id}#invite", request=request,
-                        flash=_("The invitation to %(email)s is on its way.", email=membership.user.email))
+        jobs.enqueue_after_commit(
+            session, "accounts.send_invitation", membership_id=membership.id, nonce=uuid.uuid4().hex
+        )
+        return redirect(
+            f"/programs/{program.id}#invite",
+            request=request,
+            flash=_("The invitation to %(email)s is on its way.", email=membership.user.email),
+        )
     return _overview(request, session, user, program, invite=values, invite_errors=errors, status_code=422)
 
 
 # --- CSV import and export ----------------------------------------------------------------------
+
 
 def _summary_items(summary: Any) -> list[tuple[str, Any]]:
     """Whatever the importer reports, as (key, value) pairs to list."""
@@ -294,8 +347,9 @@ def import_form(request: Request, program_id: int, user: CurrentUser, session: D
 
 
 @router.post("/programs/{program_id}/import")
-def import_participants(request: Request, program_id: int, user: CurrentUser, session: DbSession,
-                        form: PostedForm) -> Response:
+def import_participants(
+    request: Request, program_id: int, user: CurrentUser, session: DbSession, form: PostedForm
+) -> Response:
     from mentorloom.profiles import importer  # written alongside; imported late on purpose
 
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
@@ -304,14 +358,25 @@ def import_participants(request: Request, program_id: int, user: CurrentUser, se
         return _import_page(request, program, problem=_("Choose a CSV file to import."), status_code=422)
     data = upload.file.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
-        return _import_page(request, program, filename=upload.filename, status_code=413,
-                            problem=_("The file is larger than 5 MB. Split it into smaller files."))
+        return _import_page(
+            request,
+            program,
+            filename=upload.filename,
+            status_code=413,
+            problem=_("The file is larger than 5 MB. Split it into smaller files."),
+        )
     try:
         summary = importer.import_participants(session, program.id, data)
     except (ValidationFailed, Conflict) as exc:
         session.rollback()  # nothing of a faulty file is kept
-        return _import_page(request, program, errors=getattr(exc, "errors", []), problem=exc.detail,
-                            filename=upload.filename, status_code=exc.status_code)
+        return _import_page(
+            request,
+            program,
+            errors=getattr(exc, "errors", []),
+            problem=exc.detail,
+            filename=upload.filename,
+            status_code=exc.status_code,
+        )
     return _import_page(request, program, summary=_summary_items(summary), filename=upload.filename)
 
 
@@ -326,6 +391,8 @@ def export_participants(program_id: int, user: CurrentUser, session: DbSession) 
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     body = importer.export_participants(session, program.id)
     filename = f"{_slug(program.name)}-participants.csv"
-    return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        body.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )

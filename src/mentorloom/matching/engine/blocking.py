@@ -25,8 +25,13 @@ def worst_held(assignment: IntArray, held_mkey: IntArray, capacity: IntArray) ->
 
 
 def _count(
-    mentee: IntArray, mentor: IntArray, key: IntArray, mkey: IntArray,
-    assignment: IntArray, held_key: IntArray, worst: IntArray,
+    mentee: IntArray,
+    mentor: IntArray,
+    key: IntArray,
+    mkey: IntArray,
+    assignment: IntArray,
+    held_key: IntArray,
+    worst: IntArray,
 ) -> int:
     """Count blocking entries among the given compatible pairs (keys >= 0)."""
     wants = (key > held_key[mentee]) & (assignment[mentee] != mentor)
@@ -63,15 +68,17 @@ def blocking_pairs_dense(
     held_key = np.where(matched, held_q * m + (m - 1 - assignment), -1)
     held_mkey = np.where(matched, held_q * n + (n - 1 - np.arange(n)), -1)
     worst = worst_held(assignment, held_mkey, capacity)[scorer.cols]
-    mentor_tail = (m - 1 - scorer.cols)[None, :]
+
+    held_f = np.where(matched, held_q, -1).astype(np.float32)
 
     def block(rows: IntArray) -> int:
-        q = scorer.score_rows(rows).astype(np.int64)
-        ok = q >= 0
-        wants = ok & ((q * m + mentor_tail) > held_key[rows][:, None])
-        wants &= (q * n + (n - 1 - rows)[:, None]) > worst[None, :]
-        local = np.flatnonzero(matched[rows])
-        wants[local, scorer.col_of[assignment[rows[local]]]] = False
+        s = scorer.score_rows(rows)
+        # cheap float pre-filter (a mentee can only prefer mentors scoring at least its own pair), exact int64 after
+        r, c = np.nonzero(s >= np.maximum(held_f[rows], 0)[:, None])
+        i, j = rows[r], scorer.cols[c]
+        q = s[r, c].astype(np.int64)
+        wants = (q * m + (m - 1 - j) > held_key[i]) & (assignment[i] != j)
+        wants &= q * n + (n - 1 - i) > worst[c]
         return int(np.count_nonzero(wants))
 
     rows = np.flatnonzero(~scorer.skip)

@@ -36,7 +36,8 @@ def _ochiai(a: NDArray[np.bool_], b: NDArray[np.bool_]) -> FloatArray:
     """|A∩B| / sqrt(|A||B|) row by row; 0 when either side is empty."""
     shared = (a & b).sum(axis=1)
     denom = np.sqrt(a.sum(axis=1) * b.sum(axis=1).astype(np.float64))
-    return np.divide(shared, denom, out=np.zeros(shared.shape, np.float64), where=denom > 0)
+    out: FloatArray = np.divide(shared, denom, out=np.zeros(shared.shape, np.float64), where=denom > 0)
+    return out
 
 
 def _sparse_ochiai(a: sp.csr_matrix, b: sp.csr_matrix) -> FloatArray:
@@ -44,7 +45,8 @@ def _sparse_ochiai(a: sp.csr_matrix, b: sp.csr_matrix) -> FloatArray:
     a, b = (a != 0).astype(np.float64), (b != 0).astype(np.float64)
     shared = np.asarray(a.multiply(b).sum(axis=1)).ravel()
     denom = np.sqrt(a.getnnz(axis=1) * b.getnnz(axis=1).astype(np.float64))
-    return np.divide(shared, denom, out=np.zeros(shared.shape, np.float64), where=denom > 0)
+    out: FloatArray = np.divide(shared, denom, out=np.zeros(shared.shape, np.float64), where=denom > 0)
+    return out
 
 
 def _time(me: MenteeFeatures, mo: MentorFeatures, i: IntArray, j: IntArray, target: float) -> tuple[FloatArray, ...]:
@@ -69,7 +71,8 @@ def _criteria(me: MenteeFeatures, mo: MentorFeatures, i: IntArray, j: IntArray, 
         dots = (me.embeddings[i].astype(np.float64) * mo.embeddings[j]).sum(axis=1)
         crit[:, 3] = np.clip(dots, 0.0, 1.0)
     crit[:, 4], overlap, tzd = _time(me, mo, i, j, w.availability_target_hours)
-    return crit, overlap, tzd
+    # float rounding can leave 1 + 1e-7; criteria are defined in [0, 1]
+    return np.clip(crit, 0.0, 1.0), overlap, tzd
 
 
 def pair_breakdown(
@@ -85,7 +88,9 @@ def pair_breakdown(
     i, j = np.asarray(mentee_idx, np.int64), np.asarray(mentor_idx, np.int64)
     has_text = mentees.embeddings is not None and mentors.embeddings is not None
     wmat = mentee_criterion_weights(mentees, weights, has_text)[i]
-    parts = [_criteria(mentees, mentors, i[s : s + _CHUNK], j[s : s + _CHUNK], weights) for s in range(0, i.size, _CHUNK)]
+    parts = [
+        _criteria(mentees, mentors, i[s : s + _CHUNK], j[s : s + _CHUNK], weights) for s in range(0, i.size, _CHUNK)
+    ]
     crit = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, len(CRITERIA)))
     overlap = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
     tzd = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)

@@ -43,8 +43,14 @@ def _expertise_facts(wanted: NDArray[np.uint8], level: NDArray[np.uint8], labels
     rank = np.where(covered, wanted.astype(np.int64) * 10 - level, 10**6)
     for p, row in enumerate(np.argsort(rank, axis=1, kind="stable")[:, :MAX_ITEMS]):
         for s in row[covered[p, row]].tolist():
-            facts[p].append({"kind": "expertise", "skill": _label(labels.skills, s), "level": int(level[p, s]),
-                             "mentee_priority": int(wanted[p, s])})
+            facts[p].append(
+                {
+                    "kind": "expertise",
+                    "skill": _label(labels.skills, s),
+                    "level": int(level[p, s]),
+                    "mentee_priority": int(wanted[p, s]),
+                }
+            )
     gap_rows, gap_cols = np.nonzero((wanted == 1) & (level <= GAP_LEVEL))
     for p, cols in enumerate(_grouped(gap_rows, gap_cols, wanted.shape[0])):
         if cols:
@@ -73,18 +79,30 @@ def _shared_facts(me: MenteeFeatures, mo: MentorFeatures, i: IntArray, j: IntArr
     return facts
 
 
-def _pair_facts(b: Breakdown, p: int, me: MenteeFeatures, mo: MentorFeatures) -> list[Fact]:
-    """Facts that come straight from the breakdown: bio similarity, time overlap, preference."""
-    facts: list[Fact] = []
-    if b.criteria[p, 3] >= MIN_TEXT_SIMILARITY:
-        facts.append({"kind": "similar_bio", "similarity": round(float(b.criteria[p, 3]), 2)})
-    i, j = int(b.mentee[p]), int(b.mentor[p])
-    if me.availability[i].any() and mo.availability[j].any():
-        facts.append({"kind": "time_overlap", "hours_per_week": int(b.overlap_hours[p])})
-    facts.append({"kind": "time_zone", "difference_hours": round(float(b.tz_diff_hours[p]), 2)})
-    if b.preferred[p]:
-        facts.append({"kind": "mentee_preferred"})
-    return facts
+def _pair_facts(b: Breakdown, me: MenteeFeatures, mo: MentorFeatures) -> list[list[Fact]]:
+    """Facts that come straight from the breakdown: bio similarity, time overlap, time zone, preference."""
+    similar = np.round(b.criteria[:, 3], 2)
+    show_similar = (b.criteria[:, 3] >= MIN_TEXT_SIMILARITY).tolist()
+    known = (me.availability[b.mentee].any(axis=1) & mo.availability[b.mentor].any(axis=1)).tolist()
+    rows = zip(
+        show_similar,
+        similar.tolist(),
+        known,
+        b.overlap_hours.tolist(),
+        np.round(b.tz_diff_hours, 2).tolist(),
+        b.preferred.tolist(),
+        strict=True,
+    )
+    out: list[list[Fact]] = []
+    for show, sim, has_time, hours, tz, pref in rows:
+        facts: list[Fact] = [{"kind": "similar_bio", "similarity": sim}] if show else []
+        if has_time:
+            facts.append({"kind": "time_overlap", "hours_per_week": hours})
+        facts.append({"kind": "time_zone", "difference_hours": tz})
+        if pref:
+            facts.append({"kind": "mentee_preferred"})
+        out.append(facts)
+    return out
 
 
 def explain_pairs(
@@ -95,16 +113,24 @@ def explain_pairs(
     i, j = breakdown.mentee, breakdown.mentor
     expertise = _expertise_facts(mentees.wanted[i], mentors.expertise[j], labels)
     shared = _shared_facts(mentees, mentors, i, j, labels)
+    timing = _pair_facts(breakdown, mentees, mentors)
     contribution = breakdown.criteria * breakdown.weights
     order = np.argsort(-contribution, axis=1, kind="stable")
+    positive = np.take_along_axis(contribution, order, axis=1) > 0
+    criteria = np.round(breakdown.criteria, 4).tolist()
+    scores = np.round(breakdown.score, 3).tolist()
     out: list[dict[str, Any]] = []
-    for p in range(i.size):
-        out.append({
-            "mentee": int(i[p]),
-            "mentor": int(j[p]),
-            "score": round(float(breakdown.score[p]), 3),
-            "criteria": {c: round(float(breakdown.criteria[p, k]), 4) for k, c in enumerate(CRITERIA)},
-            "top_criteria": [CRITERIA[k] for k in order[p] if contribution[p, k] > 0],
-            "facts": expertise[p] + shared[p] + _pair_facts(breakdown, p, mentees, mentors),
-        })
+    for p, (mentee, mentor) in enumerate(zip(i.tolist(), j.tolist(), strict=True)):
+        out.append(
+            {
+                "mentee": mentee,
+                "mentor": mentor,
+                "score": scores[p],
+                "criteria": dict(zip(CRITERIA, criteria[p], strict=True)),
+                "top_criteria": [
+                    CRITERIA[k] for k, ok in zip(order[p].tolist(), positive[p].tolist(), strict=True) if ok
+                ],
+                "facts": expertise[p] + shared[p] + timing[p],
+            }
+        )
     return out

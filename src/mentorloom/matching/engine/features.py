@@ -72,7 +72,7 @@ class MentorFeatures(ProfileFeatures):
 
 @dataclass(frozen=True, eq=False, kw_only=True)
 class MenteeFeatures(ProfileFeatures):
-    """Mentee side: ``wanted`` (n, n_skills) priority per skill, 0 = not wanted, 1 = most important … 3 = nice to have."""
+    """Mentee side: ``wanted`` (n, n_skills) skill priority: 0 = not wanted, 1 = most important … 3 = nice to have."""
 
     wanted: NDArray[np.uint8]
 

@@ -20,7 +20,11 @@ def _block_chunk(scorer: Scorer, rows: IntArray, after: IntArray, size: int) -> 
     remaining = np.count_nonzero(key >= 0, axis=1)
     cols = key.shape[1]
     kk = min(size, cols)
-    idx = np.argpartition(key, cols - kk, axis=1)[:, cols - kk :] if kk < cols else np.broadcast_to(np.arange(cols), key.shape)
+    idx = (
+        np.argpartition(key, cols - kk, axis=1)[:, cols - kk :]
+        if kk < cols
+        else np.broadcast_to(np.arange(cols), key.shape)
+    )
     top = np.take_along_axis(key, idx, axis=1)
     order = np.argsort(-top, axis=1)
     top, idx = np.take_along_axis(top, order, axis=1), np.take_along_axis(idx, order, axis=1)
@@ -53,7 +57,9 @@ class ScorerExtender:
     def first(self) -> PrefChunk:
         """Initial chunk for every mentee."""
         rows = np.arange(self.scorer.n_mentees, dtype=np.int64)
-        return scorer_chunk(self.scorer, rows, np.full(rows.size, np.iinfo(np.int64).max), int(self.size[0]), self.workers)
+        return scorer_chunk(
+            self.scorer, rows, np.full(rows.size, np.iinfo(np.int64).max), int(self.size[0]), self.workers
+        )
 
     def __call__(self, mentees: IntArray, after: IntArray) -> PrefChunk:
         self.fetches += 1

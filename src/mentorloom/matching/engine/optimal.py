@@ -52,7 +52,9 @@ def apply_locks(capacity: IntArray, locked: PairSet | None) -> IntArray:
     if locked is not None and len(locked):
         cap -= np.bincount(locked.mentor, minlength=cap.size)
         if (cap < 0).any():
-            raise InfeasibleLockError(f"locked pairs exceed the capacity of mentor(s) {np.flatnonzero(cap < 0).tolist()}")
+            raise InfeasibleLockError(
+                f"locked pairs exceed the capacity of mentor(s) {np.flatnonzero(cap < 0).tolist()}"
+            )
     return np.maximum(cap, 0)
 
 
@@ -101,7 +103,9 @@ def _solve_flow(cands: Candidates, cap: IntArray, mode: OptimalMode, scale: floa
         caps.append(np.array([supply]))
         costs.append(np.zeros(1))
     flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(*(np.concatenate(x).astype(np.int64) for x in (tails, heads, caps, costs)))
+    flow.add_arcs_with_capacity_and_unit_cost(
+        *(np.concatenate(x).astype(np.int64) for x in (tails, heads, caps, costs))
+    )
     flow.set_node_supply(source, supply)
     flow.set_node_supply(sink, -supply)
     status = flow.solve() if mode == "total_score" else flow.solve_max_flow_with_min_cost()
@@ -114,16 +118,75 @@ def _solve_flow(cands: Candidates, cap: IntArray, mode: OptimalMode, scale: floa
     return assignment
 
 
-def uncertified_mentees(cands: Candidates, spare: IntArray) -> IntArray:
-    """Truncated mentees for whom the top-k cut may have mattered.
+def uncertified_mentees(
+    cands: Candidates,
+    assignment: IntArray,
+    spare: IntArray,
+    mode: OptimalMode = "max_matched",
+    *,
+    max_iterations: int = 500,
+) -> IntArray:
+    """Truncated mentees for whom the top-k cut may have cost optimality (they need longer lists).
 
-    Why this certifies optimality: any optimal dual price of a mentor with spare capacity is 0, so a mentee
-    with a listed mentor j' that kept spare capacity has dual u_i ≥ s_ij' ≥ (its list's last score) ≥ the score
-    of every unlisted mentor. Then every left-out arc satisfies u_i + v_j ≥ s_ij, the restricted optimum is
-    dual-feasible for the full problem, hence optimal for it (the same holds for max_matched, which is
-    total score with a large bonus per matched mentee). Mentees returned here need longer lists.
+    Why this is a proof when it returns nothing: take the LP dual of the b-matching (u_i per mentee, v_j per
+    mentor, u_i + v_j >= s_ij + B, B = a bonus per matched pair that turns max_matched into one objective,
+    B = 0 for total_score). :func:`mentor_prices` finds the smallest mentor prices v that are dual-feasible on
+    the listed arcs and complementary-slack with the solution; u_i = s_i,m(i) + B - v_m(i) (0 if unmatched).
+    Every left-out pair of a truncated mentee scores at most θ_i (its list's last score) and has v_j >= 0,
+    so if u_i >= θ_i + B for every truncated mentee the duals are feasible for the *full* problem and the
+    restricted optimum is the global optimum.
+    """
+    q, bonus = _integer_scores(cands, mode)
+    v = mentor_prices(cands, assignment, spare, q, bonus, max_iterations)
+    if v is None:
+        return np.flatnonzero(cands.truncated)
+    rank = cands.rank_of(assignment)
+    matched = rank > 0
+    own = np.zeros(cands.n_mentees, dtype=np.int64)
+    own[matched] = q[cands.indptr[:-1][matched] + rank[matched] - 1]
+    u = np.where(matched, own + bonus - v[np.maximum(assignment, 0)], 0)
+    theta = np.zeros(cands.n_mentees, dtype=np.int64)
+    nonempty = cands.lengths > 0
+    theta[nonempty] = q[cands.indptr[1:][nonempty] - 1]
+    return np.flatnonzero(cands.truncated & (u < theta + bonus))
+
+
+def _integer_scores(cands: Candidates, mode: OptimalMode) -> tuple[IntArray, int]:
+    """Scores as the solver's integers, and the per-pair bonus of max_matched."""
+    q = np.rint(cands.score * cost_scale(cands.score)).astype(np.int64)
+    bonus = int(np.abs(q).sum()) + 1 if mode == "max_matched" else 0
+    return q, bonus
+
+
+def mentor_prices(
+    cands: Candidates, assignment: IntArray, spare: IntArray, q: IntArray, bonus: int, max_iterations: int
+) -> IntArray | None:
+    """Smallest dual mentor prices, by longest-path relaxation (Bellman-Ford in numpy); None if not converged.
+
+    Constraints: v_j = 0 for mentors with spare capacity; v_j >= s_ij + B for each unmatched mentee i listing j;
+    v_j >= v_m + s_ij - s_im for each mentee i matched to m listing j (else i would rather move to j).
     """
     rows = cands.mentee
-    has_spare = np.zeros(cands.n_mentees, dtype=np.bool_)
-    has_spare[rows[spare[cands.mentor] > 0]] = True
-    return np.flatnonzero(cands.truncated & ~has_spare)
+    matched_row = assignment[rows] >= 0
+    full = spare <= 0
+    v = np.zeros(cands.n_mentors, dtype=np.int64)
+    idle = ~matched_row & full[cands.mentor]
+    np.maximum.at(v, cands.mentor[idle], q[idle] + bonus)
+    own_q = np.zeros(cands.n_mentees, dtype=np.int64)
+    on = matched_row & (assignment[rows] == cands.mentor)
+    own_q[rows[on]] = q[on]
+    edge = matched_row & ~on & full[cands.mentor]
+    tail, head, w = assignment[rows[edge]], cands.mentor[edge], q[edge] - own_q[rows[edge]]
+    order = np.argsort(head, kind="stable")
+    tail, head, w = tail[order], head[order], w[order]
+    starts = np.flatnonzero(np.r_[True, head[1:] != head[:-1]]) if head.size else np.zeros(0, np.int64)
+    heads = head[starts]
+    for _ in range(max_iterations):
+        if head.size == 0:
+            return v
+        best = np.maximum.reduceat(v[tail] + w, starts)
+        grow = best > v[heads]
+        if not grow.any():
+            return v
+        v[heads[grow]] = best[grow]
+    return None

@@ -15,7 +15,7 @@ from .exact import DEFAULT_EXACT_LIMIT, exact_cells, exact_optimum
 from .explain import explain_pairs
 from .features import IntArray, Labels, MenteeFeatures, MentorFeatures, PairSet, Rules, Weights
 from .lazyprefs import ScorerExtender
-from .optimal import apply_locks, solve_optimal, uncertified_mentees
+from .optimal import OptimalMode, apply_locks, solve_optimal, uncertified_mentees
 from .report import MatchResult, unmatched_reasons
 from .scoring import SCORE_SCALE, Scorer, top_candidates
 from .stable import deferred_acceptance
@@ -57,10 +57,7 @@ def match(
         rules = Rules(rules.excluded.union(rejected), rules.preferred, rules.exclude_same_department)
     cap = apply_locks(mentors.capacity, locked)
     scorer = Scorer(mentees, mentors, weights, rules, skip_mentees=locked.mentee, capacity=cap)
-    if mode == "stable":
-        result = _run_stable(scorer, cap, opts)
-    else:
-        result = _run_optimal(scorer, cap, mode, opts)
+    result = _run_stable(scorer, cap, opts) if mode == "stable" else _run_optimal(scorer, cap, mode, opts)
     _add_locked(result, locked, mentees, mentors, scorer)
     if opts.explain:
         t = time.perf_counter()
@@ -71,18 +68,18 @@ def match(
     return result
 
 
-def _run_optimal(scorer: Scorer, cap: IntArray, mode: Literal["max_matched", "total_score"], opts: Options) -> MatchResult:
+def _run_optimal(scorer: Scorer, cap: IntArray, mode: OptimalMode, opts: Options) -> MatchResult:
     """Top-k candidates, flow, then lengthen the lists of uncertified mentees (×4) until the certificate holds."""
     t = time.perf_counter()
     cands = top_candidates(scorer, opts.k, workers=opts.workers)
     timings = {"scoring": time.perf_counter() - t, "solver": 0.0}
     k, certified = opts.k, False
-    for _ in range(opts.max_rounds):
+    for round_no in range(opts.max_rounds + 1):
         sol = solve_optimal(cands, cap, mode)
         timings["solver"] += sol.seconds
-        failing = uncertified_mentees(cands, sol.spare)
-        if failing.size == 0:
-            certified = True
+        failing = uncertified_mentees(cands, sol.assignment, sol.spare, mode)
+        certified = failing.size == 0
+        if certified or round_no == opts.max_rounds:
             break
         k *= K_GROWTH
         t = time.perf_counter()
@@ -140,8 +137,9 @@ def _run_stable(scorer: Scorer, cap: IntArray, opts: Options) -> MatchResult:
     )
 
 
-def _add_locked(result: MatchResult, locked: PairSet, mentees: MenteeFeatures, mentors: MentorFeatures,
-                scorer: Scorer) -> None:
+def _add_locked(
+    result: MatchResult, locked: PairSet, mentees: MenteeFeatures, mentors: MentorFeatures, scorer: Scorer
+) -> None:
     """Put the locked pairs into the assignment (scored for display, not counted in the total)."""
     if not len(locked):
         return
@@ -154,8 +152,9 @@ def _add_locked(result: MatchResult, locked: PairSet, mentees: MenteeFeatures, m
     result.pair_score[locked.mentee] = np.round(b.score, 3)
 
 
-def _explanations(result: MatchResult, mentees: MenteeFeatures, mentors: MentorFeatures, scorer: Scorer,
-                  labels: Labels | None) -> list[dict[str, object]]:
+def _explanations(
+    result: MatchResult, mentees: MenteeFeatures, mentors: MentorFeatures, scorer: Scorer, labels: Labels | None
+) -> list[dict[str, object]]:
     """Breakdown and facts for the chosen pairs only."""
     chosen = np.flatnonzero(result.assignment >= 0)
     b = pair_breakdown(mentees, mentors, chosen, result.assignment[chosen], scorer.weights, scorer.rules)
@@ -175,6 +174,6 @@ def _quality(result: MatchResult, scorer: Scorer, cap: IntArray, opts: Options) 
     if opts.exact or (opts.exact is None and small):
         t = time.perf_counter()
         full = top_candidates(scorer, max(scorer.n_cols, 1), workers=opts.workers)
-        mode = "max_matched" if result.mode == "max_matched" else "total_score"
-        result.optimum = exact_optimum(full, cap, mode)[0]
+        ref: OptimalMode = "max_matched" if result.mode == "max_matched" else "total_score"
+        result.optimum = exact_optimum(full, cap, ref)[0]
         result.timings["exact"] = time.perf_counter() - t

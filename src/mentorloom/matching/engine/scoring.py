@@ -45,7 +45,8 @@ T = TypeVar("T")
 def _row_normalised(m: NDArray[np.float32]) -> NDArray[np.float32]:
     """Rows scaled to unit length (Ochiai/cosine of multi-hot vectors); empty rows stay zero."""
     norm = np.sqrt((m * m).sum(axis=1, keepdims=True))
-    return np.divide(m, norm, out=np.zeros_like(m), where=norm > 0)
+    out: NDArray[np.float32] = np.divide(m, norm, out=np.zeros_like(m), where=norm > 0)
+    return out
 
 
 def mentee_criterion_weights(mentees: MenteeFeatures, weights: Weights, has_mentor_text: bool) -> NDArray[np.float64]:
@@ -69,7 +70,8 @@ def _priority_weights(wanted: NDArray[np.uint8]) -> NDArray[np.float32]:
     """Priority 1 (most important) weighs 3, priority 3 weighs 1; rows sum to 1."""
     w = np.where(wanted > 0, MAX_PRIORITY + 1 - wanted.astype(np.float32), 0).astype(np.float32)
     total = w.sum(axis=1, keepdims=True)
-    return np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+    out: NDArray[np.float32] = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+    return out
 
 
 def _tz_vectors(offset_hours: NDArray[np.float64]) -> NDArray[np.float32]:
@@ -87,6 +89,17 @@ def _availability_vectors(av: NDArray[np.bool_], neutral_hours: float, mentor_si
         else np.stack([known, 1 - known], axis=1)
     )
     return np.hstack([av.astype(np.float32), extra])
+
+
+def _used_columns(mentees: MenteeFeatures, mentors: MentorFeatures, cols: IntArray) -> dict[str, NDArray[np.bool_]]:
+    """Feature columns that are nonzero on both sides; the others add 0 to every product, so drop them."""
+    both_hours = mentees.availability.any(axis=0) & mentors.availability[cols].any(axis=0)
+    return {
+        "skills": (mentees.wanted > 0).any(axis=0) & (mentors.expertise[cols] > 0).any(axis=0),
+        "values": mentees.values.any(axis=0) & mentors.values[cols].any(axis=0),
+        "interests": (mentees.interests.getnnz(axis=0) > 0) & (mentors.interests[cols].getnnz(axis=0) > 0),
+        "hours": np.r_[both_hours, True, True],  # the two "unknown availability" columns always stay
+    }
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,6 +141,7 @@ class Scorer:
         self.col_of[self.cols] = np.arange(self.cols.size)
         self.has_text = mentors.embeddings is not None and mentees.embeddings is not None
         self.crit_w = mentee_criterion_weights(mentees, self.weights, self.has_text)
+        self._used = _used_columns(mentees, mentors, self.cols)
         self._mentee = self._prepare_mentees()
         self._mentor = self._prepare_mentors()
         self._prepare_rules(skip_mentees)
@@ -142,18 +156,21 @@ class Scorer:
         me, wq = self.mentees, self.crit_w * Q_MAX
         t = self.weights.availability_target_hours
         vals = _row_normalised(me.values.astype(np.float32))
+        used = self._used
         lin = np.hstack(
             [
-                _priority_weights(me.wanted) * wq[:, [0]],
-                vals * wq[:, [1]],
+                (_priority_weights(me.wanted) * wq[:, [0]])[:, used["skills"]],
+                (vals * wq[:, [1]])[:, used["values"]],
                 _tz_vectors(me.utc_offset) * (0.25 * wq[:, [4]]),
             ]
         ).astype(np.float32)
-        avail = (_availability_vectors(me.availability, t / 2, False) * (0.5 * wq[:, [4]] / t)).astype(np.float32)
+        avail_all = _availability_vectors(me.availability, t / 2, False) * (0.5 * wq[:, [4]] / t)
+        avail = np.ascontiguousarray(avail_all[:, used["hours"]], dtype=np.float32)
         inter = sp.csr_matrix(me.interests, dtype=np.float32, copy=True)
         inter.data[:] = 1.0
         counts = np.maximum(inter.getnnz(axis=1), 1)
         inter = sp.csr_matrix(sp.diags((wq[:, 2] / np.sqrt(counts)).astype(np.float32)) @ inter)
+        inter = sp.csr_matrix(inter[:, used["interests"]])
         text = None
         if self.has_text and me.embeddings is not None:
             text = (me.embeddings.astype(np.float32) * wq[:, [3]].astype(np.float32)).astype(np.float32)
@@ -163,18 +180,20 @@ class Scorer:
         """Mentor vectors in column order, unweighted."""
         mo, c = self.mentors, self.cols
         t = self.weights.availability_target_hours
+        used = self._used
         lin = np.hstack(
             [
-                mo.expertise[c].astype(np.float32) / MAX_LEVEL,
-                _row_normalised(mo.values[c].astype(np.float32)),
+                (mo.expertise[c].astype(np.float32) / MAX_LEVEL)[:, used["skills"]],
+                _row_normalised(mo.values[c].astype(np.float32))[:, used["values"]],
                 _tz_vectors(mo.utc_offset[c]),
             ]
         ).astype(np.float32)
-        avail = _availability_vectors(mo.availability[c], t / 2, True)
+        avail = _availability_vectors(mo.availability[c], t / 2, True)[:, used["hours"]]
         inter_csr = sp.csr_matrix(mo.interests[c], dtype=np.float32, copy=True)
         inter_csr.data[:] = 1.0
         counts = np.maximum(inter_csr.getnnz(axis=1), 1)
         inter_csr = sp.csr_matrix(sp.diags((1 / np.sqrt(counts)).astype(np.float32)) @ inter_csr)
+        inter_csr = sp.csr_matrix(inter_csr[:, used["interests"]])
         inter: sp.csr_matrix | F32Array | None = None
         if inter_csr.shape[1] and inter_csr.shape[0]:
             dense_ok = inter_csr.shape[0] * inter_csr.shape[1] <= _DENSE_INTEREST_LIMIT
@@ -197,6 +216,8 @@ class Scorer:
         starts = np.flatnonzero(np.r_[True, masks[1:] != masks[:-1]]) if masks.size else np.zeros(0, np.int64)
         self._group_bounds = np.r_[starts, masks.size].astype(np.int64)
         self._group_masks = masks[starts] if masks.size else np.zeros(0, np.int64)
+        dept = self.mentors.department[self.cols]
+        self._dept_cols = {int(d): np.flatnonzero(dept == d) for d in np.unique(dept[dept >= 0])}
 
     def score_rows(self, rows: IntArray) -> F32Array:
         """Scores of the given mentees against all columns, q units, ``EXCLUDED`` where a hard rule forbids."""
@@ -209,7 +230,7 @@ class Scorer:
         del a
         if me.interests is not None and mo.interests is not None:
             prod = me.interests[rows] @ mo.interests
-            s += prod.toarray() if sp.issparse(prod) else np.asarray(prod)
+            s += prod.toarray() if sp.issparse(prod) else np.asarray(prod)  # type: ignore[union-attr]
         if me.text is not None and mo.text is not None:
             t = me.text[rows] @ mo.text
             np.maximum(t, 0, out=t)
@@ -236,8 +257,10 @@ class Scorer:
         s[r, c] = EXCLUDED
         if self.rules.exclude_same_department:
             dept = self.mentees.department[rows]
-            same = (dept[:, None] == self.mentors.department[self.cols][None, :]) & (dept >= 0)[:, None]
-            s[same] = EXCLUDED
+            for d in np.unique(dept[dept >= 0]).tolist():
+                cols = self._dept_cols.get(d)
+                if cols is not None:
+                    s[np.ix_(np.flatnonzero(dept == d), cols)] = EXCLUDED
         s[self.skip[rows]] = EXCLUDED
 
 
@@ -278,19 +301,24 @@ def map_blocks(fn: Callable[[IntArray], T], blocks: list[IntArray], workers: int
 
 
 def _block_top_k(scorer: Scorer, rows: IntArray, k: int) -> tuple[IntArray, IntArray, IntArray, F32Array]:
-    """Top-k columns of each row, sorted best first; returns (n_compatible, counts, mentors, q scores)."""
+    """Top-k columns of each row, sorted best first; returns (n_compatible, counts, mentors, q scores).
+
+    ``np.partition`` finds each row's k-th best value about 3× faster than ``argpartition``; cells at or above
+    it are then picked with one mask and ties at the threshold trimmed by (score desc, mentor index asc).
+    """
     s = scorer.score_rows(rows)
     m = s.shape[1]
     n_compat = np.count_nonzero(s >= 0, axis=1).astype(np.int64)
     kk = min(k, m)
-    idx = np.argpartition(s, m - kk, axis=1)[:, m - kk :] if kk < m else np.broadcast_to(np.arange(m), s.shape)
-    vals = np.take_along_axis(s, idx, axis=1)
-    mentors = scorer.cols[idx]
-    order = np.lexsort((mentors, -vals), axis=-1)
-    vals = np.take_along_axis(vals, order, axis=1)
-    mentors = np.take_along_axis(mentors, order, axis=1)
-    ok = vals >= 0
-    return n_compat, ok.sum(axis=1).astype(np.int64), mentors[ok], vals[ok]
+    threshold = np.partition(s, m - kk, axis=1)[:, m - kk] if kk < m else np.zeros(rows.size, np.float32)
+    r, c = np.nonzero(s >= np.maximum(threshold, 0)[:, None])
+    vals, mentors = s[r, c], scorer.cols[c]
+    order = np.lexsort((mentors, -vals, r))
+    r, vals, mentors = r[order], vals[order], mentors[order]
+    row_start = np.searchsorted(r, np.arange(rows.size))
+    keep = np.arange(r.size) - row_start[r] < kk
+    counts = np.bincount(r[keep], minlength=rows.size).astype(np.int64)
+    return n_compat, counts, mentors[keep], vals[keep]
 
 
 def top_candidates(
@@ -306,8 +334,14 @@ def top_candidates(
     n_compat = np.zeros(scorer.n_mentees, dtype=np.int64)
     counts = np.zeros(scorer.n_mentees, dtype=np.int64)
     if scorer.n_cols == 0 or rows.size == 0:
-        return Candidates(scorer.n_mentees, scorer.n_mentors, np.zeros(scorer.n_mentees + 1, np.int64),
-                          np.zeros(0, np.int64), np.zeros(0), n_compat)
+        return Candidates(
+            scorer.n_mentees,
+            scorer.n_mentors,
+            np.zeros(scorer.n_mentees + 1, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros(0),
+            n_compat,
+        )
     rows = np.sort(rows)
     blocks = list(row_blocks(rows, scorer.n_cols, block_elems))
     parts = map_blocks(lambda b: _block_top_k(scorer, b, k), blocks, workers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -13,32 +15,37 @@ _TZ = np.array([0.0, 1.0, 2.0, -5.0, 5.5, 8.0])
 _TZ_P = np.array([0.2, 0.45, 0.15, 0.1, 0.05, 0.05])
 
 
-def _zipf_choice(rng: np.random.Generator, n_items: int, n_rows: int, lo: int, hi: int) -> list[np.ndarray]:
-    """Per row a set of lo..hi items, popular items (low index) more likely, as real vocabularies are."""
-    p = 1.0 / np.arange(1, n_items + 1) ** 0.8
-    p /= p.sum()
-    sizes = rng.integers(lo, hi + 1, size=n_rows)
-    return [rng.choice(n_items, size=min(int(s), n_items), replace=False, p=p) for s in sizes]
+def _zipf_multi_hot(rng: np.random.Generator, n_items: int, n_rows: int, lo: int, hi: int) -> np.ndarray:
+    """Per row lo..hi distinct items, popular items (low index) more likely, as real vocabularies are.
 
-
-def _multi_hot(rows: list[np.ndarray], n_items: int) -> np.ndarray:
-    """Bool matrix with the listed items set."""
-    out = np.zeros((len(rows), n_items), dtype=np.bool_)
-    for i, r in enumerate(rows):
-        out[i, r] = True
+    Gumbel top-k: adding Gumbel noise to log-probabilities and keeping the largest draws without replacement.
+    """
+    logp = -0.8 * np.log(np.arange(1, n_items + 1, dtype=np.float32))
+    keys = logp[None, :] + rng.gumbel(size=(n_rows, n_items)).astype(np.float32)
+    order = np.argsort(-keys, axis=1)
+    sizes = np.minimum(rng.integers(lo, hi + 1, size=n_rows), n_items)
+    out = np.zeros((n_rows, n_items), dtype=np.bool_)
+    take = np.arange(n_items)[None, :] < sizes[:, None]
+    rows = np.repeat(np.arange(n_rows), take.sum(axis=1))
+    out[rows, order[take]] = True
     return out
 
 
 def _availability(rng: np.random.Generator, offsets: np.ndarray) -> np.ndarray:
-    """2–4 weekday evening/lunch slots of 2–3 local hours each, shifted to UTC; 10% leave it empty."""
+    """2–4 weekday lunch/evening slots of 2–3 local hours each, shifted to UTC; 10% leave it empty."""
     n = offsets.size
     av = np.zeros((n, HOURS_PER_WEEK), dtype=np.bool_)
-    for i in range(n):
-        if rng.random() < 0.1:
-            continue
-        for _ in range(int(rng.integers(2, 5))):
-            start = int(rng.integers(0, 5)) * 24 + int(rng.choice([12, 17, 18, 19, 20])) - int(round(offsets[i]))
-            av[i, [(start + h) % HOURS_PER_WEEK for h in range(int(rng.integers(2, 4)))]] = True
+    slots = 4
+    used = np.arange(slots)[None, :] < rng.integers(2, slots + 1, size=n)[:, None]
+    used &= (rng.random(n) >= 0.1)[:, None]
+    day = rng.integers(0, 5, size=(n, slots))
+    hour = rng.choice(np.array([12, 17, 18, 19, 20]), size=(n, slots))
+    start = day * 24 + hour - np.rint(offsets).astype(np.int64)[:, None]
+    length = rng.integers(2, 4, size=(n, slots))
+    for h in range(3):
+        on = used & (h < length)
+        r, s = np.nonzero(on)
+        av[r, (start[r, s] + h) % HOURS_PER_WEEK] = True
     return av
 
 
@@ -48,19 +55,22 @@ def _embeddings(rng: np.random.Generator, n: int, dim: int, centers: np.ndarray)
     emb = centers[topic] + 0.9 * rng.standard_normal((n, dim)).astype(np.float32) / np.sqrt(dim)
     emb /= np.linalg.norm(emb, axis=1, keepdims=True)
     emb[rng.random(n) < 0.1] = 0
-    return emb.astype(np.float32)
+    out: np.ndarray = emb.astype(np.float32)
+    return out
 
 
-def _common(rng: np.random.Generator, n: int, sizes: tuple[int, int, int], dim: int, centers: np.ndarray) -> dict[str, object]:
+def _common(
+    rng: np.random.Generator, n: int, sizes: tuple[int, int, int], dim: int, centers: np.ndarray
+) -> dict[str, Any]:
     """Fields both sides share."""
     n_values, n_interests, n_depts = sizes
     langs = rng.random((n, len(LANGUAGES))) < _LANG_P
     langs[~langs.any(axis=1), 0] = True
     mask = (langs * (1 << np.arange(len(LANGUAGES)))).sum(axis=1).astype(np.int64)
     offsets = rng.choice(_TZ, size=n, p=_TZ_P)
-    interests = _multi_hot(_zipf_choice(rng, n_interests, n, 3, 10), n_interests)
+    interests = _zipf_multi_hot(rng, n_interests, n, 3, 10)
     return {
-        "values": _multi_hot(_zipf_choice(rng, n_values, n, 3, 5), n_values),
+        "values": _zipf_multi_hot(rng, n_values, n, 3, 5),
         "interests": sp.csr_matrix(interests),
         "languages": mask,
         "utc_offset": offsets.astype(np.float64),
@@ -71,23 +81,33 @@ def _common(rng: np.random.Generator, n: int, sizes: tuple[int, int, int], dim: 
 
 
 def synthetic_program(
-    n_mentees: int, n_mentors: int, capacity: int = 3, *, seed: int = 0, dim: int = 512,
-    n_skills: int = 60, n_values: int = 20, n_interests: int = 200,
+    n_mentees: int,
+    n_mentors: int,
+    capacity: int = 3,
+    *,
+    seed: int = 0,
+    dim: int = 512,
+    n_skills: int = 60,
+    n_values: int = 20,
+    n_interests: int = 200,
 ) -> tuple[MenteeFeatures, MentorFeatures, Rules, Labels]:
     """A program with skewed popularity, clustered time zones, en/de-heavy languages and a few avoid/prefer pairs."""
     rng = np.random.default_rng(seed)
     centers = (rng.standard_normal((30, dim)).astype(np.float32) / np.sqrt(max(dim, 1))) if dim else np.zeros((30, 0))
     sizes = (n_values, n_interests, 40)
-    expertise = np.zeros((n_mentors, n_skills), dtype=np.uint8)
-    for j, skills in enumerate(_zipf_choice(rng, n_skills, n_mentors, 3, 8)):
-        expertise[j, skills] = rng.integers(2, 6, size=skills.size)
-    wanted = np.zeros((n_mentees, n_skills), dtype=np.uint8)
-    for i, skills in enumerate(_zipf_choice(rng, n_skills, n_mentees, 2, 5)):
-        wanted[i, skills] = rng.integers(1, 4, size=skills.size)
+    expertise = (_zipf_multi_hot(rng, n_skills, n_mentors, 3, 8) * rng.integers(2, 6, (n_mentors, n_skills))).astype(
+        np.uint8
+    )
+    wanted = (_zipf_multi_hot(rng, n_skills, n_mentees, 2, 5) * rng.integers(1, 4, (n_mentees, n_skills))).astype(
+        np.uint8
+    )
     wanted[rng.random(n_mentees) < 0.05] = 0  # some mentees name no skills at all
-    mentors = MentorFeatures(**_common(rng, n_mentors, sizes, dim, centers), expertise=expertise,  # type: ignore[arg-type]
-                             capacity=np.full(n_mentors, capacity, dtype=np.int64))
-    mentees = MenteeFeatures(**_common(rng, n_mentees, sizes, dim, centers), wanted=wanted)  # type: ignore[arg-type]
+    mentors = MentorFeatures(
+        **_common(rng, n_mentors, sizes, dim, centers),
+        expertise=expertise,
+        capacity=np.full(n_mentors, capacity, dtype=np.int64),
+    )
+    mentees = MenteeFeatures(**_common(rng, n_mentees, sizes, dim, centers), wanted=wanted)
     return mentees, mentors, _rules(rng, n_mentees, n_mentors), _labels(n_skills, n_values, n_interests)
 
 
