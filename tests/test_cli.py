@@ -14,8 +14,19 @@ from mentorloom.db import Database
 from mentorloom.programs.models import Membership
 
 runner = CliRunner()
-COMMANDS = [[], ["serve"], ["worker"], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["demo"],
-            ["user", "create-admin"], ["participants", "import"], ["participants", "export"]]
+COMMANDS = [
+    [],
+    ["serve"],
+    ["worker"],
+    ["db"],
+    ["db", "upgrade"],
+    ["db", "downgrade"],
+    ["db", "current"],
+    ["demo"],
+    ["user", "create-admin"],
+    ["participants", "import"],
+    ["participants", "export"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "root")
@@ -58,8 +69,9 @@ def test_migrate_demo_import_export(cli_env: str, tmp_path: Path) -> None:
     assert "neu@example.org" in out.read_text()
     database.dispose()
 
-    admin = runner.invoke(app, ["user", "create-admin", "boss@example.org", "--name", "Boss"],
-                          input="long enough pw\nlong enough pw\n")
+    admin = runner.invoke(
+        app, ["user", "create-admin", "boss@example.org", "--name", "Boss"], input="long enough pw\nlong enough pw\n"
+    )
     assert admin.exit_code == 0, admin.output
     assert runner.invoke(app, ["db", "downgrade", "--yes"]).exit_code == 0
     assert runner.invoke(app, ["db", "current"]).output.strip() == "base"

@@ -37,19 +37,28 @@ def worker_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     if request.param == "redis-queue":
         require_or_skip(_redis_available(), "Redis at 127.0.0.1:6379")
         redis_url = "redis://127.0.0.1:6379/0"
-    settings = Settings(var_dir=tmp_path, secret_key="k", redis_url=redis_url,
-                        queue_name=f"mentorloom-test-{uuid.uuid4().hex[:8]}")
+    settings = Settings(
+        var_dir=tmp_path, secret_key="k", redis_url=redis_url, queue_name=f"mentorloom-test-{uuid.uuid4().hex[:8]}"
+    )
     migrate.upgrade(settings.sqlalchemy_url)
     yield settings
 
 
 def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MENTORLOOM_VAR_DIR": str(settings.var_dir), "MENTORLOOM_SECRET_KEY": "k",
-           "MENTORLOOM_QUEUE_NAME": settings.queue_name}
+    env = {
+        **os.environ,
+        "MENTORLOOM_VAR_DIR": str(settings.var_dir),
+        "MENTORLOOM_SECRET_KEY": "k",
+        "MENTORLOOM_QUEUE_NAME": settings.queue_name,
+    }
     if settings.redis_url:
         env["MENTORLOOM_REDIS_URL"] = settings.redis_url
-    return subprocess.Popen([sys.executable, "-m", "mentorloom", "worker", "--workers", "1"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "mentorloom", "worker", "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _wait_for(predicate, seconds: float = 20.0) -> bool:  # type: ignore[no-untyped-def]

@@ -15,14 +15,14 @@ from tests.factories import make_program, make_user
 
 N_PROGRAMS, N_USERS = 3, 4
 roles = st.sampled_from([None, Role.COORDINATOR, Role.MENTOR, Role.MENTEE])
-arrangements = st.lists(st.lists(roles, min_size=N_PROGRAMS, max_size=N_PROGRAMS), min_size=N_USERS,
-                        max_size=N_USERS)
+arrangements = st.lists(st.lists(roles, min_size=N_PROGRAMS, max_size=N_PROGRAMS), min_size=N_USERS, max_size=N_USERS)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(grid=arrangements, admin_index=st.integers(min_value=-1, max_value=N_USERS - 1))
-def test_visibility_and_management_follow_roles(db_session: Session, grid: list[list[Role | None]],
-                                                admin_index: int) -> None:
+def test_visibility_and_management_follow_roles(
+    db_session: Session, grid: list[list[Role | None]], admin_index: int
+) -> None:
     savepoint = db_session.begin_nested()
     try:
         programs = [make_program(db_session, name=f"P{i}") for i in range(N_PROGRAMS)]

@@ -66,6 +66,14 @@ def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
     return text % {"num": n, **variables}
 
 
+def raw_gettext(message: str) -> str:
+    return translations(get_locale()).ugettext(message)
+
+
+def raw_ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(get_locale()).ungettext(singular, plural, n)
+
+
 def lazy_gettext(message: str) -> LazyProxy:
     """A string translated when rendered, for module-level labels."""
     return LazyProxy(gettext, message, enable_cache=False)

@@ -36,8 +36,9 @@ def build_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # newstyle: Jinja fills in %(name)s itself, so hand it the raw translations.
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda message: i18n.gettext(message), lambda s, p, n: i18n.ngettext(s, p, n), newstyle=True
+        lambda message: i18n.raw_gettext(message), lambda s, p, n: i18n.raw_ngettext(s, p, n), newstyle=True
     )
     env.filters["date"] = _format_date
     env.filters["number"] = _format_number

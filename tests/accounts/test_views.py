@@ -76,8 +76,9 @@ async def test_password_reset_round_trip(client: httpx.AsyncClient, db_session: 
     (path,) = mailed_links(settings.mail_outbox, "/reset/")
     short = await client.post(path, data={"password": "short", "password2": "short", "csrf_token": token})
     assert short.status_code == 422 and "at least 10 characters" in short.text
-    ok = await client.post(path, data={"password": "new password 456", "password2": "new password 456",
-                                       "csrf_token": token})
+    ok = await client.post(
+        path, data={"password": "new password 456", "password2": "new password 456", "csrf_token": token}
+    )
     assert ok.status_code == 303
     assert (await login(client, "di@example.org", "new password 456")).status_code == 303
     reused = await client.get(path)

@@ -38,8 +38,11 @@ async def test_requires_token(client: httpx.AsyncClient) -> None:
 
 async def test_admin_creates_and_coordinator_updates(client: httpx.AsyncClient, db_session: Session) -> None:
     admin = make_user(db_session, is_admin=True)
-    created = await client.post("/api/v1/programs", headers=make_token(db_session, admin),
-                                json={"name": "Women in Tech", "language": "de", "default_cadence": "biweekly"})
+    created = await client.post(
+        "/api/v1/programs",
+        headers=make_token(db_session, admin),
+        json={"name": "Women in Tech", "language": "de", "default_cadence": "biweekly"},
+    )
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["duration_months"] == 12 and body["settings"]["matching_weights"]["values"] == 0.30
@@ -49,8 +52,9 @@ async def test_admin_creates_and_coordinator_updates(client: httpx.AsyncClient, 
     from mentorloom.programs.models import Program
 
     make_membership(db_session, program=db_session.get(Program, body["id"]), user=mentee, role=Role.MENTEE)
-    forbidden = await client.put(f"/api/v1/programs/{body['id']}", headers=make_token(db_session, mentee),
-                                 json={"name": "Hijacked"})
+    forbidden = await client.put(
+        f"/api/v1/programs/{body['id']}", headers=make_token(db_session, mentee), json={"name": "Hijacked"}
+    )
     assert forbidden.status_code == 403
     cannot_create = await client.post("/api/v1/programs", headers=make_token(db_session, mentee), json={"name": "x"})
     assert cannot_create.status_code == 403
@@ -58,8 +62,11 @@ async def test_admin_creates_and_coordinator_updates(client: httpx.AsyncClient, 
 
 async def test_validation_names_the_field(client: httpx.AsyncClient, db_session: Session) -> None:
     admin = make_user(db_session, is_admin=True)
-    response = await client.post("/api/v1/programs", headers=make_token(db_session, admin),
-                                 json={"name": "X", "settings": {"matching_weights": {"values": 99}}})
+    response = await client.post(
+        "/api/v1/programs",
+        headers=make_token(db_session, admin),
+        json={"name": "X", "settings": {"matching_weights": {"values": 99}}},
+    )
     assert response.status_code == 422
     fields = [e["field"] for e in response.json()["errors"]]
     assert fields == ["settings.matching_weights.values"]
@@ -69,9 +76,11 @@ async def test_invitation_mails_a_working_link(client: httpx.AsyncClient, db_ses
     program = make_program(db_session)
     coordinator = make_user(db_session)
     make_membership(db_session, program=program, user=coordinator, role=Role.COORDINATOR)
-    response = await client.post(f"/api/v1/programs/{program.id}/invitations",
-                                 headers=make_token(db_session, coordinator),
-                                 json={"email": "Neu.Mentee@Example.org", "name": "Neue Mentee", "role": "mentee"})
+    response = await client.post(
+        f"/api/v1/programs/{program.id}/invitations",
+        headers=make_token(db_session, coordinator),
+        json={"email": "Neu.Mentee@Example.org", "name": "Neue Mentee", "role": "mentee"},
+    )
     assert response.status_code == 201, response.text
     assert response.json()["email"] == "neu.mentee@example.org"
     (path,) = mailed_links(settings.mail_outbox, "/invitation/")
@@ -79,11 +88,13 @@ async def test_invitation_mails_a_working_link(client: httpx.AsyncClient, db_ses
     page = await client.get(path)
     assert page.status_code == 200
     csrf = client.cookies.get("ml_csrf")
-    done = await client.post(path, data={"password": "a long password!", "password2": "a long password!",
-                                         "csrf_token": csrf})
+    done = await client.post(
+        path, data={"password": "a long password!", "password2": "a long password!", "csrf_token": csrf}
+    )
     assert done.status_code == 303
     again = await client.get(path)
     assert again.status_code == 404  # the link works once
-    login = await client.post("/login", data={"email": "neu.mentee@example.org", "password": "a long password!",
-                                              "csrf_token": csrf})
+    login = await client.post(
+        "/login", data={"email": "neu.mentee@example.org", "password": "a long password!", "csrf_token": csrf}
+    )
     assert login.status_code == 303 and "ml_session" in login.cookies

@@ -19,8 +19,15 @@ from mentorloom.db import Database
 from tests.conftest import require_or_skip
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _free_port() -> int:
@@ -37,8 +44,9 @@ class LiveServer:
         self.database = Database(settings.sqlalchemy_url)
         self.port = port
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(settings, database=self.database), host="127.0.0.1", port=self.port,
-                                log_level="warning")
+        config = uvicorn.Config(
+            create_app(settings, database=self.database), host="127.0.0.1", port=self.port, log_level="warning"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -59,8 +67,9 @@ class LiveServer:
 @pytest.fixture()
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     port = _free_port()
-    settings = Settings(var_dir=tmp_path / "var", secret_key="browser-test", jobs_immediate=True,
-                        base_url=f"http://127.0.0.1:{port}")
+    settings = Settings(
+        var_dir=tmp_path / "var", secret_key="browser-test", jobs_immediate=True, base_url=f"http://127.0.0.1:{port}"
+    )
     migrate.upgrade(settings.sqlalchemy_url)
     server = LiveServer(settings, port)
     server.start()

@@ -40,8 +40,9 @@ class Mentorship(Base):
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
     mentor_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"))
     mentee_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"), index=True)
-    status: Mapped[MentorshipStatus] = mapped_column(_enum(MentorshipStatus, "mentorship_status"),
-                                                     default=MentorshipStatus.ACTIVE)
+    status: Mapped[MentorshipStatus] = mapped_column(
+        _enum(MentorshipStatus, "mentorship_status"), default=MentorshipStatus.ACTIVE
+    )
     source: Mapped[MentorshipSource] = mapped_column(_enum(MentorshipSource, "mentorship_source"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

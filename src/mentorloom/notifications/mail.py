@@ -37,8 +37,9 @@ class OutboxMailer:
 
 
 class SmtpMailer:
-    def __init__(self, host: str, port: int, *, username: str | None = None, password: str | None = None,
-                 starttls: bool = False) -> None:
+    def __init__(
+        self, host: str, port: int, *, username: str | None = None, password: str | None = None, starttls: bool = False
+    ) -> None:
         self.host, self.port = host, port
         self.username, self.password, self.starttls = username, password, starttls
 
@@ -79,6 +80,11 @@ def send_once(session: Session, mailer: Mailer, dedupe_key: str, message: EmailM
 def build_mailer(settings: Settings) -> Mailer:
     """SMTP when MENTORLOOM_SMTP_HOST is set, otherwise .eml files in the outbox directory."""
     if settings.smtp_host:
-        return SmtpMailer(settings.smtp_host, settings.smtp_port, username=settings.smtp_username,
-                          password=settings.smtp_password, starttls=settings.smtp_starttls)
+        return SmtpMailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            starttls=settings.smtp_starttls,
+        )
     return OutboxMailer(settings.mail_outbox)

@@ -56,10 +56,14 @@ def put_profile(
     return service.profile_out(profile)
 
 
-@router.post("/programs/{program_id}/participants/import", openapi_extra=CSV_BODY,
-             responses={202: {"model": ImportJobOut, "description": "Large file: imported in the background"}})
-async def import_csv(program_id: int, request: Request, user: ApiUser, session: DbSession, jobs: Jobs,
-                     background: bool = False) -> Response:
+@router.post(
+    "/programs/{program_id}/participants/import",
+    openapi_extra=CSV_BODY,
+    responses={202: {"model": ImportJobOut, "description": "Large file: imported in the background"}},
+)
+async def import_csv(
+    program_id: int, request: Request, user: ApiUser, session: DbSession, jobs: Jobs, background: bool = False
+) -> Response:
     """Import participants from CSV (format in the README): all rows or none.
 
     Small files are imported at once (200 with counts); large files, or `background=true`, are queued

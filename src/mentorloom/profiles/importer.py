@@ -89,7 +89,9 @@ class _Memberships(NamedTuple):
 class _ProfilePlan(NamedTuple):
     inserts: list[dict[str, Any]]
     updates: list[dict[str, Any]]
-    links: dict[int, tuple[list[_SkillLink], list[int]]]  # profile id -> skills, interest tag ids
+    # Rows to put in place of a profile's current links, only for profiles whose links differ.
+    skills: dict[int, list[dict[str, Any]]]
+    interests: dict[int, list[dict[str, Any]]]
     changed: set[str]
 
 
@@ -253,8 +255,8 @@ def _sync_profiles(
         session.execute(insert(_PROFILES), plan.inserts)
     if plan.updates:
         _update_profiles(session, plan.updates)
-    if plan.links:
-        _replace_links(session, plan.links)
+    _replace_links(session, _SKILLS, plan.skills)
+    _replace_links(session, _INTERESTS, plan.interests)
     return plan.changed
 
 
@@ -265,23 +267,28 @@ def _plan_profiles(session: Session, wanted: dict[int, ParticipantRow], tag_ids:
     }
     skills = _load_skill_links(session, list(wanted))
     interests = _load_interest_links(session, list(wanted))
-    plan = _ProfilePlan([], [], {}, set())
+    plan = _ProfilePlan([], [], {}, {}, set())
     for profile_id, row in wanted.items():
         fields = _profile_fields(row)
         want_skills = _skill_links(row, tag_ids.skills)
         want_interests = [tag_ids.interests[label] for label in row.interests]
-        current_links = (skills.get(profile_id, set()), interests.get(profile_id, set()))
-        links_differ = (set(want_skills), set(want_interests)) != current_links
+        skills_differ = set(want_skills) != skills.get(profile_id, set())
+        interests_differ = set(want_interests) != interests.get(profile_id, set())
         profile = current.get(profile_id)
         if profile is None:
             plan.inserts.append({"membership_id": profile_id, **fields})
-        elif links_differ or any(profile[name] != value for name, value in fields.items()):
+        elif skills_differ or interests_differ or any(profile[name] != value for name, value in fields.items()):
             plan.updates.append({"b_id": profile_id, "b_version": profile["version"], **fields})
         else:
             continue
         plan.changed.add(row.email)
-        if links_differ:
-            plan.links[profile_id] = (want_skills, want_interests)
+        if skills_differ:
+            plan.skills[profile_id] = [
+                {"profile_id": profile_id, "tag_id": tag_id, "kind": kind, "weight": weight}
+                for tag_id, kind, weight in want_skills
+            ]
+        if interests_differ:
+            plan.interests[profile_id] = [{"profile_id": profile_id, "tag_id": tag_id} for tag_id in want_interests]
     return plan
 
 
@@ -336,24 +343,13 @@ def _update_profiles(session: Session, updates: list[dict[str, Any]]) -> None:
         raise Conflict(_("Some profiles were changed while the file was imported. Please import it again."))
 
 
-def _replace_links(session: Session, links: dict[int, tuple[list[_SkillLink], list[int]]]) -> None:
-    profile_ids = list(links)
-    session.execute(delete(_SKILLS).where(_SKILLS.c.profile_id.in_(profile_ids)))
-    session.execute(delete(_INTERESTS).where(_INTERESTS.c.profile_id.in_(profile_ids)))
-    skill_rows = [
-        {"profile_id": profile_id, "tag_id": tag_id, "kind": kind, "weight": weight}
-        for profile_id, (skills, _interests) in links.items()
-        for tag_id, kind, weight in skills
-    ]
-    interest_rows = [
-        {"profile_id": profile_id, "tag_id": tag_id}
-        for profile_id, (_skills, interests) in links.items()
-        for tag_id in interests
-    ]
-    if skill_rows:
-        session.execute(insert(_SKILLS), skill_rows)
-    if interest_rows:
-        session.execute(insert(_INTERESTS), interest_rows)
+def _replace_links(session: Session, table: Table, links: dict[int, list[dict[str, Any]]]) -> None:
+    if not links:
+        return
+    session.execute(delete(table).where(table.c.profile_id.in_(list(links))))
+    rows = [row for rows in links.values() for row in rows]
+    if rows:
+        session.execute(insert(table), rows)
 
 
 # --- export

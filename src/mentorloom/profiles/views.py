@@ -25,8 +25,8 @@ from mentorloom.profiles.models import Profile, TagKind
 from mentorloom.profiles.schemas import ProfileIn, ProfileOut
 from mentorloom.profiles.vocab import LANGUAGES, WORK_VALUES, all_timezones
 from mentorloom.programs.models import Membership, Program, Role
-from mentorloom.programs.views import PostedForm, validation_messages
 from mentorloom.web.deps import CurrentUser, DbSession, csrf_protect
+from mentorloom.web.forms import PostedForm, validation_messages
 from mentorloom.web.pages import field_errors, redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)

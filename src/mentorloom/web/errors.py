@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mentorloom.errors import MentorloomError
 from mentorloom.i18n import gettext as _
-from mentorloom.web.deps import LoginRequired
+from mentorloom.web.deps import SESSION_COOKIE, LoginRequired
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -34,10 +34,23 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 
 def error_page(request: Request, status: int, title: str, detail: str) -> Response:
-    templates = request.app.state.templates
-    return templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, "error.html", {"status": status, "title": title, "detail": detail}, status_code=status
-    )
+    from mentorloom.web.pages import render
+
+    _remember_user(request)
+    return render(request, "error.html", {"status": status, "title": title, "detail": detail}, status_code=status)
+
+
+def _remember_user(request: Request) -> None:
+    # Errors raised before any dependency ran (e.g. an unknown URL) still show the signed-in header.
+    if "user" in request.state._state:
+        return
+    raw = request.cookies.get(SESSION_COOKIE)
+    request.state.user = None
+    if raw:
+        from mentorloom.accounts.service import user_for_session
+
+        with request.app.state.db.session() as session:
+            request.state.user = user_for_session(session, raw)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from mentorloom.matching.engine import (
     Candidates,
     Options,
+    PairSet,
     Scorer,
     blocking_pairs,
     blocking_pairs_dense,
@@ -82,3 +83,17 @@ def test_dense_blocking_check_finds_blocking_pairs_of_an_optimal_matching() -> N
     scorer = Scorer(mentees, mentors, rules=rules)
     full = top_candidates(scorer, scorer.n_cols, workers=1)
     assert result.blocking_pairs == blocking_pairs(full, result.assignment, mentors.capacity)
+
+
+def test_stable_mode_keeps_locked_pairs_and_skips_rejected() -> None:
+    mentees, mentors, rules, _ = synthetic_program(120, 30, capacity=2, seed=9, dim=8)
+    first = match(mentees, mentors, mode="stable", rules=rules, options=Options(explain=False))
+    chosen = [(i, int(j)) for i, j in enumerate(first.assignment) if j >= 0]
+    rejected = PairSet.of(chosen[:5])
+    locked = PairSet.of([(chosen[5][0], chosen[6][1])])
+    again = match(mentees, mentors, mode="stable", rules=rules, rejected=rejected, locked=locked)
+    assert again.assignment[chosen[5][0]] == chosen[6][1]
+    assert not any(again.assignment[i] == j for i, j in chosen[:5])
+    counts = np.bincount(again.assignment[again.assignment >= 0], minlength=mentors.n)
+    assert (counts <= mentors.capacity).all()
+    assert again.blocking_pairs == 0

@@ -1,0 +1,72 @@
+"""Form handling shared by the HTML views: the parsed body and translated validation messages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from babel.numbers import format_decimal
+from fastapi import Depends, Request
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from mentorloom.i18n import get_locale
+from mentorloom.i18n import gettext as _
+
+
+async def posted_form(request: Request) -> FormData:
+    """The parsed form body, so the endpoints themselves can stay sync (run in the threadpool)."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
+
+
+def _known_value_errors() -> dict[str, str]:
+    # Messages of the schemas' own validators, which pydantic does not translate.
+    return {
+        "ends_on must not be before starts_on": _("The end date must not be before the start date."),
+        "end must be after start": _("The end time must be after the start time."),
+    }
+
+
+def _number(value: Any) -> str:
+    return format_decimal(value, locale=get_locale()) if isinstance(value, int | float) else str(value)
+
+
+def _message(error: Any) -> str:
+    kind, ctx = error["type"], error.get("ctx") or {}
+    texts: dict[str, str] = {
+        "missing": _("This field is required."),
+        "string_too_short": _("This field is required.")
+        if ctx.get("min_length") == 1
+        else _("Enter at least %(n)s characters.", n=ctx.get("min_length")),
+        "string_too_long": _("Enter at most %(n)s characters.", n=ctx.get("max_length")),
+        "too_long": _("Choose at most %(n)s.", n=ctx.get("max_length")),
+        "greater_than_equal": _("Enter a number of at least %(n)s.", n=_number(ctx.get("ge"))),
+        "less_than_equal": _("Enter a number of at most %(n)s.", n=_number(ctx.get("le"))),
+        "int_parsing": _("Enter a whole number."),
+        "int_from_float": _("Enter a whole number."),
+        "float_parsing": _("Enter a number."),
+        "date_from_datetime_parsing": _("Enter a date."),
+        "date_parsing": _("Enter a date."),
+        "literal_error": _("Choose one of the options."),
+        "enum": _("Choose one of the options."),
+        "string_pattern_mismatch": _("Enter a time such as 09:30."),
+        "extra_forbidden": _("This field is not allowed here."),
+    }
+    if kind == "value_error":
+        raw = str(ctx.get("error", error.get("msg", "")))
+        return _known_value_errors().get(raw, raw)
+    return texts.get(kind, str(error.get("msg", "")))
+
+
+def validation_messages(exc: ValidationError, *, whole: str = "__all__") -> dict[str, str]:
+    """Map pydantic errors to {"field.path": translated message}; loc ("expertise", 2, "level") → "expertise.2.level".
+
+    Errors of a whole model (empty loc) go to `whole`.
+    """
+    result: dict[str, str] = {}
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or whole
+        result.setdefault(field, _message(error))
+    return result
