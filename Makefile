@@ -58,9 +58,14 @@ bench: install-dev
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/matching.py
 
+# Extract every marked string (babel.cfg paths are relative to src/), then merge into de and en.
+# New German entries come out empty: translate them in de/LC_MESSAGES/messages.po (tests/test_i18n.py lists them).
+LOCALE_DIR := src/mentorloom/locale
 locale: install-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o src/mentorloom/locale/messages.pot src
-	$(BIN)/pybabel update -i src/mentorloom/locale/messages.pot -d src/mentorloom/locale --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --project=Mentorloom \
+	  -o $(LOCALE_DIR)/messages.pot src
+	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -l de --init-missing --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -l en --init-missing --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) node_modules

@@ -119,6 +119,8 @@ def exact_worker(size: str, dim: int) -> dict[str, Any]:
 
 def peer_worker(size: str, dim: int) -> dict[str, Any]:
     """The PyPI package ``matching`` (HospitalResident) on the same strict preferences as our stable mode."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]  # this file is also "matching"
     from matching.games import HospitalResident
 
     n, m, cap = SIZES[size]

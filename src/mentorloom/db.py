@@ -29,6 +29,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes even for timezone=True columns; we always store UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the SQLite pragmas we rely on (WAL, foreign keys, busy timeout)."""
     if url.startswith("sqlite"):

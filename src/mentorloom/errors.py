@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from mentorloom.i18n import N_
+
 
 class MentorloomError(Exception):
     """Base of all Mentorloom domain errors."""
 
     status_code = 400
-    title = "Bad request"
+    title = N_("Bad request")
 
     def __init__(self, detail: str, *, field: str | None = None) -> None:
         super().__init__(detail)
@@ -19,33 +21,33 @@ class NotFound(MentorloomError):
     """The object does not exist or the caller may not see it (never leak which)."""
 
     status_code = 404
-    title = "Not found"
+    title = N_("Not found")
 
 
 class PermissionDenied(MentorloomError):
     """The caller may see the object but not do this to it."""
 
     status_code = 403
-    title = "Forbidden"
+    title = N_("Forbidden")
 
 
 class NotAuthenticated(MentorloomError):
     status_code = 401
-    title = "Not authenticated"
+    title = N_("Not authenticated")
 
 
 class Conflict(MentorloomError):
     """The request clashes with the current state (duplicate, stale version, illegal transition)."""
 
     status_code = 409
-    title = "Conflict"
+    title = N_("Conflict")
 
 
 class ValidationFailed(MentorloomError):
     """Input broke a domain rule; `errors` lists every problem, each naming its field."""
 
     status_code = 422
-    title = "Validation failed"
+    title = N_("Validation failed")
 
     def __init__(self, detail: str, *, field: str | None = None, errors: list[dict[str, object]] | None = None) -> None:
         super().__init__(detail, field=field)
@@ -54,4 +56,4 @@ class ValidationFailed(MentorloomError):
 
 class RateLimited(MentorloomError):
     status_code = 429
-    title = "Too many requests"
+    title = N_("Too many requests")

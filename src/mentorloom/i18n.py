@@ -74,6 +74,11 @@ def raw_ngettext(singular: str, plural: str, n: int) -> str:
     return translations(get_locale()).ungettext(singular, plural, n)
 
 
+def N_(message: str) -> str:
+    """Mark a string for extraction only (pybabel knows N_); whoever shows it translates it then."""
+    return message
+
+
 def lazy_gettext(message: str) -> LazyProxy:
     """A string translated when rendered, for module-level labels."""
     return LazyProxy(gettext, message, enable_cache=False)

@@ -20,14 +20,17 @@ from mentorloom.db import Database
 
 JobFunc = Callable[..., Any]
 _REGISTRY: dict[str, JobFunc] = {}
-TASK_MODULES = ("mentorloom.accounts.tasks", "mentorloom.profiles.tasks")
+_SCHEDULES: dict[str, Any] = {}
+TASK_MODULES = ("mentorloom.accounts.tasks", "mentorloom.profiles.tasks", "mentorloom.matching.tasks")
 
 
-def job(name: str) -> Callable[[JobFunc], JobFunc]:
-    """Register a job function; it is called as fn(ctx, **kwargs) with a JobContext."""
+def job(name: str, *, every: Any = None) -> Callable[[JobFunc], JobFunc]:
+    """Register a job function, called as fn(ctx, **kwargs); `every` (a huey crontab) also runs it periodically."""
 
     def register(fn: JobFunc) -> JobFunc:
         _REGISTRY[name] = fn
+        if every is not None:
+            _SCHEDULES[name] = every
         return fn
 
     return register
@@ -72,6 +75,8 @@ class JobQueue:
             return fn(context, **kwargs)
 
         run.__name__ = name.replace(".", "_")
+        if name in _SCHEDULES:
+            return self.huey.periodic_task(_SCHEDULES[name], name=name)(run)
         return self.huey.task(name=name, retries=3, retry_delay=10)(run)
 
     def enqueue(self, name: str, **kwargs: Any) -> Any:

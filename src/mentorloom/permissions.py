@@ -82,3 +82,14 @@ def membership_for(
     if edit and membership.user_id != user.id and not may(session, user, Action.MANAGE_PROGRAM, program_id):
         raise PermissionDenied(_("You may only edit your own profile."))
     return membership
+
+
+def own_membership(session: Session, user: User, program_id: int, role: Role | None = None) -> Membership:
+    """The caller's own membership in a visible program (optionally of a given role), for self-service actions."""
+    program_for(session, user, program_id)
+    membership = session.scalar(
+        select(Membership).where(Membership.program_id == program_id, Membership.user_id == user.id)
+    )
+    if membership is None or (role is not None and membership.role is not role):
+        raise PermissionDenied(_("This is for %(role)ss of the program.", role=(role or Role.MENTEE).value))
+    return membership

@@ -22,7 +22,7 @@ from mentorloom.accounts.security import (
     token_digest,
     verify_password,
 )
-from mentorloom.db import utcnow
+from mentorloom.db import as_utc, utcnow
 from mentorloom.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
 
@@ -97,7 +97,7 @@ def start_session(session: Session, user: User, days: int) -> str:
 
 def user_for_session(session: Session, raw_token: str) -> User | None:
     row = session.scalar(select(UserSession).where(UserSession.token_hash == token_digest(raw_token)))
-    if row is None or _as_aware(row.expires_at) < utcnow() or not row.user.is_active:
+    if row is None or as_utc(row.expires_at) < utcnow() or not row.user.is_active:
         return None
     return row.user
 
@@ -165,10 +165,3 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> ApiToken:
         token.revoked_at = utcnow()
     session.flush()
     return token
-
-
-def _as_aware(value):  # type: ignore[no-untyped-def]
-    # SQLite hands back naive datetimes even for timezone=True columns; they are stored as UTC.
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

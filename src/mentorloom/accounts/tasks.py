@@ -5,14 +5,15 @@ from __future__ import annotations
 from mentorloom.accounts.models import User
 from mentorloom.accounts.security import LinkSigner
 from mentorloom.accounts.service import INVITATION, PASSWORD_RESET, make_link_token
+from mentorloom.i18n import N_, use_locale
 from mentorloom.i18n import gettext as _
-from mentorloom.i18n import use_locale
 from mentorloom.jobs import JobContext, job
 from mentorloom.notifications.mail import build_mailer, build_message, send_once
 from mentorloom.programs.models import Membership, Role
 from mentorloom.templating import build_environment, render_mail
 
-ROLE_LABELS = {Role.COORDINATOR: "coordinator", Role.MENTOR: "mentor", Role.MENTEE: "mentee"}
+# Lower-case: the label sits inside a sentence ("… invites you to take part as mentee.").
+ROLE_LABELS = {Role.COORDINATOR: N_("coordinator"), Role.MENTOR: N_("mentor"), Role.MENTEE: N_("mentee")}
 
 
 @job("accounts.send_invitation")

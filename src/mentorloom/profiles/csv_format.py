@@ -279,6 +279,8 @@ def _parse_record(
             errors.add(line, column, str(exc))
     _check_duplicate(parsed.get("email"), line, errors, first_line)
     if len(errors.items) == before:
+        if parsed["role"] is Role.MENTOR:
+            parsed.setdefault("capacity", DEFAULT_MENTOR_CAPACITY)
         for column, message in _role_rules(parsed):
             errors.add(line, column, message)
     if len(errors.items) > before:
@@ -307,10 +309,9 @@ def _check_duplicate(email: object, line: int, errors: _Errors, first_line: dict
 
 
 def _role_rules(parsed: dict[str, object]) -> Iterator[tuple[str, str]]:
-    """Mentors offer expertise and have a capacity; mentees want skills. Sets the default capacity."""
+    """Mentors offer expertise and have a capacity; mentees want skills."""
     role = parsed["role"]
     if role is Role.MENTOR:
-        parsed.setdefault("capacity", DEFAULT_MENTOR_CAPACITY)
         if parsed.get("wanted_skills"):
             yield "wanted_skills", _("Only mentees list wanted skills; leave this empty for mentors.")
     elif role is Role.MENTEE:

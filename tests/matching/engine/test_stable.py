@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -10,6 +13,7 @@ from mentorloom.matching.engine import (
     Candidates,
     Options,
     PairSet,
+    Rules,
     Scorer,
     blocking_pairs,
     blocking_pairs_dense,
@@ -97,3 +101,22 @@ def test_stable_mode_keeps_locked_pairs_and_skips_rejected() -> None:
     counts = np.bincount(again.assignment[again.assignment >= 0], minlength=mentors.n)
     assert (counts <= mentors.capacity).all()
     assert again.blocking_pairs == 0
+
+
+def test_lazy_lists_break_score_ties_by_mentor_index() -> None:
+    mentees, mentors, rules, _ = synthetic_program(60, 12, capacity=2, seed=10, dim=0)
+    for side in (mentees, mentors):  # wipe everything but languages: every allowed pair scores the same
+        side.values[:] = False
+        side.availability[:] = False
+        side.utc_offset[:] = 0.0
+    mentees.wanted[:] = 0
+    mentees = dataclasses.replace(mentees, interests=sp.csr_matrix(mentees.interests.shape))
+    scorer = Scorer(mentees, mentors, rules=Rules(excluded=rules.excluded))  # no prefer bonus either
+    allowed = scorer.score_rows(np.arange(mentees.n))
+    assert np.unique(allowed[allowed >= 0]).size == 1
+    extender = ScorerExtender(scorer, first_size=1, workers=1)
+    lazy = deferred_acceptance(scorer.n_mentees, mentors.capacity, extender.first(), extender)
+    full = top_candidates(scorer, scorer.n_cols, workers=1)
+    np.testing.assert_array_equal(lazy.assignment, stable_from_candidates(full, mentors.capacity).assignment)
+    np.testing.assert_array_equal(full.rank_of(lazy.assignment), lazy.rank)
+    assert blocking_pairs(full, lazy.assignment, mentors.capacity) == 0

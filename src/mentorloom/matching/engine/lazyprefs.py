@@ -5,34 +5,32 @@ from __future__ import annotations
 import numpy as np
 
 from .features import IntArray
-from .scoring import Scorer, map_blocks, row_blocks
+from .scoring import EXCLUDED, Q_MAX, Scorer, map_blocks, row_blocks, select_top
 from .stable import PrefChunk
-
-_NO_KEY = -1
 
 
 def _block_chunk(scorer: Scorer, rows: IntArray, after: IntArray, size: int) -> tuple[IntArray, ...]:
-    """The ``size`` best entries ranked strictly after ``after`` for each row of one block."""
+    """The ``size`` best entries ranked strictly after key ``after`` for each row of one block.
+
+    key = q·m + (m − 1 − mentor): higher score first, then lower mentor index. Cells ranked at or before
+    ``after`` are blanked in float space (q above, or equal q and mentor index at most ``after``'s).
+    """
     n, m = scorer.n_mentees, scorer.n_mentors
-    q = scorer.score_rows(rows).astype(np.int64)
-    key = q * m + (m - 1 - scorer.cols)[None, :]
-    key[(q < 0) | (key >= after[:, None])] = _NO_KEY
-    remaining = np.count_nonzero(key >= 0, axis=1)
-    cols = key.shape[1]
-    kk = min(size, cols)
-    idx = (
-        np.argpartition(key, cols - kk, axis=1)[:, cols - kk :]
-        if kk < cols
-        else np.broadcast_to(np.arange(cols), key.shape)
-    )
-    top = np.take_along_axis(key, idx, axis=1)
-    order = np.argsort(-top, axis=1)
-    top, idx = np.take_along_axis(top, order, axis=1), np.take_along_axis(idx, order, axis=1)
-    ok = top >= 0
-    qs = np.take_along_axis(q, idx, axis=1)[ok]
-    local = np.repeat(np.arange(rows.size), ok.sum(axis=1))
-    mkey = qs * n + (n - 1 - rows[local])
-    return ok.sum(axis=1).astype(np.int64), scorer.cols[idx[ok]], top[ok], mkey, remaining <= kk
+    s = scorer.score_rows(rows)
+    started = after < np.iinfo(np.int64).max
+    if started.any():
+        q_after = np.where(started, after // m, Q_MAX + 1).astype(np.float32)
+        s[s > q_after[:, None]] = EXCLUDED
+        r, c = np.nonzero(s == q_after[:, None])
+        j_after = m - 1 - after % m
+        tie_done = scorer.cols[c] <= j_after[r]
+        s[r[tie_done], c[tie_done]] = EXCLUDED
+    remaining = np.count_nonzero(s >= 0, axis=1)
+    r, mentors, vals = select_top(s, scorer.cols, size)
+    q = vals.astype(np.int64)
+    key = q * m + (m - 1 - mentors)
+    mkey = q * n + (n - 1 - rows[r])
+    return np.bincount(r, minlength=rows.size).astype(np.int64), mentors, key, mkey, remaining <= size
 
 
 def scorer_chunk(scorer: Scorer, rows: IntArray, after: IntArray, size: int, workers: int = 2) -> PrefChunk:

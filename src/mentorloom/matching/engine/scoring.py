@@ -300,25 +300,29 @@ def map_blocks(fn: Callable[[IntArray], T], blocks: list[IntArray], workers: int
         return list(pool.map(fn, blocks))
 
 
-def _block_top_k(scorer: Scorer, rows: IntArray, k: int) -> tuple[IntArray, IntArray, IntArray, F32Array]:
-    """Top-k columns of each row, sorted best first; returns (n_compatible, counts, mentors, q scores).
+def select_top(s: F32Array, cols: IntArray, k: int) -> tuple[IntArray, IntArray, F32Array]:
+    """Each row's ``k`` best allowed cells (value >= 0), ordered by (row, value desc, mentor index asc).
 
     ``np.partition`` finds each row's k-th best value about 3× faster than ``argpartition``; cells at or above
-    it are then picked with one mask and ties at the threshold trimmed by (score desc, mentor index asc).
+    it are picked with one mask and ties at the threshold trimmed by mentor index. Returns (row, mentor, value).
     """
-    s = scorer.score_rows(rows)
-    m = s.shape[1]
-    n_compat = np.count_nonzero(s >= 0, axis=1).astype(np.int64)
+    n, m = s.shape
     kk = min(k, m)
-    threshold = np.partition(s, m - kk, axis=1)[:, m - kk] if kk < m else np.zeros(rows.size, np.float32)
+    threshold = np.partition(s, m - kk, axis=1)[:, m - kk] if kk < m else np.zeros(n, np.float32)
     r, c = np.nonzero(s >= np.maximum(threshold, 0)[:, None])
-    vals, mentors = s[r, c], scorer.cols[c]
+    vals, mentors = s[r, c], cols[c]
     order = np.lexsort((mentors, -vals, r))
     r, vals, mentors = r[order], vals[order], mentors[order]
-    row_start = np.searchsorted(r, np.arange(rows.size))
-    keep = np.arange(r.size) - row_start[r] < kk
-    counts = np.bincount(r[keep], minlength=rows.size).astype(np.int64)
-    return n_compat, counts, mentors[keep], vals[keep]
+    keep = np.arange(r.size) - np.searchsorted(r, np.arange(n))[r] < kk
+    return r[keep], mentors[keep], vals[keep]
+
+
+def _block_top_k(scorer: Scorer, rows: IntArray, k: int) -> tuple[IntArray, IntArray, IntArray, F32Array]:
+    """Top-k of one block of rows: (n_compatible, counts, mentors, q scores)."""
+    s = scorer.score_rows(rows)
+    n_compat = np.count_nonzero(s >= 0, axis=1).astype(np.int64)
+    r, mentors, vals = select_top(s, scorer.cols, k)
+    return n_compat, np.bincount(r, minlength=rows.size).astype(np.int64), mentors, vals
 
 
 def top_candidates(

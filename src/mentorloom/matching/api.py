@@ -1,0 +1,227 @@
+"""/api/v1/programs/{id}/matching: runs, review, publishing, answers, preferences, self-service requests."""
+
+from __future__ import annotations
+
+import math
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
+
+from mentorloom.matching import preferences, requests, service
+from mentorloom.matching.explain_text import explain
+from mentorloom.matching.models import MatchRun, MentorRequest, PreferenceKind, Proposal, RunStatus
+from mentorloom.matching.schemas import (
+    AnswerIn,
+    CandidateOut,
+    PreferencesIn,
+    ProposalOut,
+    RequestAnswerIn,
+    RequestIn,
+    RequestOut,
+    RunIn,
+    RunOut,
+    SwapIn,
+)
+from mentorloom.permissions import Action, own_membership, program_for
+from mentorloom.profiles.schemas import Page
+from mentorloom.programs.models import Role
+from mentorloom.web.api_common import PROBLEM_RESPONSES, PageNumber, PerPage
+from mentorloom.web.deps import ApiUser, DbSession, Jobs
+
+router = APIRouter(prefix="/programs/{program_id}/matching", tags=["matching"], responses=PROBLEM_RESPONSES)
+
+
+def proposal_out(proposal: Proposal) -> ProposalOut:
+    out = ProposalOut.model_validate(proposal)
+    out.explanation = explain(proposal.facts)
+    return out
+
+
+def queue_or_compute(session: DbSession, jobs: Jobs, run: MatchRun) -> None:
+    """Small programs are matched within the request; large ones by the worker (progress on the run)."""
+    from mentorloom.matching.inputs import engaged_mentees
+    from mentorloom.programs.models import Membership
+
+    mentees = session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.program_id == run.program_id, Membership.role == Role.MENTEE)) or 0
+    if mentees - len(engaged_mentees(session, run.program_id)) > service.BACKGROUND_MENTEES:
+        jobs.enqueue_after_commit(session, "matching.run", run_id=run.id)
+    else:
+        service.compute_run(session, run)
+
+
+@router.post("/runs", response_model=RunOut, status_code=201, responses={202: {"model": RunOut}})
+def start_run(program_id: int, body: RunIn, user: ApiUser, session: DbSession, jobs: Jobs) -> JSONResponse:
+    """Start a matching run (coordinators). Large programs answer 202 and compute in the background."""
+    program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    run = service.start_run(session, program, user, body.mode)
+    queue_or_compute(session, jobs, run)
+    status = 201 if run.status is RunStatus.READY else 202
+    return JSONResponse(RunOut.model_validate(run).model_dump(mode="json"), status_code=status)
+
+
+@router.get("/runs", response_model=list[RunOut])
+def list_runs(program_id: int, user: ApiUser, session: DbSession) -> list[RunOut]:
+    program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    runs = session.scalars(select(MatchRun).where(MatchRun.program_id == program_id).order_by(MatchRun.id.desc())
+                           .limit(50))
+    return [RunOut.model_validate(r) for r in runs]
+
+
+@router.get("/runs/{run_id}", response_model=RunOut)
+def get_run(program_id: int, run_id: int, user: ApiUser, session: DbSession) -> RunOut:
+    program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    return RunOut.model_validate(service.run_for(session, program_id, run_id))
+
+
+@router.get("/runs/{run_id}/proposals", response_model=Page[ProposalOut])
+def list_proposals(program_id: int, run_id: int, user: ApiUser, session: DbSession, page: PageNumber = 1,
+                   per_page: PerPage = 50) -> Page[ProposalOut]:
+    program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    service.run_for(session, program_id, run_id)
+    query = select(Proposal).where(Proposal.run_id == run_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Proposal.id).offset((page - 1) * per_page).limit(per_page))
+    return Page[ProposalOut](items=[proposal_out(p) for p in rows], total=total, page=page, per_page=per_page,
+                             pages=max(1, math.ceil(total / per_page)))
+
+
+@router.post("/runs/{run_id}/rerun", response_model=RunOut, status_code=201, responses={202: {"model": RunOut}})
+def rerun(program_id: int, run_id: int, user: ApiUser, session: DbSession, jobs: Jobs) -> JSONResponse:
+    """Run again, keeping locked pairs and never proposing rejected ones."""
+    program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    previous = service.run_for(session, program_id, run_id)
+    run = service.start_run(session, program, user, "stable" if previous.mode == "stable" else "optimal", previous)
+    queue_or_compute(session, jobs, run)
+    status = 201 if run.status is RunStatus.READY else 202
+    return JSONResponse(RunOut.model_validate(run).model_dump(mode="json"), status_code=status)
+
+
+@router.post("/runs/{run_id}/publish", response_model=RunOut)
+def publish(program_id: int, run_id: int, user: ApiUser, session: DbSession, jobs: Jobs) -> RunOut:
+    """Offer the kept pairs to both people, who then accept or decline."""
+    program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    run = service.run_for(session, program_id, run_id)
+    for offer in service.publish(session, run):
+        jobs.enqueue_after_commit(session, "matching.mail_offer", proposal_id=offer.id)
+    return RunOut.model_validate(run)
+
+
+def _reviewed(program_id: int, proposal_id: int, user: ApiUser, session: DbSession) -> Proposal:
+    program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    return service.proposal_for(session, program_id, proposal_id)
+
+
+@router.post("/proposals/{proposal_id}/lock", response_model=ProposalOut)
+def lock(program_id: int, proposal_id: int, user: ApiUser, session: DbSession) -> ProposalOut:
+    return proposal_out(service.set_locked(session, _reviewed(program_id, proposal_id, user, session), True))
+
+
+@router.post("/proposals/{proposal_id}/unlock", response_model=ProposalOut)
+def unlock(program_id: int, proposal_id: int, user: ApiUser, session: DbSession) -> ProposalOut:
+    return proposal_out(service.set_locked(session, _reviewed(program_id, proposal_id, user, session), False))
+
+
+@router.post("/proposals/{proposal_id}/reject", response_model=ProposalOut)
+def reject(program_id: int, proposal_id: int, user: ApiUser, session: DbSession) -> ProposalOut:
+    return proposal_out(service.reject(session, _reviewed(program_id, proposal_id, user, session)))
+
+
+@router.post("/proposals/{proposal_id}/swap", response_model=list[ProposalOut])
+def swap(program_id: int, proposal_id: int, body: SwapIn, user: ApiUser, session: DbSession) -> list[ProposalOut]:
+    """Exchange the mentors of two proposals (both re-scored; refused when a rule forbids a pair)."""
+    first = _reviewed(program_id, proposal_id, user, session)
+    second = service.proposal_for(session, program_id, body.other_id)
+    return [proposal_out(p) for p in service.swap(session, first, second)]
+
+
+@router.get("/offers", response_model=list[ProposalOut])
+def my_offers(program_id: int, user: ApiUser, session: DbSession) -> list[ProposalOut]:
+    """Published proposals waiting for my answer (as mentee or mentor)."""
+    program_for(session, user, program_id)
+    return [proposal_out(p) for p in service.offers_for(session, user, program_id)]
+
+
+@router.post("/proposals/{proposal_id}/answer", response_model=ProposalOut)
+def answer(program_id: int, proposal_id: int, body: AnswerIn, user: ApiUser, session: DbSession,
+           jobs: Jobs) -> ProposalOut:
+    """Accept or decline a proposal (decline needs a reason); a decline offers the mentee the next best mentor."""
+    program_for(session, user, program_id)
+    proposal = service.proposal_for(session, program_id, proposal_id)
+    service.respond(session, proposal, user, body.answer, body.reason)
+    if proposal.status.value == "declined":
+        offer = service.offer_next_best(session, proposal)
+        if offer is not None:
+            jobs.enqueue_after_commit(session, "matching.mail_offer", proposal_id=offer.id)
+    return proposal_out(proposal)
+
+
+@router.get("/preferences", response_model=PreferencesIn)
+def get_preferences(program_id: int, user: ApiUser, session: DbSession) -> PreferencesIn:
+    prefs = preferences.preferences_of(session, own_membership(session, user, program_id))
+    return PreferencesIn(prefer=prefs[PreferenceKind.PREFER], avoid=prefs[PreferenceKind.AVOID])
+
+
+@router.put("/preferences", response_model=PreferencesIn)
+def put_preferences(program_id: int, body: PreferencesIn, user: ApiUser, session: DbSession) -> PreferencesIn:
+    """Name mentors you would prefer (mentees) and people you want to avoid (either side) before matching."""
+    preferences.set_preferences(session, own_membership(session, user, program_id), body.prefer, body.avoid)
+    return body
+
+
+@router.get("/shortlist", response_model=list[CandidateOut])
+def shortlist(program_id: int, user: ApiUser, session: DbSession) -> list[CandidateOut]:
+    """Compatible mentors with a free slot, best first, explained (mentees)."""
+    program = program_for(session, user, program_id)
+    mentee = own_membership(session, user, program_id, Role.MENTEE)
+    return [CandidateOut(mentor_id=c.mentor.id, name=c.mentor.user.display_name, score=round(c.score, 2),
+                         criteria=c.criteria, facts=c.facts, explanation=explain(c.facts))
+            for c in requests.shortlist(session, program, mentee)]
+
+
+@router.post("/requests", response_model=RequestOut, status_code=201)
+def send_request(program_id: int, body: RequestIn, user: ApiUser, session: DbSession, jobs: Jobs) -> RequestOut:
+    program = program_for(session, user, program_id)
+    mentee = own_membership(session, user, program_id, Role.MENTEE)
+    request = requests.send_request(session, program, mentee, body.mentor_id, body.message)
+    jobs.enqueue_after_commit(session, "matching.mail_request", request_id=request.id, event="sent")
+    return RequestOut.model_validate(request)
+
+
+@router.get("/requests", response_model=list[RequestOut])
+def my_requests(program_id: int, user: ApiUser, session: DbSession) -> list[RequestOut]:
+    """Requests I sent (mentee) or received (mentor), newest first."""
+    me = own_membership(session, user, program_id)
+    rows = session.scalars(select(MentorRequest).where(
+        (MentorRequest.mentee_id == me.id) | (MentorRequest.mentor_id == me.id)).order_by(MentorRequest.id.desc()))
+    return [RequestOut.model_validate(r) for r in rows]
+
+
+def _answer_request(program_id: int, request_id: int, accept: bool, body: RequestAnswerIn, user: ApiUser,
+                    session: DbSession, jobs: Jobs) -> RequestOut:
+    mentor = own_membership(session, user, program_id, Role.MENTOR)
+    request = requests.request_for(session, program_id, request_id)
+    requests.answer_request(session, request, mentor, accept, body.note)
+    jobs.enqueue_after_commit(session, "matching.mail_request", request_id=request.id, event="answered")
+    return RequestOut.model_validate(request)
+
+
+@router.post("/requests/{request_id}/accept", response_model=RequestOut)
+def accept_request(program_id: int, request_id: int, body: RequestAnswerIn, user: ApiUser, session: DbSession,
+                   jobs: Jobs) -> RequestOut:
+    """Accept a request if a slot is free (exactly one of two racing acceptances for the last slot wins)."""
+    return _answer_request(program_id, request_id, True, body, user, session, jobs)
+
+
+@router.post("/requests/{request_id}/decline", response_model=RequestOut)
+def decline_request(program_id: int, request_id: int, body: RequestAnswerIn, user: ApiUser, session: DbSession,
+                    jobs: Jobs) -> RequestOut:
+    return _answer_request(program_id, request_id, False, body, user, session, jobs)
+
+
+@router.post("/requests/{request_id}/withdraw", response_model=RequestOut)
+def withdraw_request(program_id: int, request_id: int, user: ApiUser, session: DbSession) -> RequestOut:
+    mentee = own_membership(session, user, program_id, Role.MENTEE)
+    return RequestOut.model_validate(requests.withdraw(session, requests.request_for(session, program_id, request_id),
+                                                       mentee))

@@ -1,0 +1,41 @@
+"""Participants' input before matching: mentees prefer mentors; either side may avoid someone."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from mentorloom.errors import ValidationFailed
+from mentorloom.i18n import gettext as _
+from mentorloom.matching.models import MatchPreference, PreferenceKind
+from mentorloom.programs.models import Membership, Role
+
+
+def preferences_of(session: Session, membership: Membership) -> dict[PreferenceKind, list[int]]:
+    rows = session.scalars(select(MatchPreference).where(MatchPreference.owner_id == membership.id)
+                           .order_by(MatchPreference.id))
+    out: dict[PreferenceKind, list[int]] = {PreferenceKind.PREFER: [], PreferenceKind.AVOID: []}
+    for row in rows:
+        out[row.kind].append(row.target_id)
+    return out
+
+
+def set_preferences(session: Session, membership: Membership, prefer: list[int], avoid: list[int]) -> None:
+    """Replace a participant's prefer/avoid lists; targets must be on the other side of the same program."""
+    if prefer and membership.role is not Role.MENTEE:
+        raise ValidationFailed(_("Only mentees can name preferred mentors."), field="prefer")
+    if set(prefer) & set(avoid):
+        raise ValidationFailed(_("Nobody can be both preferred and avoided."), field="avoid")
+    other = Role.MENTOR if membership.role is Role.MENTEE else Role.MENTEE
+    valid = set(session.scalars(select(Membership.id).where(
+        Membership.program_id == membership.program_id, Membership.role == other,
+        Membership.id.in_(prefer + avoid))))
+    for field, ids in (("prefer", prefer), ("avoid", avoid)):
+        unknown = [i for i in ids if i not in valid]
+        if unknown:
+            raise ValidationFailed(_("Unknown participant(s): %(ids)s.", ids=", ".join(map(str, unknown))), field=field)
+    session.execute(delete(MatchPreference).where(MatchPreference.owner_id == membership.id))
+    for kind, ids in ((PreferenceKind.PREFER, prefer), (PreferenceKind.AVOID, avoid)):
+        session.add_all(MatchPreference(program_id=membership.program_id, owner_id=membership.id, target_id=i,
+                                        kind=kind) for i in dict.fromkeys(ids))
+    session.flush()

@@ -1,0 +1,166 @@
+"""Self-service matching: a mentee's ranked shortlist, requests to mentors, and the mentors' answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from mentorloom.db import as_utc, utcnow
+from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mentorloom.i18n import gettext as _
+from mentorloom.matching.engine import Scorer, pair_breakdown, top_candidates
+from mentorloom.matching.engine.explain import explain_pairs
+from mentorloom.matching.inputs import build_inputs, occupied_slots
+from mentorloom.matching.models import MentorRequest, RequestStatus
+from mentorloom.mentorships.models import Mentorship, MentorshipSource, MentorshipStatus
+from mentorloom.profiles.models import Profile
+from mentorloom.programs.models import Membership, Program, Role
+from mentorloom.programs.schemas import ProgramSettings
+
+SHORTLIST_SIZE = 10
+MAX_MESSAGE = 2000
+
+
+@dataclass
+class Candidate:
+    mentor: Membership
+    score: float
+    criteria: dict[str, float]
+    facts: list[dict[str, Any]]
+
+
+def shortlist(session: Session, program: Program, mentee: Membership, limit: int = SHORTLIST_SIZE) -> list[Candidate]:
+    """The mentee's best compatible mentors with a free slot, best first, with explanations."""
+    inputs = build_inputs(session, program, mentee_ids=[mentee.id])
+    if not inputs.mentee_ids or not inputs.mentor_ids:
+        return []
+    scorer = Scorer(inputs.mentees, inputs.mentors, inputs.weights, inputs.rules)
+    cands = top_candidates(scorer, limit)
+    mentors = cands.mentor[cands.indptr[0] : cands.indptr[1]]
+    if mentors.size == 0:
+        return []
+    breakdown = pair_breakdown(inputs.mentees, inputs.mentors, np.zeros(mentors.size, np.int64), mentors,
+                               inputs.weights, inputs.rules)
+    explained = explain_pairs(breakdown, inputs.mentees, inputs.mentors, inputs.labels)
+    by_id = {m.id: m for m in session.scalars(select(Membership).where(
+        Membership.id.in_([inputs.mentor_ids[j] for j in mentors.tolist()])))}
+    return [Candidate(by_id[inputs.mentor_ids[j]], float(e["score"]), e["criteria"], e["facts"])
+            for j, e in zip(mentors.tolist(), explained, strict=True)]
+
+
+def open_requests(session: Session, mentee_id: int) -> list[MentorRequest]:
+    return list(session.scalars(select(MentorRequest).where(
+        MentorRequest.mentee_id == mentee_id, MentorRequest.status == RequestStatus.PENDING,
+        MentorRequest.expires_at > utcnow()).order_by(MentorRequest.id)))
+
+
+def send_request(session: Session, program: Program, mentee: Membership, mentor_id: int, message: str) -> MentorRequest:
+    """Ask a mentor from the shortlist; limited number of open requests per mentee, expiring after N days."""
+    settings = ProgramSettings.model_validate(program.settings or {})
+    if mentee.role is not Role.MENTEE:
+        raise PermissionDenied(_("Only mentees can request a mentor."))
+    if len(message) > MAX_MESSAGE:
+        raise ValidationFailed(_("Use at most %(n)d characters.", n=MAX_MESSAGE), field="message")
+    pending = open_requests(session, mentee.id)
+    if any(r.mentor_id == mentor_id for r in pending):
+        raise Conflict(_("You have already asked this mentor."), field="mentor_id")
+    if len(pending) >= settings.max_open_requests:
+        raise Conflict(_("You can have at most %(n)d open requests. Wait for an answer or withdraw one.",
+                         n=settings.max_open_requests), field="mentor_id")
+    if mentor_id not in {c.mentor.id for c in shortlist(session, program, mentee, limit=10_000)}:
+        raise ValidationFailed(_("This mentor is not available to you (no free slot or not compatible)."),
+                               field="mentor_id")
+    request = MentorRequest(program_id=program.id, mentee_id=mentee.id, mentor_id=mentor_id,
+                            message=message.strip(), expires_at=utcnow() + timedelta(days=settings.request_expiry_days))
+    session.add(request)
+    session.flush()
+    return request
+
+
+def request_for(session: Session, program_id: int, request_id: int) -> MentorRequest:
+    request = session.get(MentorRequest, request_id)
+    if request is None or request.program_id != program_id:
+        raise NotFound(_("Request not found."))
+    return request
+
+
+def lock_mentor(session: Session, mentor_id: int) -> None:
+    """Serialise slot-taking changes for one mentor until the transaction ends.
+
+    On PostgreSQL the no-op UPDATE takes the profile's row lock; on SQLite it takes the database write
+    lock. Either way a concurrent acceptance waits here and then counts the slot the first one took.
+    """
+    session.execute(update(Profile).where(Profile.membership_id == mentor_id).values(capacity=Profile.capacity))
+
+
+def answer_request(session: Session, request: MentorRequest, mentor: Membership, accept: bool,
+                   note: str = "") -> MentorRequest:
+    """The mentor accepts (taking a slot, if one is still free) or declines a request."""
+    if request.mentor_id != mentor.id:
+        raise PermissionDenied(_("Only the requested mentor can answer."))
+    if len(note) > 1000:
+        raise ValidationFailed(_("Use at most %(n)d characters.", n=1000), field="note")
+    lock_mentor(session, mentor.id)
+    session.refresh(request)
+    _require_pending(request)
+    request.responded_at, request.response_note = utcnow(), note.strip()
+    if not accept:
+        request.status = RequestStatus.DECLINED
+        session.flush()
+        return request
+    _take_slot(session, request)
+    return request
+
+
+def _require_pending(request: MentorRequest) -> None:
+    if request.status is RequestStatus.PENDING and as_utc(request.expires_at) <= utcnow():
+        request.status = RequestStatus.EXPIRED
+    if request.status is not RequestStatus.PENDING:
+        raise Conflict(_("This request is %(status)s and can no longer be answered.", status=_(request.status.value)))
+
+
+def _take_slot(session: Session, request: MentorRequest) -> None:
+    profile = session.get(Profile, request.mentor_id)
+    taken = occupied_slots(session, request.program_id).get(request.mentor_id, 0)
+    if profile is None or taken >= profile.capacity:
+        raise Conflict(_("All of your mentoring slots are taken. Raise your capacity to accept."))
+    busy = session.scalar(select(func.count()).select_from(Mentorship).where(
+        Mentorship.mentee_id == request.mentee_id, Mentorship.status == MentorshipStatus.ACTIVE))
+    if busy:
+        raise Conflict(_("This mentee has found a mentor meanwhile."))
+    request.status = RequestStatus.ACCEPTED
+    session.add(Mentorship(program_id=request.program_id, mentor_id=request.mentor_id, mentee_id=request.mentee_id,
+                           source=MentorshipSource.REQUEST, status=MentorshipStatus.ACTIVE, started_at=utcnow()))
+    # The mentee's other open requests are no longer needed.
+    session.execute(update(MentorRequest).where(
+        MentorRequest.mentee_id == request.mentee_id, MentorRequest.status == RequestStatus.PENDING,
+        MentorRequest.id != request.id).values(status=RequestStatus.WITHDRAWN, responded_at=utcnow()))
+    session.flush()
+
+
+def withdraw(session: Session, request: MentorRequest, mentee: Membership) -> MentorRequest:
+    if request.mentee_id != mentee.id:
+        raise PermissionDenied(_("Only the mentee who sent a request can withdraw it."))
+    _require_pending(request)
+    request.status, request.responded_at = RequestStatus.WITHDRAWN, utcnow()
+    session.flush()
+    return request
+
+
+def expire_requests(session: Session) -> int:
+    """Mark requests past their expiry date; returns how many (run periodically by the worker)."""
+    result = session.execute(update(MentorRequest).where(
+        MentorRequest.status == RequestStatus.PENDING, MentorRequest.expires_at <= utcnow()
+    ).values(status=RequestStatus.EXPIRED))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def incoming_requests(session: Session, mentor_id: int) -> list[MentorRequest]:
+    return list(session.scalars(select(MentorRequest).where(
+        MentorRequest.mentor_id == mentor_id, MentorRequest.status == RequestStatus.PENDING,
+        MentorRequest.expires_at > utcnow()).order_by(MentorRequest.id)))

@@ -1,0 +1,287 @@
+"""Matching runs: compute proposals, let the coordinator review them, publish, and take the answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from mentorloom.accounts.models import User
+from mentorloom.db import utcnow
+from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mentorloom.i18n import gettext as _
+from mentorloom.matching.engine import Options, PairSet, match, pair_breakdown
+from mentorloom.matching.engine.explain import explain_pairs
+from mentorloom.matching.inputs import ProgramInputs, build_inputs
+from mentorloom.matching.models import MatchRun, Proposal, ProposalStatus, Response, RunStatus
+from mentorloom.mentorships.models import Mentorship, MentorshipSource, MentorshipStatus
+from mentorloom.programs.models import Membership, Program
+from mentorloom.programs.schemas import ProgramSettings
+
+REVIEWABLE = (ProposalStatus.DRAFT, ProposalStatus.LOCKED, ProposalStatus.REJECTED, ProposalStatus.UNMATCHED)
+# Runs this large are computed by the worker; smaller ones right away, so small programs feel instant.
+BACKGROUND_MENTEES = 500
+
+
+def engine_mode(settings: ProgramSettings, mode: str | None = None) -> str:
+    chosen = mode or settings.matching_mode
+    if chosen == "stable":
+        return "stable"
+    return "max_matched" if settings.maximise_matched else "total_score"
+
+
+def start_run(session: Session, program: Program, user: User, mode: str | None = None,
+              previous: MatchRun | None = None) -> MatchRun:
+    """Create a queued run; a re-run keeps the previous run's locked pairs and rejections."""
+    if mode not in (None, "optimal", "stable"):
+        raise ValidationFailed(_("Choose the optimal or the stable method."), field="mode")
+    settings = ProgramSettings.model_validate(program.settings or {})
+    run = MatchRun(program_id=program.id, mode=engine_mode(settings, mode), created_by_id=user.id,
+                   stats={"previous_run_id": previous.id} if previous else {})
+    session.add(run)
+    session.flush()
+    if previous is not None:
+        _discard(previous)
+    return run
+
+
+def _discard(run: MatchRun) -> None:
+    if run.status in (RunStatus.READY, RunStatus.QUEUED, RunStatus.FAILED):
+        run.status = RunStatus.DISCARDED
+
+
+def carried_over(session: Session, run: MatchRun) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Locked and rejected (mentee, mentor) pairs of the run this one replaces."""
+    previous_id = run.stats.get("previous_run_id")
+    locked: list[tuple[int, int]] = []
+    rejected: list[tuple[int, int]] = []
+    if previous_id:
+        rows = session.execute(select(Proposal.mentee_id, Proposal.mentor_id, Proposal.status).where(
+            Proposal.run_id == previous_id, Proposal.status.in_((ProposalStatus.LOCKED, ProposalStatus.REJECTED))))
+        for mentee_id, mentor_id, status in rows:
+            if mentor_id is not None:
+                (locked if status is ProposalStatus.LOCKED else rejected).append((mentee_id, mentor_id))
+    return locked, rejected
+
+
+def compute_run(session: Session, run: MatchRun, progress: Callable[[int], None] | None = None) -> None:
+    """Build features, run the engine and store one proposal per mentee (idempotent per run)."""
+    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+        return
+    run.status = RunStatus.RUNNING
+    program = session.get(Program, run.program_id)
+    assert program is not None
+    locked, rejected = carried_over(session, run)
+    inputs = build_inputs(session, program, extra_excluded=rejected)
+    _report(progress, 30)
+    ti, tj = inputs.mentee_index(), inputs.mentor_index()
+    locked_rows = PairSet.of([(ti[a], tj[b]) for a, b in locked if a in ti and b in tj])
+    result = match(inputs.mentees, inputs.mentors, mode=run.mode, weights=inputs.weights,  # type: ignore[arg-type]
+                   rules=inputs.rules, locked=locked_rows, labels=inputs.labels, options=Options())
+    _report(progress, 80)
+    session.execute(insert(Proposal), _proposal_rows(run, inputs, result, rejected))
+    run.stats = {**run.stats, **result.summary()}
+    run.status = RunStatus.READY
+    run.finished_at = utcnow()
+    run.progress = 100
+    session.flush()
+
+
+def _report(progress: Callable[[int], None] | None, percent: int) -> None:
+    if progress is not None:
+        progress(percent)
+
+
+def _proposal_rows(run: MatchRun, inputs: ProgramInputs, result, rejected):  # type: ignore[no-untyped-def]
+    explanation = {e["mentee"]: e for e in result.explanations or []}
+    rows = []
+    for i, mentee_id in enumerate(inputs.mentee_ids):
+        j = int(result.assignment[i])
+        e = explanation.get(i, {})
+        rows.append({
+            "run_id": run.id, "program_id": run.program_id, "mentee_id": mentee_id,
+            "mentor_id": inputs.mentor_ids[j] if j >= 0 else None,
+            "status": (ProposalStatus.LOCKED if bool(result.locked[i]) else ProposalStatus.DRAFT) if j >= 0
+            else ProposalStatus.UNMATCHED,
+            "score": float(result.pair_score[i]) if j >= 0 else None, "rank": int(result.rank[i]),
+            "criteria": e.get("criteria", {}), "facts": e.get("facts", []),
+            "unmatched_reason": result.unmatched_reason.get(i, "") if j < 0 else "",
+        })
+    # Rejections stay visible (and carried into the next re-run) as their own rows.
+    rows += [{"run_id": run.id, "program_id": run.program_id, "mentee_id": a, "mentor_id": b,
+              "status": ProposalStatus.REJECTED, "score": None, "rank": 0, "criteria": {}, "facts": [],
+              "unmatched_reason": ""} for a, b in rejected]
+    return rows
+
+
+def run_for(session: Session, program_id: int, run_id: int) -> MatchRun:
+    run = session.get(MatchRun, run_id)
+    if run is None or run.program_id != program_id:
+        raise NotFound(_("Matching run not found."))
+    return run
+
+
+def proposal_for(session: Session, program_id: int, proposal_id: int) -> Proposal:
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None or proposal.program_id != program_id:
+        raise NotFound(_("Proposal not found."))
+    return proposal
+
+
+def latest_run(session: Session, program_id: int) -> MatchRun | None:
+    return session.scalar(select(MatchRun).where(MatchRun.program_id == program_id)
+                          .order_by(MatchRun.id.desc()).limit(1))
+
+
+def _require_reviewable(proposal: Proposal) -> None:
+    if proposal.run.status is not RunStatus.READY or proposal.status not in REVIEWABLE:
+        raise Conflict(_("This run is no longer under review."))
+
+
+def set_locked(session: Session, proposal: Proposal, locked: bool) -> Proposal:
+    """Keep (or stop keeping) a proposed pair when the coordinator re-runs the matching."""
+    _require_reviewable(proposal)
+    if proposal.mentor_id is None:
+        raise Conflict(_("An unmatched mentee cannot be locked."))
+    proposal.status = ProposalStatus.LOCKED if locked else ProposalStatus.DRAFT
+    session.flush()
+    return proposal
+
+
+def reject(session: Session, proposal: Proposal) -> Proposal:
+    """Rule a proposed pair out: a re-run will not propose it again."""
+    _require_reviewable(proposal)
+    if proposal.mentor_id is None:
+        raise Conflict(_("There is no pair to reject."))
+    proposal.status = ProposalStatus.REJECTED
+    session.flush()
+    return proposal
+
+
+def swap(session: Session, first: Proposal, second: Proposal) -> tuple[Proposal, Proposal]:
+    """Exchange the mentors of two proposals of the same run, re-scoring both pairs."""
+    for p in (first, second):
+        _require_reviewable(p)
+        if p.status is ProposalStatus.REJECTED:
+            raise Conflict(_("Rejected pairs cannot be swapped."))
+    if first.run_id != second.run_id or first.id == second.id:
+        raise ValidationFailed(_("Choose two different proposals of the same run."), field="other_id")
+    first.mentor_id, second.mentor_id = second.mentor_id, first.mentor_id
+    session.flush()
+    _rescore(session, [first, second])
+    return first, second
+
+
+def _rescore(session: Session, proposals: list[Proposal]) -> None:
+    """Recompute score, criteria and facts of hand-edited pairs; a pair the rules forbid is refused."""
+    program = session.get(Program, proposals[0].program_id)
+    assert program is not None
+    inputs = build_inputs(session, program, mentee_ids=[p.mentee_id for p in proposals])
+    ti, tj = inputs.mentee_index(), inputs.mentor_index()
+    for p in proposals:
+        if p.mentor_id is None:
+            p.status, p.score, p.criteria, p.facts = ProposalStatus.UNMATCHED, None, {}, []
+            p.unmatched_reason = "capacity_exhausted"
+            continue
+        if p.mentee_id not in ti or p.mentor_id not in tj or not allowed(inputs, ti[p.mentee_id], tj[p.mentor_id]):
+            raise Conflict(_("The rules exclude this pair (no common language, conflict of interest or avoid)."))
+        i, j = np.array([ti[p.mentee_id]]), np.array([tj[p.mentor_id]])
+        breakdown = pair_breakdown(inputs.mentees, inputs.mentors, i, j, inputs.weights, inputs.rules)
+        e = explain_pairs(breakdown, inputs.mentees, inputs.mentors, inputs.labels)[0]
+        p.score, p.criteria, p.facts = float(breakdown.score[0]), e["criteria"], e["facts"]
+        p.status, p.unmatched_reason, p.rank = ProposalStatus.DRAFT, "", 0
+    session.flush()
+
+
+def allowed(inputs: ProgramInputs, i: int, j: int) -> bool:
+    """The hard rules for one pair: a common language, not excluded, not the same department if so set."""
+    if not inputs.mentees.languages[i] & inputs.mentors.languages[j]:
+        return False
+    excluded = inputs.rules.excluded
+    if np.any((excluded.mentee == i) & (excluded.mentor == j)):
+        return False
+    same = inputs.mentees.department[i] >= 0 and inputs.mentees.department[i] == inputs.mentors.department[j]
+    return not (inputs.rules.exclude_same_department and same)
+
+
+def publish(session: Session, run: MatchRun) -> list[Proposal]:
+    """Offer every kept pair to both people; returns the offers (the edge queues their mails)."""
+    if run.status is not RunStatus.READY:
+        raise Conflict(_("Only a run under review can be published."))
+    offers = [p for p in run.proposals if p.status in (ProposalStatus.DRAFT, ProposalStatus.LOCKED)
+              and p.mentor_id is not None]
+    for p in offers:
+        p.status = ProposalStatus.OFFERED
+    run.status = RunStatus.PUBLISHED
+    run.published_at = utcnow()
+    session.flush()
+    return offers
+
+
+def respond(session: Session, proposal: Proposal, user: User, answer: Response, reason: str = "") -> Proposal:
+    """The mentee or mentor accepts or declines an offer; both yes makes a mentorship, one no frees the slot."""
+    if proposal.status is not ProposalStatus.OFFERED:
+        raise Conflict(_("This proposal is not waiting for an answer."))
+    side = _side(session, proposal, user)
+    if answer is Response.DECLINED and not reason.strip():
+        raise ValidationFailed(_("Please tell us briefly why, so we can find a better match."), field="reason")
+    if len(reason) > 500:
+        raise ValidationFailed(_("Use at most 500 characters."), field="reason")
+    setattr(proposal, f"{side}_response", answer)
+    proposal.responded_at = utcnow()
+    if answer is Response.DECLINED:
+        proposal.status, proposal.decline_reason = ProposalStatus.DECLINED, reason.strip()
+    elif proposal.mentee_response is Response.ACCEPTED and proposal.mentor_response is Response.ACCEPTED:
+        proposal.status = ProposalStatus.ACCEPTED
+        assert proposal.mentor_id is not None
+        session.add(Mentorship(program_id=proposal.program_id, mentor_id=proposal.mentor_id,
+                               mentee_id=proposal.mentee_id, source=MentorshipSource.MATCHING,
+                               status=MentorshipStatus.ACTIVE, started_at=utcnow()))
+    session.flush()
+    return proposal
+
+
+def _side(session: Session, proposal: Proposal, user: User) -> str:
+    mine = set(session.scalars(select(Membership.id).where(Membership.user_id == user.id,
+                                                           Membership.program_id == proposal.program_id)))
+    if proposal.mentee_id in mine:
+        return "mentee"
+    if proposal.mentor_id in mine:
+        return "mentor"
+    raise PermissionDenied(_("Only the two people of a proposal can answer it."))
+
+
+def offer_next_best(session: Session, declined: Proposal) -> Proposal | None:
+    """After a decline, offer the mentee the best compatible mentor with a free slot (excluding past declines)."""
+    program = session.get(Program, declined.program_id)
+    assert program is not None
+    past = session.execute(select(Proposal.mentee_id, Proposal.mentor_id).where(
+        Proposal.mentee_id == declined.mentee_id, Proposal.status.in_((ProposalStatus.DECLINED,
+                                                                        ProposalStatus.REJECTED)))).all()
+    inputs = build_inputs(session, program, mentee_ids=[declined.mentee_id],
+                          extra_excluded=[(a, b) for a, b in past if b is not None])
+    if not inputs.mentee_ids:
+        return None
+    result = match(inputs.mentees, inputs.mentors, mode="max_matched", weights=inputs.weights, rules=inputs.rules,
+                   labels=inputs.labels, options=Options(exact=False, check_blocking=False))
+    j = int(result.assignment[0])
+    if j < 0:
+        return None
+    e = (result.explanations or [{}])[0]
+    offer = Proposal(run_id=declined.run_id, program_id=declined.program_id, mentee_id=declined.mentee_id,
+                     mentor_id=inputs.mentor_ids[j], status=ProposalStatus.OFFERED, score=float(result.pair_score[0]),
+                     rank=int(result.rank[0]), criteria=e.get("criteria", {}), facts=e.get("facts", []))
+    session.add(offer)
+    session.flush()
+    return offer
+
+
+def offers_for(session: Session, user: User, program_id: int) -> list[Proposal]:
+    """Open offers where this user is the mentee or the mentor."""
+    mine = select(Membership.id).where(Membership.user_id == user.id, Membership.program_id == program_id)
+    return list(session.scalars(select(Proposal).where(
+        Proposal.program_id == program_id, Proposal.status == ProposalStatus.OFFERED,
+        (Proposal.mentee_id.in_(mine)) | (Proposal.mentor_id.in_(mine))).order_by(Proposal.id)))
+

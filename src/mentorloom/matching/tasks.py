@@ -1,0 +1,81 @@
+"""Matching jobs: compute a run, mail offers and requests, expire old requests."""
+
+from __future__ import annotations
+
+from huey import crontab
+
+from mentorloom.i18n import use_locale
+from mentorloom.jobs import JobContext, job
+from mentorloom.matching.models import MatchRun, MentorRequest, Proposal, RunStatus
+from mentorloom.notifications.mail import build_mailer, build_message, send_once
+from mentorloom.programs.models import Membership
+from mentorloom.templating import build_environment, render_mail
+
+
+@job("matching.run")
+def run_matching(ctx: JobContext, *, run_id: int) -> str:
+    """Compute a queued run; a failure is recorded on the run for the coordinator to see."""
+    from mentorloom.matching.service import compute_run
+
+    try:
+        with ctx.database.session() as session:
+            run = session.get(MatchRun, run_id)
+            if run is None:
+                return "missing"
+            compute_run(session, run)
+            return run.status.value
+    except Exception as exc:
+        with ctx.database.session() as session:
+            run = session.get(MatchRun, run_id)
+            if run is not None:
+                run.status, run.error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+        raise
+
+
+def _mail(ctx: JobContext, recipient: Membership, template: str, key: str, **context: object) -> bool:
+    user = recipient.user
+    with use_locale(user.locale or recipient.program.language):
+        subject, body = render_mail(build_environment(), template, name=user.display_name,
+                                    program_name=recipient.program.name, base_url=ctx.settings.base_url,
+                                    program_id=recipient.program_id, **context)
+    message = build_message(to=user.email, subject=subject, body=body, sender=ctx.settings.mail_from)
+    with ctx.database.session() as session:
+        return send_once(session, build_mailer(ctx.settings), key, message)
+
+
+@job("matching.mail_offer")
+def mail_offer(ctx: JobContext, *, proposal_id: int) -> int:
+    """Tell both people about a published proposal (once each)."""
+    with ctx.database.session() as session:
+        proposal = session.get(Proposal, proposal_id)
+        if proposal is None or proposal.mentor is None:
+            return 0
+        pairs = [(proposal.mentee, proposal.mentor), (proposal.mentor, proposal.mentee)]
+        sent = 0
+        for recipient, partner in pairs:
+            sent += _mail(ctx, recipient, "match_offer", f"offer:{proposal.id}:{recipient.id}",
+                          partner_name=partner.user.display_name)
+        return sent
+
+
+@job("matching.mail_request")
+def mail_request(ctx: JobContext, *, request_id: int, event: str) -> bool:
+    """Tell the mentor about a new request ("sent"), or the mentee about the answer ("answered")."""
+    with ctx.database.session() as session:
+        request = session.get(MentorRequest, request_id)
+        if request is None:
+            return False
+        if event == "sent":
+            return _mail(ctx, request.mentor, "request_sent", f"request:{request.id}:sent",
+                         partner_name=request.mentee.user.display_name, message_text=request.message)
+        return _mail(ctx, request.mentee, "request_answered", f"request:{request.id}:{request.status.value}",
+                     partner_name=request.mentor.user.display_name, accepted=request.status.value == "accepted",
+                     note=request.response_note)
+
+
+@job("matching.expire_requests", every=crontab(minute="*/15"))
+def expire_old_requests(ctx: JobContext) -> int:
+    from mentorloom.matching.requests import expire_requests
+
+    with ctx.database.session() as session:
+        return expire_requests(session)
