@@ -62,7 +62,7 @@ bench: install-dev
 # New German entries come out empty: translate them in de/LC_MESSAGES/messages.po (tests/test_i18n.py lists them).
 LOCALE_DIR := src/mentorloom/locale
 locale: install-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --project=Mentorloom \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --project=Mentorloom --copyright-holder="Mentorloom contributors" \
 	  -o $(LOCALE_DIR)/messages.pot src
 	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -l de --init-missing --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -l en --init-missing --no-fuzzy-matching --ignore-obsolete

@@ -19,8 +19,14 @@ def participant(session: Session, program: Program, role: Role, name: str, **pro
     """A mentor or mentee with a profile; sensible defaults (German+English, Berlin, shared availability)."""
     user = make_user(session, name=name, email=f"{name.lower().replace(' ', '.')}.{program.id}@example.org")
     membership = add_member(session, program, user, role)
-    data = {"name": name, "languages": ["de", "en"], "timezone": "Europe/Berlin", "availability": WINDOWS,
-            "values": ["growth"], **profile}
+    data = {
+        "name": name,
+        "languages": ["de", "en"],
+        "timezone": "Europe/Berlin",
+        "availability": WINDOWS,
+        "values": ["growth"],
+        **profile,
+    }
     if role is Role.MENTOR:
         data.setdefault("capacity", 1)
     update_profile(session, get_profile(session, membership), ProfileIn(**data))

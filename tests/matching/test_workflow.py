@@ -19,12 +19,26 @@ def _program(session: Session) -> tuple[Program, dict[str, str], dict[str, Membe
     program = make_program(session)
     headers = coordinator(session, program)
     people = {
-        "anna": participant(session, program, Role.MENTOR, "Anna", capacity=1, values=["autonomy", "family"],
-                            expertise=[{"skill": "Negotiation", "level": 5}]),
-        "bernd": participant(session, program, Role.MENTOR, "Bernd", capacity=2,
-                             expertise=[{"skill": "Python", "level": 4}]),
-        "sophie": participant(session, program, Role.MENTEE, "Sophie", values=["autonomy", "family"],
-                              wanted_skills=[{"skill": "Negotiation", "priority": 1}]),
+        "anna": participant(
+            session,
+            program,
+            Role.MENTOR,
+            "Anna",
+            capacity=1,
+            values=["autonomy", "family"],
+            expertise=[{"skill": "Negotiation", "level": 5}],
+        ),
+        "bernd": participant(
+            session, program, Role.MENTOR, "Bernd", capacity=2, expertise=[{"skill": "Python", "level": 4}]
+        ),
+        "sophie": participant(
+            session,
+            program,
+            Role.MENTEE,
+            "Sophie",
+            values=["autonomy", "family"],
+            wanted_skills=[{"skill": "Negotiation", "priority": 1}],
+        ),
         "tom": participant(session, program, Role.MENTEE, "Tom", wanted_skills=[{"skill": "Python", "priority": 1}]),
         "uli": participant(session, program, Role.MENTEE, "Uli", wanted_skills=[{"skill": "python", "priority": 2}]),
         "zoe": participant(session, program, Role.MENTEE, "Zoe", languages=["fr"]),  # nobody speaks French
@@ -43,7 +57,8 @@ async def test_run_review_rerun_publish_accept(client: httpx.AsyncClient, db_ses
     assert run.status_code == 201, run.text
     run_id = run.json()["id"]
     assert run.json()["stats"]["matched"] == 3 and run.json()["stats"]["unmatched_reasons"] == {
-        "no_compatible_mentor": 1}
+        "no_compatible_mentor": 1
+    }
     proposals = _by_mentee((await client.get(f"{base}/runs/{run_id}/proposals", headers=headers)).json()["items"])
     sophie = proposals[people["sophie"].id]
     assert sophie["mentor_id"] == people["anna"].id
@@ -73,8 +88,11 @@ async def test_run_review_rerun_publish_accept(client: httpx.AsyncClient, db_ses
     for who in ("sophie", "anna"):
         offers = (await client.get(f"{base}/offers", headers=headers_for(db_session, people[who]))).json()
         assert [o["id"] for o in offers] == [offer_id]
-        answer = await client.post(f"{base}/proposals/{offer_id}/answer", headers=headers_for(db_session, people[who]),
-                                   json={"answer": "accepted"})
+        answer = await client.post(
+            f"{base}/proposals/{offer_id}/answer",
+            headers=headers_for(db_session, people[who]),
+            json={"answer": "accepted"},
+        )
         assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "accepted"
     pair = db_session.scalar(select(Mentorship).where(Mentorship.mentee_id == people["sophie"].id))
@@ -89,17 +107,24 @@ async def test_decline_needs_a_reason_and_offers_the_next_best(client: httpx.Asy
     await client.post(f"{base}/runs/{run_id}/publish", headers=headers)
     sophie_headers = headers_for(db_session, people["sophie"])
     (offer,) = (await client.get(f"{base}/offers", headers=sophie_headers)).json()
-    no_reason = await client.post(f"{base}/proposals/{offer['id']}/answer", headers=sophie_headers,
-                                  json={"answer": "declined"})
+    no_reason = await client.post(
+        f"{base}/proposals/{offer['id']}/answer", headers=sophie_headers, json={"answer": "declined"}
+    )
     assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
-    declined = await client.post(f"{base}/proposals/{offer['id']}/answer", headers=sophie_headers,
-                                 json={"answer": "declined", "reason": "We already work together"})
+    declined = await client.post(
+        f"{base}/proposals/{offer['id']}/answer",
+        headers=sophie_headers,
+        json={"answer": "declined", "reason": "We already work together"},
+    )
     assert declined.json()["status"] == "declined"
     (next_offer,) = (await client.get(f"{base}/offers", headers=sophie_headers)).json()
     # Anna is ruled out by the decline, Bernd's two slots are held by open offers: Carla is next.
     assert next_offer["mentor_id"] == extra.id != offer["mentor_id"]
-    stranger = await client.post(f"{base}/proposals/{next_offer['id']}/answer",
-                                 headers=headers_for(db_session, people["tom"]), json={"answer": "accepted"})
+    stranger = await client.post(
+        f"{base}/proposals/{next_offer['id']}/answer",
+        headers=headers_for(db_session, people["tom"]),
+        json={"answer": "accepted"},
+    )
     assert stranger.status_code == 403
 
 
@@ -120,12 +145,15 @@ async def test_swap_rescores_and_refuses_forbidden_pairs(client: httpx.AsyncClie
     assert refused.status_code == 409  # Zoe shares no language with Anna
 
 
-async def test_only_coordinators_run_matching_and_other_programs_404(client: httpx.AsyncClient,
-                                                                     db_session: Session) -> None:
+async def test_only_coordinators_run_matching_and_other_programs_404(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
     program, headers, people = _program(db_session)
     other = make_program(db_session)
     mentee_headers = headers_for(db_session, people["tom"])
-    assert (await client.post(f"/api/v1/programs/{program.id}/matching/runs", headers=mentee_headers,
-                              json={})).status_code == 403
-    assert (await client.post(f"/api/v1/programs/{other.id}/matching/runs", headers=headers,
-                              json={})).status_code == 404
+    assert (
+        await client.post(f"/api/v1/programs/{program.id}/matching/runs", headers=mentee_headers, json={})
+    ).status_code == 403
+    assert (
+        await client.post(f"/api/v1/programs/{other.id}/matching/runs", headers=headers, json={})
+    ).status_code == 404

@@ -43,8 +43,14 @@ def queue_or_compute(session: DbSession, jobs: Jobs, run: MatchRun) -> None:
     from mentorloom.matching.inputs import engaged_mentees
     from mentorloom.programs.models import Membership
 
-    mentees = session.scalar(select(func.count()).select_from(Membership).where(
-        Membership.program_id == run.program_id, Membership.role == Role.MENTEE)) or 0
+    mentees = (
+        session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.program_id == run.program_id, Membership.role == Role.MENTEE)
+        )
+        or 0
+    )
     if mentees - len(engaged_mentees(session, run.program_id)) > service.BACKGROUND_MENTEES:
         jobs.enqueue_after_commit(session, "matching.run", run_id=run.id)
     else:
@@ -64,8 +70,9 @@ def start_run(program_id: int, body: RunIn, user: ApiUser, session: DbSession, j
 @router.get("/runs", response_model=list[RunOut])
 def list_runs(program_id: int, user: ApiUser, session: DbSession) -> list[RunOut]:
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
-    runs = session.scalars(select(MatchRun).where(MatchRun.program_id == program_id).order_by(MatchRun.id.desc())
-                           .limit(50))
+    runs = session.scalars(
+        select(MatchRun).where(MatchRun.program_id == program_id).order_by(MatchRun.id.desc()).limit(50)
+    )
     return [RunOut.model_validate(r) for r in runs]
 
 
@@ -76,15 +83,21 @@ def get_run(program_id: int, run_id: int, user: ApiUser, session: DbSession) -> 
 
 
 @router.get("/runs/{run_id}/proposals", response_model=Page[ProposalOut])
-def list_proposals(program_id: int, run_id: int, user: ApiUser, session: DbSession, page: PageNumber = 1,
-                   per_page: PerPage = 50) -> Page[ProposalOut]:
+def list_proposals(
+    program_id: int, run_id: int, user: ApiUser, session: DbSession, page: PageNumber = 1, per_page: PerPage = 50
+) -> Page[ProposalOut]:
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     service.run_for(session, program_id, run_id)
     query = select(Proposal).where(Proposal.run_id == run_id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Proposal.id).offset((page - 1) * per_page).limit(per_page))
-    return Page[ProposalOut](items=[proposal_out(p) for p in rows], total=total, page=page, per_page=per_page,
-                             pages=max(1, math.ceil(total / per_page)))
+    return Page[ProposalOut](
+        items=[proposal_out(p) for p in rows],
+        total=total,
+        page=page,
+        per_page=per_page,
+        pages=max(1, math.ceil(total / per_page)),
+    )
 
 
 @router.post("/runs/{run_id}/rerun", response_model=RunOut, status_code=201, responses={202: {"model": RunOut}})
@@ -144,8 +157,9 @@ def my_offers(program_id: int, user: ApiUser, session: DbSession) -> list[Propos
 
 
 @router.post("/proposals/{proposal_id}/answer", response_model=ProposalOut)
-def answer(program_id: int, proposal_id: int, body: AnswerIn, user: ApiUser, session: DbSession,
-           jobs: Jobs) -> ProposalOut:
+def answer(
+    program_id: int, proposal_id: int, body: AnswerIn, user: ApiUser, session: DbSession, jobs: Jobs
+) -> ProposalOut:
     """Accept or decline a proposal (decline needs a reason); a decline offers the mentee the next best mentor."""
     program_for(session, user, program_id)
     proposal = service.proposal_for(session, program_id, proposal_id)
@@ -175,9 +189,17 @@ def shortlist(program_id: int, user: ApiUser, session: DbSession) -> list[Candid
     """Compatible mentors with a free slot, best first, explained (mentees)."""
     program = program_for(session, user, program_id)
     mentee = own_membership(session, user, program_id, Role.MENTEE)
-    return [CandidateOut(mentor_id=c.mentor.id, name=c.mentor.user.display_name, score=round(c.score, 2),
-                         criteria=c.criteria, facts=c.facts, explanation=explain(c.facts))
-            for c in requests.shortlist(session, program, mentee)]
+    return [
+        CandidateOut(
+            mentor_id=c.mentor.id,
+            name=c.mentor.user.display_name,
+            score=round(c.score, 2),
+            criteria=c.criteria,
+            facts=c.facts,
+            explanation=explain(c.facts),
+        )
+        for c in requests.shortlist(session, program, mentee)
+    ]
 
 
 @router.post("/requests", response_model=RequestOut, status_code=201)
@@ -193,13 +215,17 @@ def send_request(program_id: int, body: RequestIn, user: ApiUser, session: DbSes
 def my_requests(program_id: int, user: ApiUser, session: DbSession) -> list[RequestOut]:
     """Requests I sent (mentee) or received (mentor), newest first."""
     me = own_membership(session, user, program_id)
-    rows = session.scalars(select(MentorRequest).where(
-        (MentorRequest.mentee_id == me.id) | (MentorRequest.mentor_id == me.id)).order_by(MentorRequest.id.desc()))
+    rows = session.scalars(
+        select(MentorRequest)
+        .where((MentorRequest.mentee_id == me.id) | (MentorRequest.mentor_id == me.id))
+        .order_by(MentorRequest.id.desc())
+    )
     return [RequestOut.model_validate(r) for r in rows]
 
 
-def _answer_request(program_id: int, request_id: int, accept: bool, body: RequestAnswerIn, user: ApiUser,
-                    session: DbSession, jobs: Jobs) -> RequestOut:
+def _answer_request(
+    program_id: int, request_id: int, accept: bool, body: RequestAnswerIn, user: ApiUser, session: DbSession, jobs: Jobs
+) -> RequestOut:
     mentor = own_membership(session, user, program_id, Role.MENTOR)
     request = requests.request_for(session, program_id, request_id)
     requests.answer_request(session, request, mentor, accept, body.note)
@@ -208,20 +234,23 @@ def _answer_request(program_id: int, request_id: int, accept: bool, body: Reques
 
 
 @router.post("/requests/{request_id}/accept", response_model=RequestOut)
-def accept_request(program_id: int, request_id: int, body: RequestAnswerIn, user: ApiUser, session: DbSession,
-                   jobs: Jobs) -> RequestOut:
+def accept_request(
+    program_id: int, request_id: int, body: RequestAnswerIn, user: ApiUser, session: DbSession, jobs: Jobs
+) -> RequestOut:
     """Accept a request if a slot is free (exactly one of two racing acceptances for the last slot wins)."""
     return _answer_request(program_id, request_id, True, body, user, session, jobs)
 
 
 @router.post("/requests/{request_id}/decline", response_model=RequestOut)
-def decline_request(program_id: int, request_id: int, body: RequestAnswerIn, user: ApiUser, session: DbSession,
-                    jobs: Jobs) -> RequestOut:
+def decline_request(
+    program_id: int, request_id: int, body: RequestAnswerIn, user: ApiUser, session: DbSession, jobs: Jobs
+) -> RequestOut:
     return _answer_request(program_id, request_id, False, body, user, session, jobs)
 
 
 @router.post("/requests/{request_id}/withdraw", response_model=RequestOut)
 def withdraw_request(program_id: int, request_id: int, user: ApiUser, session: DbSession) -> RequestOut:
     mentee = own_membership(session, user, program_id, Role.MENTEE)
-    return RequestOut.model_validate(requests.withdraw(session, requests.request_for(session, program_id, request_id),
-                                                       mentee))
+    return RequestOut.model_validate(
+        requests.withdraw(session, requests.request_for(session, program_id, request_id), mentee)
+    )

@@ -26,8 +26,9 @@ def _language(code: str) -> str:
 def _expertise(fact: dict[str, Any]) -> str:
     priority = int(fact["mentee_priority"])
     wish = {1: _("the mentee's top wish"), 2: _("a wish of the mentee"), 3: _("nice to have for the mentee")}[priority]
-    return _("mentor is expert (%(level)d/5) in %(skill)s, %(wish)s", level=fact["level"], skill=fact["skill"],
-             wish=wish)
+    return _(
+        "mentor is expert (%(level)d/5) in %(skill)s, %(wish)s", level=fact["level"], skill=fact["skill"], wish=wish
+    )
 
 
 def fact_sentence(fact: dict[str, Any]) -> str | None:
@@ -44,12 +45,15 @@ def fact_sentence(fact: dict[str, Any]) -> str | None:
     if kind == "common_languages":
         return _("common language: %(languages)s", languages=_join([_language(c) for c in fact["languages"]]))
     if kind == "similar_bio":
-        return _("their profiles describe similar goals (%(percent)d %% similar)",
-                 percent=round(100 * float(fact["similarity"])))
+        return _(
+            "their profiles describe similar goals (%(percent)d %% similar)",
+            percent=round(100 * float(fact["similarity"])),
+        )
     if kind == "time_overlap":
         hours = int(fact["hours_per_week"])
-        return ngettext("%(num)d hour a week when both are available", "%(num)d hours a week when both are available",
-                        hours)
+        return ngettext(
+            "%(num)d hour a week when both are available", "%(num)d hours a week when both are available", hours
+        )
     if kind == "time_zone":
         diff = float(fact["difference_hours"])
         return _("same time zone") if diff == 0 else _("%(hours)s hours apart", hours=f"{diff:g}")
@@ -64,8 +68,9 @@ def explain(facts: list[dict[str, Any]]) -> list[str]:
 
 def unmatched_text(reason: str) -> str:
     texts = {
-        "no_compatible_mentor": _("No compatible mentor (language, conflicts of interest or avoid lists rule everyone "
-                                  "out)."),
+        "no_compatible_mentor": _(
+            "No compatible mentor (language, conflicts of interest or avoid lists rule everyone out)."
+        ),
         "capacity_exhausted": _("Every compatible mentor's capacity is used up."),
     }
     return texts.get(reason, reason)

@@ -48,9 +48,14 @@ class ProgramInputs:
 
 def _profiles(session: Session, program_id: int, role: Role, only: Sequence[int] | None = None) -> list[Profile]:
     query = (
-        select(Profile).join(Membership).where(Membership.program_id == program_id, Membership.role == role)
-        .options(selectinload(Profile.skills), selectinload(Profile.interests),
-                 selectinload(Profile.membership).selectinload(Membership.user))
+        select(Profile)
+        .join(Membership)
+        .where(Membership.program_id == program_id, Membership.role == role)
+        .options(
+            selectinload(Profile.skills),
+            selectinload(Profile.interests),
+            selectinload(Profile.membership).selectinload(Membership.user),
+        )
         .order_by(Profile.membership_id)
     )
     if only is not None:
@@ -62,14 +67,15 @@ def occupied_slots(session: Session, program_id: int) -> dict[int, int]:
     """Per mentor: mentorships holding a slot plus published offers awaiting an answer."""
     load: dict[int, int] = {}
     rows = session.execute(
-        select(Mentorship.mentor_id, func.count()).where(Mentorship.program_id == program_id,
-                                                         Mentorship.status.in_(OCCUPYING)).group_by(Mentorship.mentor_id)
+        select(Mentorship.mentor_id, func.count())
+        .where(Mentorship.program_id == program_id, Mentorship.status.in_(OCCUPYING))
+        .group_by(Mentorship.mentor_id)
     )
     for mentor_id, n in rows:
         load[mentor_id] = load.get(mentor_id, 0) + n
     offers = session.execute(
-        select(Proposal.mentor_id, func.count()).where(Proposal.program_id == program_id,
-                                                       Proposal.status == ProposalStatus.OFFERED)
+        select(Proposal.mentor_id, func.count())
+        .where(Proposal.program_id == program_id, Proposal.status == ProposalStatus.OFFERED)
         .group_by(Proposal.mentor_id)
     )
     for mentor_id, n in offers:
@@ -79,15 +85,22 @@ def occupied_slots(session: Session, program_id: int) -> dict[int, int]:
 
 def engaged_mentees(session: Session, program_id: int) -> set[int]:
     """Mentees who already have a mentorship or an open offer: matching runs leave them out."""
-    with_mentor = select(Mentorship.mentee_id).where(Mentorship.program_id == program_id,
-                                                     Mentorship.status.in_(OCCUPYING))
-    offered = select(Proposal.mentee_id).where(Proposal.program_id == program_id,
-                                               Proposal.status == ProposalStatus.OFFERED)
+    with_mentor = select(Mentorship.mentee_id).where(
+        Mentorship.program_id == program_id, Mentorship.status.in_(OCCUPYING)
+    )
+    offered = select(Proposal.mentee_id).where(
+        Proposal.program_id == program_id, Proposal.status == ProposalStatus.OFFERED
+    )
     return set(session.scalars(with_mentor)) | set(session.scalars(offered))
 
 
-def build_inputs(session: Session, program: Program, *, mentee_ids: Sequence[int] | None = None,
-                 extra_excluded: Sequence[tuple[int, int]] = ()) -> ProgramInputs:
+def build_inputs(
+    session: Session,
+    program: Program,
+    *,
+    mentee_ids: Sequence[int] | None = None,
+    extra_excluded: Sequence[tuple[int, int]] = (),
+) -> ProgramInputs:
     """Features of the program's free mentees (or `mentee_ids`) and all its mentors with spare capacity."""
     engaged = engaged_mentees(session, program.id)
     mentees = [p for p in _profiles(session, program.id, Role.MENTEE, mentee_ids) if p.membership_id not in engaged]
@@ -99,17 +112,22 @@ def build_inputs(session: Session, program: Program, *, mentee_ids: Sequence[int
     languages = _index([code for p in mentees + mentors for code in p.languages])
     departments = _index([p.department.strip().casefold() for p in mentees + mentors if p.department.strip()])
     common = dict(skills=skills, interests=interests, languages=languages, departments=departments, now=now)
-    mentee_features = MenteeFeatures(**_shared(mentees, **common),
-                                     wanted=_skill_matrix(mentees, skills, SkillKind.WANTED))
+    mentee_features = MenteeFeatures(
+        **_shared(mentees, **common), wanted=_skill_matrix(mentees, skills, SkillKind.WANTED)
+    )
     capacity = np.array([max(0, p.capacity - load.get(p.membership_id, 0)) for p in mentors], dtype=np.int64)
-    mentor_features = MentorFeatures(**_shared(mentors, **common), capacity=capacity,
-                                     expertise=_skill_matrix(mentors, skills, SkillKind.EXPERTISE))
+    mentor_features = MentorFeatures(
+        **_shared(mentors, **common), capacity=capacity, expertise=_skill_matrix(mentors, skills, SkillKind.EXPERTISE)
+    )
     settings = ProgramSettings.model_validate(program.settings or {})
     inputs = ProgramInputs(
-        mentee_ids=[p.membership_id for p in mentees], mentor_ids=[p.membership_id for p in mentors],
-        mentees=mentee_features, mentors=mentor_features,
+        mentee_ids=[p.membership_id for p in mentees],
+        mentor_ids=[p.membership_id for p in mentors],
+        mentees=mentee_features,
+        mentors=mentor_features,
         labels=Labels(skills=list(skills), values=VALUE_KEYS, interests=list(interests), languages=list(languages)),
-        rules=Rules(), weights=Weights.from_mapping(settings.matching_weights.model_dump()),
+        rules=Rules(),
+        weights=Weights.from_mapping(settings.matching_weights.model_dump()),
     )
     inputs.rules = _rules(session, program, inputs, mentees, mentors, settings, extra_excluded)
     return inputs
@@ -123,8 +141,15 @@ def _index(labels: Sequence[str]) -> dict[str, int]:
     return out
 
 
-def _shared(profiles: list[Profile], *, skills: dict[str, int], interests: dict[str, int],
-            languages: dict[str, int], departments: dict[str, int], now: datetime) -> dict[str, object]:
+def _shared(
+    profiles: list[Profile],
+    *,
+    skills: dict[str, int],
+    interests: dict[str, int],
+    languages: dict[str, int],
+    departments: dict[str, int],
+    now: datetime,
+) -> dict[str, object]:
     n = len(profiles)
     values = np.zeros((n, len(VALUE_KEYS)), dtype=np.bool_)
     value_col = {k: c for c, k in enumerate(VALUE_KEYS)}
@@ -134,8 +159,9 @@ def _shared(profiles: list[Profile], *, skills: dict[str, int], interests: dict[
         for interest in p.interests:
             rows.append(i)
             cols.append(interests[interest.tag.label])
-    interest_matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
-                                    shape=(n, max(len(interests), 1)))
+    interest_matrix = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, max(len(interests), 1))
+    )
     lang_mask = np.zeros(n, dtype=np.int64)
     for i, p in enumerate(profiles):
         for code in p.languages:
@@ -145,8 +171,15 @@ def _shared(profiles: list[Profile], *, skills: dict[str, int], interests: dict[
     for i, p in enumerate(profiles):
         _fill_availability(availability[i], p.availability, offsets[i])
     department = np.array([departments.get(p.department.strip().casefold(), -1) for p in profiles], dtype=np.int64)
-    return dict(values=values, interests=interest_matrix, languages=lang_mask, utc_offset=offsets,
-                availability=availability, embeddings=_embeddings(profiles), department=department)
+    return dict(
+        values=values,
+        interests=interest_matrix,
+        languages=lang_mask,
+        utc_offset=offsets,
+        availability=availability,
+        embeddings=_embeddings(profiles),
+        department=department,
+    )
 
 
 def _embeddings(profiles: list[Profile]) -> np.ndarray | None:
@@ -190,8 +223,15 @@ def _hours(hhmm: str) -> float:
     return int(hours) + int(minutes) / 60
 
 
-def _rules(session: Session, program: Program, inputs: ProgramInputs, mentees: list[Profile],
-           mentors: list[Profile], settings: ProgramSettings, extra: Sequence[tuple[int, int]]) -> Rules:
+def _rules(
+    session: Session,
+    program: Program,
+    inputs: ProgramInputs,
+    mentees: list[Profile],
+    mentors: list[Profile],
+    settings: ProgramSettings,
+    extra: Sequence[tuple[int, int]],
+) -> Rules:
     ti, tj = inputs.mentee_index(), inputs.mentor_index()
     excluded = [(ti[a], tj[b]) for a, b in extra if a in ti and b in tj]
     preferred = []
@@ -204,17 +244,25 @@ def _rules(session: Session, program: Program, inputs: ProgramInputs, mentees: l
         elif pref.owner_id in ti and pref.target_id in tj:
             preferred.append((ti[pref.owner_id], tj[pref.target_id]))
     excluded += _management_pairs(session, program.id, mentees, mentors)
-    return Rules(excluded=PairSet.of(excluded), preferred=PairSet.of(preferred),
-                 exclude_same_department=settings.exclude_same_department)
+    return Rules(
+        excluded=PairSet.of(excluded),
+        preferred=PairSet.of(preferred),
+        exclude_same_department=settings.exclude_same_department,
+    )
 
 
-def _management_pairs(session: Session, program_id: int, mentees: list[Profile],
-                      mentors: list[Profile]) -> list[tuple[int, int]]:
+def _management_pairs(
+    session: Session, program_id: int, mentees: list[Profile], mentors: list[Profile]
+) -> list[tuple[int, int]]:
     """(mentee, mentor) rows where the mentor is the mentee's line manager or further up the chain."""
-    managers = dict(session.execute(
-        select(User.email, Profile.line_manager_email).join(Membership, Membership.user_id == User.id)
-        .join(Profile, Profile.membership_id == Membership.id).where(Membership.program_id == program_id)
-    ).all())
+    managers = dict(
+        session.execute(
+            select(User.email, Profile.line_manager_email)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Profile, Profile.membership_id == Membership.id)
+            .where(Membership.program_id == program_id)
+        ).all()
+    )
     mentor_rows: dict[str, list[int]] = {}
     for j, p in enumerate(mentors):
         mentor_rows.setdefault(p.membership.user.email, []).append(j)

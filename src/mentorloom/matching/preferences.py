@@ -12,8 +12,9 @@ from mentorloom.programs.models import Membership, Role
 
 
 def preferences_of(session: Session, membership: Membership) -> dict[PreferenceKind, list[int]]:
-    rows = session.scalars(select(MatchPreference).where(MatchPreference.owner_id == membership.id)
-                           .order_by(MatchPreference.id))
+    rows = session.scalars(
+        select(MatchPreference).where(MatchPreference.owner_id == membership.id).order_by(MatchPreference.id)
+    )
     out: dict[PreferenceKind, list[int]] = {PreferenceKind.PREFER: [], PreferenceKind.AVOID: []}
     for row in rows:
         out[row.kind].append(row.target_id)
@@ -27,15 +28,23 @@ def set_preferences(session: Session, membership: Membership, prefer: list[int],
     if set(prefer) & set(avoid):
         raise ValidationFailed(_("Nobody can be both preferred and avoided."), field="avoid")
     other = Role.MENTOR if membership.role is Role.MENTEE else Role.MENTEE
-    valid = set(session.scalars(select(Membership.id).where(
-        Membership.program_id == membership.program_id, Membership.role == other,
-        Membership.id.in_(prefer + avoid))))
+    valid = set(
+        session.scalars(
+            select(Membership.id).where(
+                Membership.program_id == membership.program_id,
+                Membership.role == other,
+                Membership.id.in_(prefer + avoid),
+            )
+        )
+    )
     for field, ids in (("prefer", prefer), ("avoid", avoid)):
         unknown = [i for i in ids if i not in valid]
         if unknown:
             raise ValidationFailed(_("Unknown participant(s): %(ids)s.", ids=", ".join(map(str, unknown))), field=field)
     session.execute(delete(MatchPreference).where(MatchPreference.owner_id == membership.id))
     for kind, ids in ((PreferenceKind.PREFER, prefer), (PreferenceKind.AVOID, avoid)):
-        session.add_all(MatchPreference(program_id=membership.program_id, owner_id=membership.id, target_id=i,
-                                        kind=kind) for i in dict.fromkeys(ids))
+        session.add_all(
+            MatchPreference(program_id=membership.program_id, owner_id=membership.id, target_id=i, kind=kind)
+            for i in dict.fromkeys(ids)
+        )
     session.flush()

@@ -44,19 +44,34 @@ def shortlist(session: Session, program: Program, mentee: Membership, limit: int
     mentors = cands.mentor[cands.indptr[0] : cands.indptr[1]]
     if mentors.size == 0:
         return []
-    breakdown = pair_breakdown(inputs.mentees, inputs.mentors, np.zeros(mentors.size, np.int64), mentors,
-                               inputs.weights, inputs.rules)
+    breakdown = pair_breakdown(
+        inputs.mentees, inputs.mentors, np.zeros(mentors.size, np.int64), mentors, inputs.weights, inputs.rules
+    )
     explained = explain_pairs(breakdown, inputs.mentees, inputs.mentors, inputs.labels)
-    by_id = {m.id: m for m in session.scalars(select(Membership).where(
-        Membership.id.in_([inputs.mentor_ids[j] for j in mentors.tolist()])))}
-    return [Candidate(by_id[inputs.mentor_ids[j]], float(e["score"]), e["criteria"], e["facts"])
-            for j, e in zip(mentors.tolist(), explained, strict=True)]
+    by_id = {
+        m.id: m
+        for m in session.scalars(
+            select(Membership).where(Membership.id.in_([inputs.mentor_ids[j] for j in mentors.tolist()]))
+        )
+    }
+    return [
+        Candidate(by_id[inputs.mentor_ids[j]], float(e["score"]), e["criteria"], e["facts"])
+        for j, e in zip(mentors.tolist(), explained, strict=True)
+    ]
 
 
 def open_requests(session: Session, mentee_id: int) -> list[MentorRequest]:
-    return list(session.scalars(select(MentorRequest).where(
-        MentorRequest.mentee_id == mentee_id, MentorRequest.status == RequestStatus.PENDING,
-        MentorRequest.expires_at > utcnow()).order_by(MentorRequest.id)))
+    return list(
+        session.scalars(
+            select(MentorRequest)
+            .where(
+                MentorRequest.mentee_id == mentee_id,
+                MentorRequest.status == RequestStatus.PENDING,
+                MentorRequest.expires_at > utcnow(),
+            )
+            .order_by(MentorRequest.id)
+        )
+    )
 
 
 def send_request(session: Session, program: Program, mentee: Membership, mentor_id: int, message: str) -> MentorRequest:
@@ -70,13 +85,24 @@ def send_request(session: Session, program: Program, mentee: Membership, mentor_
     if any(r.mentor_id == mentor_id for r in pending):
         raise Conflict(_("You have already asked this mentor."), field="mentor_id")
     if len(pending) >= settings.max_open_requests:
-        raise Conflict(_("You can have at most %(n)d open requests. Wait for an answer or withdraw one.",
-                         n=settings.max_open_requests), field="mentor_id")
+        raise Conflict(
+            _(
+                "You can have at most %(n)d open requests. Wait for an answer or withdraw one.",
+                n=settings.max_open_requests,
+            ),
+            field="mentor_id",
+        )
     if mentor_id not in {c.mentor.id for c in shortlist(session, program, mentee, limit=10_000)}:
-        raise ValidationFailed(_("This mentor is not available to you (no free slot or not compatible)."),
-                               field="mentor_id")
-    request = MentorRequest(program_id=program.id, mentee_id=mentee.id, mentor_id=mentor_id,
-                            message=message.strip(), expires_at=utcnow() + timedelta(days=settings.request_expiry_days))
+        raise ValidationFailed(
+            _("This mentor is not available to you (no free slot or not compatible)."), field="mentor_id"
+        )
+    request = MentorRequest(
+        program_id=program.id,
+        mentee_id=mentee.id,
+        mentor_id=mentor_id,
+        message=message.strip(),
+        expires_at=utcnow() + timedelta(days=settings.request_expiry_days),
+    )
     session.add(request)
     session.flush()
     return request
@@ -98,8 +124,9 @@ def lock_mentor(session: Session, mentor_id: int) -> None:
     session.execute(update(Profile).where(Profile.membership_id == mentor_id).values(capacity=Profile.capacity))
 
 
-def answer_request(session: Session, request: MentorRequest, mentor: Membership, accept: bool,
-                   note: str = "") -> MentorRequest:
+def answer_request(
+    session: Session, request: MentorRequest, mentor: Membership, accept: bool, note: str = ""
+) -> MentorRequest:
     """The mentor accepts (taking a slot, if one is still free) or declines a request."""
     if request.mentor_id != mentor.id:
         raise PermissionDenied(_("Only the requested mentor can answer."))
@@ -129,17 +156,34 @@ def _take_slot(session: Session, request: MentorRequest) -> None:
     taken = occupied_slots(session, request.program_id).get(request.mentor_id, 0)
     if profile is None or taken >= profile.capacity:
         raise Conflict(_("All of your mentoring slots are taken. Raise your capacity to accept."))
-    busy = session.scalar(select(func.count()).select_from(Mentorship).where(
-        Mentorship.mentee_id == request.mentee_id, Mentorship.status == MentorshipStatus.ACTIVE))
+    busy = session.scalar(
+        select(func.count())
+        .select_from(Mentorship)
+        .where(Mentorship.mentee_id == request.mentee_id, Mentorship.status == MentorshipStatus.ACTIVE)
+    )
     if busy:
         raise Conflict(_("This mentee has found a mentor meanwhile."))
     request.status = RequestStatus.ACCEPTED
-    session.add(Mentorship(program_id=request.program_id, mentor_id=request.mentor_id, mentee_id=request.mentee_id,
-                           source=MentorshipSource.REQUEST, status=MentorshipStatus.ACTIVE, started_at=utcnow()))
+    session.add(
+        Mentorship(
+            program_id=request.program_id,
+            mentor_id=request.mentor_id,
+            mentee_id=request.mentee_id,
+            source=MentorshipSource.REQUEST,
+            status=MentorshipStatus.ACTIVE,
+            started_at=utcnow(),
+        )
+    )
     # The mentee's other open requests are no longer needed.
-    session.execute(update(MentorRequest).where(
-        MentorRequest.mentee_id == request.mentee_id, MentorRequest.status == RequestStatus.PENDING,
-        MentorRequest.id != request.id).values(status=RequestStatus.WITHDRAWN, responded_at=utcnow()))
+    session.execute(
+        update(MentorRequest)
+        .where(
+            MentorRequest.mentee_id == request.mentee_id,
+            MentorRequest.status == RequestStatus.PENDING,
+            MentorRequest.id != request.id,
+        )
+        .values(status=RequestStatus.WITHDRAWN, responded_at=utcnow())
+    )
     session.flush()
 
 
@@ -154,13 +198,23 @@ def withdraw(session: Session, request: MentorRequest, mentee: Membership) -> Me
 
 def expire_requests(session: Session) -> int:
     """Mark requests past their expiry date; returns how many (run periodically by the worker)."""
-    result = session.execute(update(MentorRequest).where(
-        MentorRequest.status == RequestStatus.PENDING, MentorRequest.expires_at <= utcnow()
-    ).values(status=RequestStatus.EXPIRED))
+    result = session.execute(
+        update(MentorRequest)
+        .where(MentorRequest.status == RequestStatus.PENDING, MentorRequest.expires_at <= utcnow())
+        .values(status=RequestStatus.EXPIRED)
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def incoming_requests(session: Session, mentor_id: int) -> list[MentorRequest]:
-    return list(session.scalars(select(MentorRequest).where(
-        MentorRequest.mentor_id == mentor_id, MentorRequest.status == RequestStatus.PENDING,
-        MentorRequest.expires_at > utcnow()).order_by(MentorRequest.id)))
+    return list(
+        session.scalars(
+            select(MentorRequest)
+            .where(
+                MentorRequest.mentor_id == mentor_id,
+                MentorRequest.status == RequestStatus.PENDING,
+                MentorRequest.expires_at > utcnow(),
+            )
+            .order_by(MentorRequest.id)
+        )
+    )

@@ -32,14 +32,19 @@ def engine_mode(settings: ProgramSettings, mode: str | None = None) -> str:
     return "max_matched" if settings.maximise_matched else "total_score"
 
 
-def start_run(session: Session, program: Program, user: User, mode: str | None = None,
-              previous: MatchRun | None = None) -> MatchRun:
+def start_run(
+    session: Session, program: Program, user: User, mode: str | None = None, previous: MatchRun | None = None
+) -> MatchRun:
     """Create a queued run; a re-run keeps the previous run's locked pairs and rejections."""
     if mode not in (None, "optimal", "stable"):
         raise ValidationFailed(_("Choose the optimal or the stable method."), field="mode")
     settings = ProgramSettings.model_validate(program.settings or {})
-    run = MatchRun(program_id=program.id, mode=engine_mode(settings, mode), created_by_id=user.id,
-                   stats={"previous_run_id": previous.id} if previous else {})
+    run = MatchRun(
+        program_id=program.id,
+        mode=engine_mode(settings, mode),
+        created_by_id=user.id,
+        stats={"previous_run_id": previous.id} if previous else {},
+    )
     session.add(run)
     session.flush()
     if previous is not None:
@@ -58,8 +63,11 @@ def carried_over(session: Session, run: MatchRun) -> tuple[list[tuple[int, int]]
     locked: list[tuple[int, int]] = []
     rejected: list[tuple[int, int]] = []
     if previous_id:
-        rows = session.execute(select(Proposal.mentee_id, Proposal.mentor_id, Proposal.status).where(
-            Proposal.run_id == previous_id, Proposal.status.in_((ProposalStatus.LOCKED, ProposalStatus.REJECTED))))
+        rows = session.execute(
+            select(Proposal.mentee_id, Proposal.mentor_id, Proposal.status).where(
+                Proposal.run_id == previous_id, Proposal.status.in_((ProposalStatus.LOCKED, ProposalStatus.REJECTED))
+            )
+        )
         for mentee_id, mentor_id, status in rows:
             if mentor_id is not None:
                 (locked if status is ProposalStatus.LOCKED else rejected).append((mentee_id, mentor_id))
@@ -78,8 +86,16 @@ def compute_run(session: Session, run: MatchRun, progress: Callable[[int], None]
     _report(progress, 30)
     ti, tj = inputs.mentee_index(), inputs.mentor_index()
     locked_rows = PairSet.of([(ti[a], tj[b]) for a, b in locked if a in ti and b in tj])
-    result = match(inputs.mentees, inputs.mentors, mode=run.mode, weights=inputs.weights,  # type: ignore[arg-type]
-                   rules=inputs.rules, locked=locked_rows, labels=inputs.labels, options=Options())
+    result = match(
+        inputs.mentees,
+        inputs.mentors,
+        mode=run.mode,
+        weights=inputs.weights,  # type: ignore[arg-type]
+        rules=inputs.rules,
+        locked=locked_rows,
+        labels=inputs.labels,
+        options=Options(),
+    )
     _report(progress, 80)
     session.execute(insert(Proposal), _proposal_rows(run, inputs, result, rejected))
     run.stats = {**run.stats, **result.summary()}
@@ -100,19 +116,38 @@ def _proposal_rows(run: MatchRun, inputs: ProgramInputs, result, rejected):  # t
     for i, mentee_id in enumerate(inputs.mentee_ids):
         j = int(result.assignment[i])
         e = explanation.get(i, {})
-        rows.append({
-            "run_id": run.id, "program_id": run.program_id, "mentee_id": mentee_id,
-            "mentor_id": inputs.mentor_ids[j] if j >= 0 else None,
-            "status": (ProposalStatus.LOCKED if bool(result.locked[i]) else ProposalStatus.DRAFT) if j >= 0
-            else ProposalStatus.UNMATCHED,
-            "score": float(result.pair_score[i]) if j >= 0 else None, "rank": int(result.rank[i]),
-            "criteria": e.get("criteria", {}), "facts": e.get("facts", []),
-            "unmatched_reason": result.unmatched_reason.get(i, "") if j < 0 else "",
-        })
+        rows.append(
+            {
+                "run_id": run.id,
+                "program_id": run.program_id,
+                "mentee_id": mentee_id,
+                "mentor_id": inputs.mentor_ids[j] if j >= 0 else None,
+                "status": (ProposalStatus.LOCKED if bool(result.locked[i]) else ProposalStatus.DRAFT)
+                if j >= 0
+                else ProposalStatus.UNMATCHED,
+                "score": float(result.pair_score[i]) if j >= 0 else None,
+                "rank": int(result.rank[i]),
+                "criteria": e.get("criteria", {}),
+                "facts": e.get("facts", []),
+                "unmatched_reason": result.unmatched_reason.get(i, "") if j < 0 else "",
+            }
+        )
     # Rejections stay visible (and carried into the next re-run) as their own rows.
-    rows += [{"run_id": run.id, "program_id": run.program_id, "mentee_id": a, "mentor_id": b,
-              "status": ProposalStatus.REJECTED, "score": None, "rank": 0, "criteria": {}, "facts": [],
-              "unmatched_reason": ""} for a, b in rejected]
+    rows += [
+        {
+            "run_id": run.id,
+            "program_id": run.program_id,
+            "mentee_id": a,
+            "mentor_id": b,
+            "status": ProposalStatus.REJECTED,
+            "score": None,
+            "rank": 0,
+            "criteria": {},
+            "facts": [],
+            "unmatched_reason": "",
+        }
+        for a, b in rejected
+    ]
     return rows
 
 
@@ -131,8 +166,9 @@ def proposal_for(session: Session, program_id: int, proposal_id: int) -> Proposa
 
 
 def latest_run(session: Session, program_id: int) -> MatchRun | None:
-    return session.scalar(select(MatchRun).where(MatchRun.program_id == program_id)
-                          .order_by(MatchRun.id.desc()).limit(1))
+    return session.scalar(
+        select(MatchRun).where(MatchRun.program_id == program_id).order_by(MatchRun.id.desc()).limit(1)
+    )
 
 
 def _require_reviewable(proposal: Proposal) -> None:
@@ -210,8 +246,11 @@ def publish(session: Session, run: MatchRun) -> list[Proposal]:
     """Offer every kept pair to both people; returns the offers (the edge queues their mails)."""
     if run.status is not RunStatus.READY:
         raise Conflict(_("Only a run under review can be published."))
-    offers = [p for p in run.proposals if p.status in (ProposalStatus.DRAFT, ProposalStatus.LOCKED)
-              and p.mentor_id is not None]
+    offers = [
+        p
+        for p in run.proposals
+        if p.status in (ProposalStatus.DRAFT, ProposalStatus.LOCKED) and p.mentor_id is not None
+    ]
     for p in offers:
         p.status = ProposalStatus.OFFERED
     run.status = RunStatus.PUBLISHED
@@ -236,16 +275,26 @@ def respond(session: Session, proposal: Proposal, user: User, answer: Response, 
     elif proposal.mentee_response is Response.ACCEPTED and proposal.mentor_response is Response.ACCEPTED:
         proposal.status = ProposalStatus.ACCEPTED
         assert proposal.mentor_id is not None
-        session.add(Mentorship(program_id=proposal.program_id, mentor_id=proposal.mentor_id,
-                               mentee_id=proposal.mentee_id, source=MentorshipSource.MATCHING,
-                               status=MentorshipStatus.ACTIVE, started_at=utcnow()))
+        session.add(
+            Mentorship(
+                program_id=proposal.program_id,
+                mentor_id=proposal.mentor_id,
+                mentee_id=proposal.mentee_id,
+                source=MentorshipSource.MATCHING,
+                status=MentorshipStatus.ACTIVE,
+                started_at=utcnow(),
+            )
+        )
     session.flush()
     return proposal
 
 
 def _side(session: Session, proposal: Proposal, user: User) -> str:
-    mine = set(session.scalars(select(Membership.id).where(Membership.user_id == user.id,
-                                                           Membership.program_id == proposal.program_id)))
+    mine = set(
+        session.scalars(
+            select(Membership.id).where(Membership.user_id == user.id, Membership.program_id == proposal.program_id)
+        )
+    )
     if proposal.mentee_id in mine:
         return "mentee"
     if proposal.mentor_id in mine:
@@ -257,22 +306,41 @@ def offer_next_best(session: Session, declined: Proposal) -> Proposal | None:
     """After a decline, offer the mentee the best compatible mentor with a free slot (excluding past declines)."""
     program = session.get(Program, declined.program_id)
     assert program is not None
-    past = session.execute(select(Proposal.mentee_id, Proposal.mentor_id).where(
-        Proposal.mentee_id == declined.mentee_id, Proposal.status.in_((ProposalStatus.DECLINED,
-                                                                        ProposalStatus.REJECTED)))).all()
-    inputs = build_inputs(session, program, mentee_ids=[declined.mentee_id],
-                          extra_excluded=[(a, b) for a, b in past if b is not None])
+    past = session.execute(
+        select(Proposal.mentee_id, Proposal.mentor_id).where(
+            Proposal.mentee_id == declined.mentee_id,
+            Proposal.status.in_((ProposalStatus.DECLINED, ProposalStatus.REJECTED)),
+        )
+    ).all()
+    inputs = build_inputs(
+        session, program, mentee_ids=[declined.mentee_id], extra_excluded=[(a, b) for a, b in past if b is not None]
+    )
     if not inputs.mentee_ids:
         return None
-    result = match(inputs.mentees, inputs.mentors, mode="max_matched", weights=inputs.weights, rules=inputs.rules,
-                   labels=inputs.labels, options=Options(exact=False, check_blocking=False))
+    result = match(
+        inputs.mentees,
+        inputs.mentors,
+        mode="max_matched",
+        weights=inputs.weights,
+        rules=inputs.rules,
+        labels=inputs.labels,
+        options=Options(exact=False, check_blocking=False),
+    )
     j = int(result.assignment[0])
     if j < 0:
         return None
     e = (result.explanations or [{}])[0]
-    offer = Proposal(run_id=declined.run_id, program_id=declined.program_id, mentee_id=declined.mentee_id,
-                     mentor_id=inputs.mentor_ids[j], status=ProposalStatus.OFFERED, score=float(result.pair_score[0]),
-                     rank=int(result.rank[0]), criteria=e.get("criteria", {}), facts=e.get("facts", []))
+    offer = Proposal(
+        run_id=declined.run_id,
+        program_id=declined.program_id,
+        mentee_id=declined.mentee_id,
+        mentor_id=inputs.mentor_ids[j],
+        status=ProposalStatus.OFFERED,
+        score=float(result.pair_score[0]),
+        rank=int(result.rank[0]),
+        criteria=e.get("criteria", {}),
+        facts=e.get("facts", []),
+    )
     session.add(offer)
     session.flush()
     return offer
@@ -281,7 +349,14 @@ def offer_next_best(session: Session, declined: Proposal) -> Proposal | None:
 def offers_for(session: Session, user: User, program_id: int) -> list[Proposal]:
     """Open offers where this user is the mentee or the mentor."""
     mine = select(Membership.id).where(Membership.user_id == user.id, Membership.program_id == program_id)
-    return list(session.scalars(select(Proposal).where(
-        Proposal.program_id == program_id, Proposal.status == ProposalStatus.OFFERED,
-        (Proposal.mentee_id.in_(mine)) | (Proposal.mentor_id.in_(mine))).order_by(Proposal.id)))
-
+    return list(
+        session.scalars(
+            select(Proposal)
+            .where(
+                Proposal.program_id == program_id,
+                Proposal.status == ProposalStatus.OFFERED,
+                (Proposal.mentee_id.in_(mine)) | (Proposal.mentor_id.in_(mine)),
+            )
+            .order_by(Proposal.id)
+        )
+    )

@@ -35,9 +35,15 @@ def run_matching(ctx: JobContext, *, run_id: int) -> str:
 def _mail(ctx: JobContext, recipient: Membership, template: str, key: str, **context: object) -> bool:
     user = recipient.user
     with use_locale(user.locale or recipient.program.language):
-        subject, body = render_mail(build_environment(), template, name=user.display_name,
-                                    program_name=recipient.program.name, base_url=ctx.settings.base_url,
-                                    program_id=recipient.program_id, **context)
+        subject, body = render_mail(
+            build_environment(),
+            template,
+            name=user.display_name,
+            program_name=recipient.program.name,
+            base_url=ctx.settings.base_url,
+            program_id=recipient.program_id,
+            **context,
+        )
     message = build_message(to=user.email, subject=subject, body=body, sender=ctx.settings.mail_from)
     with ctx.database.session() as session:
         return send_once(session, build_mailer(ctx.settings), key, message)
@@ -53,8 +59,13 @@ def mail_offer(ctx: JobContext, *, proposal_id: int) -> int:
         pairs = [(proposal.mentee, proposal.mentor), (proposal.mentor, proposal.mentee)]
         sent = 0
         for recipient, partner in pairs:
-            sent += _mail(ctx, recipient, "match_offer", f"offer:{proposal.id}:{recipient.id}",
-                          partner_name=partner.user.display_name)
+            sent += _mail(
+                ctx,
+                recipient,
+                "match_offer",
+                f"offer:{proposal.id}:{recipient.id}",
+                partner_name=partner.user.display_name,
+            )
         return sent
 
 
@@ -66,11 +77,23 @@ def mail_request(ctx: JobContext, *, request_id: int, event: str) -> bool:
         if request is None:
             return False
         if event == "sent":
-            return _mail(ctx, request.mentor, "request_sent", f"request:{request.id}:sent",
-                         partner_name=request.mentee.user.display_name, message_text=request.message)
-        return _mail(ctx, request.mentee, "request_answered", f"request:{request.id}:{request.status.value}",
-                     partner_name=request.mentor.user.display_name, accepted=request.status.value == "accepted",
-                     note=request.response_note)
+            return _mail(
+                ctx,
+                request.mentor,
+                "request_sent",
+                f"request:{request.id}:sent",
+                partner_name=request.mentee.user.display_name,
+                message_text=request.message,
+            )
+        return _mail(
+            ctx,
+            request.mentee,
+            "request_answered",
+            f"request:{request.id}:{request.status.value}",
+            partner_name=request.mentor.user.display_name,
+            accepted=request.status.value == "accepted",
+            note=request.response_note,
+        )
 
 
 @job("matching.expire_requests", every=crontab(minute="*/15"))
