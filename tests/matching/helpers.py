@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from mentorloom.programs.models import Membership, Program, Role
-from mentorloom.programs.service import add_member
 from mentorloom.profiles.schemas import ProfileIn
 from mentorloom.profiles.service import get_profile, update_profile
+from mentorloom.programs.models import Membership, Program, Role
+from mentorloom.programs.service import add_member
 from tests.factories import make_token, make_user
 
 WINDOWS = [{"day": 1, "start": "09:00", "end": "12:00"}]

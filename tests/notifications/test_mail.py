@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from email import message_from_bytes
-from email import policy
+from email import message_from_bytes, policy
 from typing import Any
 
 import pytest

@@ -6,7 +6,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,10 @@ from mentorloom.db import Database
 from tests.conftest import require_or_skip
 
 CHROMIUM = "/usr/bin/chromium"
+# Screenshots of key pages for humans to look at (gitignored); each run overwrites them.
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -88,10 +92,46 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
-@pytest.fixture()
-def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def _new_page(browser: Any, viewport: dict[str, int], js_errors: list[str]) -> tuple[Any, Any]:
+    # en-US pins the negotiated UI language; a test switches to German on purpose.
+    context = browser.new_context(viewport=viewport, locale="en-US")
     tab = context.new_page()
     tab.set_default_timeout(10000)
-    yield tab
-    context.close()
+    tab.on("pageerror", lambda error: js_errors.append(f"{tab.url}: {error}"))
+    return context, tab
+
+
+@pytest.fixture()
+def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    """Open a tab in a fresh browser context (own cookies), e.g. for a second person or a phone.
+
+    A JavaScript error on any of its pages fails the test.
+    """
+    contexts: list[Any] = []
+    js_errors: list[str] = []
+
+    def open_(viewport: dict[str, int] = DESKTOP) -> Any:
+        context, tab = _new_page(browser, viewport, js_errors)
+        contexts.append(context)
+        return tab
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert not js_errors, f"JavaScript errors: {js_errors}"
+
+
+@pytest.fixture()
+def page(open_page: Callable[..., Any]) -> Any:
+    return open_page(DESKTOP)
+
+
+def screenshot(tab: Any, name: str, *, both: bool = True) -> None:
+    """Save a full-page screenshot at the tab's width and, with `both`, at phone width as well."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    size = tab.viewport_size
+    tab.screenshot(path=SCREENSHOT_DIR / f"{name}-{size['width']}.png", full_page=True)
+    if both and size["width"] != PHONE["width"]:
+        tab.set_viewport_size(PHONE)
+        tab.screenshot(path=SCREENSHOT_DIR / f"{name}-{PHONE['width']}.png", full_page=True)
+        tab.set_viewport_size(size)

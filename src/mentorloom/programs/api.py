@@ -71,3 +71,25 @@ def invite(program_id: int, body: InvitationIn, user: ApiUser, session: DbSessio
         role=membership.role,
         invitation_pending=not person.has_password,
     )
+
+
+@router.post("/{program_id}/invitations/pending", response_model=list[MembershipOut])
+def invite_pending(program_id: int, user: ApiUser, session: DbSession, jobs: Jobs) -> list[MembershipOut]:
+    """Send invitation mails to every member without a password yet (e.g. after a CSV import)."""
+    program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    pending = service.uninvited_memberships(session, program_id)
+    for membership in pending:
+        jobs.enqueue_after_commit(
+            session, "accounts.send_invitation", membership_id=membership.id, nonce=uuid.uuid4().hex
+        )
+    return [
+        MembershipOut(
+            id=m.id,
+            user_id=m.user_id,
+            email=m.user.email,
+            name=m.user.display_name,
+            role=m.role,
+            invitation_pending=True,
+        )
+        for m in pending
+    ]

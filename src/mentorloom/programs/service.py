@@ -79,3 +79,15 @@ def member_counts(session: Session, program_id: int) -> dict[Role, int]:
     counts = {role: 0 for role in Role}
     counts.update({role: n for role, n in rows})
     return counts
+
+
+def uninvited_memberships(session: Session, program_id: int) -> list[Membership]:
+    """Members who have not set a password yet (e.g. imported from CSV): they still need an invitation."""
+    return list(
+        session.scalars(
+            select(Membership)
+            .join(User)
+            .where(Membership.program_id == program_id, User.password_hash.is_(None))
+            .order_by(Membership.id)
+        )
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import asdict, is_dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -16,9 +15,11 @@ from starlette.datastructures import FormData, UploadFile
 
 from mentorloom.accounts.models import User
 from mentorloom.errors import Conflict, ValidationFailed
-from mentorloom.i18n import get_locale
+from mentorloom.i18n import get_locale, ngettext
 from mentorloom.i18n import gettext as _
 from mentorloom.permissions import Action, may, program_for, require_admin, role_in
+from mentorloom.profiles import import_jobs, importer
+from mentorloom.profiles.models import ImportStatus
 from mentorloom.programs import service
 from mentorloom.programs.models import Cadence, Membership, Program, Role
 from mentorloom.programs.schemas import InvitationIn, ProgramIn, ProgramSettings
@@ -260,20 +261,20 @@ def invite(
 
 
 def _summary_items(summary: Any) -> list[tuple[str, Any]]:
-    """Whatever the importer reports, as (key, value) pairs to list."""
-    if hasattr(summary, "as_dict"):
-        summary = summary.as_dict()
-    elif hasattr(summary, "model_dump"):
-        summary = summary.model_dump()
-    elif is_dataclass(summary) and not isinstance(summary, type):
-        summary = asdict(summary)
-    if isinstance(summary, dict):
-        return [(str(k), v) for k, v in summary.items()]
-    return [("result", summary)]
+    """The importer's counts as (key, value) pairs to list."""
+    return [(str(k), v) for k, v in summary.items()]
 
 
 def _import_page(request: Request, program: Program, *, status_code: int = 200, **context: Any) -> Response:
-    ctx: dict[str, Any] = {"program": program, "errors": [], "summary": None, "problem": None, "filename": ""}
+    ctx: dict[str, Any] = {
+        "program": program,
+        "errors": [],
+        "summary": None,
+        "problem": None,
+        "filename": "",
+        "uninvited": 0,
+        "job": None,
+    }
     ctx.update(context)
     return render(request, "programs/import.html", ctx, status_code=status_code)
 
@@ -286,10 +287,8 @@ def import_form(request: Request, program_id: int, user: CurrentUser, session: D
 
 @router.post("/programs/{program_id}/import")
 def import_participants(
-    request: Request, program_id: int, user: CurrentUser, session: DbSession, form: PostedForm
+    request: Request, program_id: int, user: CurrentUser, session: DbSession, form: PostedForm, jobs: Jobs
 ) -> Response:
-    from mentorloom.profiles import importer  # written alongside; imported late on purpose
-
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -303,6 +302,10 @@ def import_participants(
             status_code=413,
             problem=_("The file is larger than 5 MB. Split it into smaller files."),
         )
+    if import_jobs.should_run_in_background(data):
+        job = import_jobs.create_import_job(session, program.id, user, upload.filename, data)
+        jobs.enqueue_after_commit(session, "profiles.import_csv", import_job_id=job.id)
+        return redirect(f"/programs/{program.id}/imports/{job.id}")
     try:
         summary = importer.import_participants(session, program.id, data)
     except (ValidationFailed, Conflict) as exc:
@@ -315,7 +318,48 @@ def import_participants(
             filename=upload.filename,
             status_code=exc.status_code,
         )
-    return _import_page(request, program, summary=_summary_items(summary), filename=upload.filename)
+    jobs.enqueue_after_commit(session, "profiles.embed", program_id=program.id)
+    return _import_page(
+        request,
+        program,
+        summary=_summary_items(summary.as_dict()),
+        filename=upload.filename,
+        uninvited=len(service.uninvited_memberships(session, program.id)),
+    )
+
+
+@router.get("/programs/{program_id}/imports/{job_id}", response_class=HTMLResponse)
+def import_status(request: Request, program_id: int, job_id: int, user: CurrentUser, session: DbSession) -> Response:
+    """A background import: polls itself (htmx) until the worker is done, then shows the outcome."""
+    program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    job = import_jobs.import_job_for(session, program.id, job_id)
+    done = job.status in (ImportStatus.DONE, ImportStatus.FAILED)
+    return _import_page(
+        request,
+        program,
+        job=job,
+        filename=job.filename,
+        errors=job.errors if done else [],
+        summary=_summary_items(job.summary) if job.status is ImportStatus.DONE else None,
+        problem=None,
+        uninvited=len(service.uninvited_memberships(session, program.id)) if done else 0,
+    )
+
+
+@router.post("/programs/{program_id}/invite-pending")
+def invite_pending(request: Request, program_id: int, user: CurrentUser, session: DbSession, jobs: Jobs) -> Response:
+    """Send invitations to every member who has not set a password yet (e.g. after an import)."""
+    program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    pending = service.uninvited_memberships(session, program.id)
+    for membership in pending:
+        jobs.enqueue_after_commit(
+            session, "accounts.send_invitation", membership_id=membership.id, nonce=uuid.uuid4().hex
+        )
+    return redirect(
+        f"/programs/{program.id}",
+        request=request,
+        flash=ngettext("%(num)d invitation is on its way.", "%(num)d invitations are on their way.", len(pending)),
+    )
 
 
 def _slug(text: str) -> str:
@@ -324,13 +368,11 @@ def _slug(text: str) -> str:
 
 @router.get("/programs/{program_id}/export.csv")
 def export_participants(program_id: int, user: CurrentUser, session: DbSession) -> Response:
-    from mentorloom.profiles import importer  # written alongside; imported late on purpose
-
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     body = importer.export_participants(session, program.id)
     filename = f"{_slug(program.name)}-participants.csv"
     return Response(
-        body.encode("utf-8"),
+        body.encode("utf-8-sig"),  # the BOM makes Excel read umlauts correctly
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )
