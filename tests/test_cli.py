@@ -26,6 +26,7 @@ COMMANDS = [
     ["user", "create-admin"],
     ["participants", "import"],
     ["participants", "export"],
+    ["match-csv"],
 ]
 
 
@@ -75,3 +76,67 @@ def test_migrate_demo_import_export(cli_env: str, tmp_path: Path) -> None:
     assert admin.exit_code == 0, admin.output
     assert runner.invoke(app, ["db", "downgrade", "--yes"]).exit_code == 0
     assert runner.invoke(app, ["db", "current"]).output.strip() == "base"
+
+
+MENTORS = (
+    "email,name,role,languages,values,expertise,capacity\n"
+    "anna@x.org,Anna,mentor,de|en,autonomy|family,Negotiation:5,1\nbernd@x.org,Bernd,mentor,en,growth,Python:4,2\n"
+)
+MENTEES = (
+    "email;name;role;languages;values;wanted_skills\n"
+    "sophie@x.org;Sophie;mentee;de;autonomy|family;Negotiation:1\ntom@x.org;Tom;mentee;en;growth;Python:1\n"
+    "zoe@x.org;Zoe;mentee;fr;;\n"
+)
+
+
+@pytest.mark.parametrize("mode", ["optimal", "stable"])
+def test_match_csv_from_participant_files(tmp_path: Path, mode: str) -> None:
+    import json
+
+    (tmp_path / "mentors.csv").write_text(MENTORS)
+    (tmp_path / "mentees.csv").write_text(MENTEES, encoding="utf-8-sig")
+    out = tmp_path / "matches.csv"
+    result = runner.invoke(
+        app,
+        [
+            "match-csv",
+            "--mentors",
+            str(tmp_path / "mentors.csv"),
+            "--mentees",
+            str(tmp_path / "mentees.csv"),
+            "--out",
+            str(out),
+            "--mode",
+            mode,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert summary["mode"] == mode and summary["matched"] == 2 and summary["unmatched"] == 1
+    assert summary["blocking_pairs"] == 0
+    lines = out.read_text().splitlines()
+    assert lines[0] == "mentee_id,mentor_id,score"
+    assert lines[1].startswith("sophie@x.org,anna@x.org,") and lines[3] == "zoe@x.org,,"
+
+
+def test_match_csv_pairs_mode_and_bad_files(tmp_path: Path) -> None:
+    import json
+
+    pairs, caps, out = tmp_path / "pairs.csv", tmp_path / "capacities.csv", tmp_path / "matches.csv"
+    pairs.write_text("mentee_id,mentor_id,score\nm1,A,10\nm1,B,4\nm2,A,9\nm3,B,1\n")
+    caps.write_text("mentor_id,capacity\nA,1\nB,1\n")
+    ok = runner.invoke(app, ["match-csv", "--pairs", str(pairs), "--capacities", str(caps), "--out", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.output.strip().splitlines()[-1])["matched"] == 2
+    out.unlink()
+    pairs.write_text("mentee_id,mentor_id,score\nm1,A,10\nm2,A,abc\n")
+    bad = runner.invoke(app, ["match-csv", "--pairs", str(pairs), "--capacities", str(caps), "--out", str(out)])
+    assert bad.exit_code == 2 and "pairs.csv" in bad.output and "line 3" in bad.output and "score" in bad.output
+    assert not out.exists()
+    (tmp_path / "m.csv").write_text("email,name,role,timezone\nq@x.org,Q,mentee,Mars/Base\n")
+    bad_profile = runner.invoke(
+        app,
+        ["match-csv", "--mentors", str(tmp_path / "m.csv"), "--mentees", str(tmp_path / "m.csv"), "--out", str(out)],
+    )
+    assert bad_profile.exit_code == 2 and 'line 2, column "timezone"' in bad_profile.output
+    assert not out.exists()

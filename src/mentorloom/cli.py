@@ -26,7 +26,7 @@ participants_app = typer.Typer(help="Import and export participants as CSV.", no
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(participants_app, name="participants")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(exc: MentorloomError, code: int = 1) -> None:
@@ -168,6 +168,42 @@ def participants_export(
     else:
         out.write_text(text, encoding="utf-8")
         console.print(f"Wrote {out}")
+
+
+@app.command("match-csv")
+def match_csv(
+    out: Annotated[Path, typer.Option("--out", help="Where to write matches.csv")],
+    mentors: Annotated[Path | None, typer.Option(help="Participant CSV of the mentors")] = None,
+    mentees: Annotated[Path | None, typer.Option(help="Participant CSV of the mentees")] = None,
+    pairs: Annotated[Path | None, typer.Option(help="mentee_id,mentor_id,score: the only allowed pairs")] = None,
+    capacities: Annotated[Path | None, typer.Option(help="mentor_id,capacity")] = None,
+    mode: Annotated[str, typer.Option(help="optimal or stable")] = "optimal",
+) -> None:
+    """Match from files: either two participant CSVs (--mentors, --mentees) or --pairs with --capacities.
+
+    Writes matches.csv (mentee_id,mentor_id,score; mentor empty when unmatched) and prints one line of JSON.
+    Bad files: an error naming file, line and column, exit code 2, and no output file.
+    """
+    import json
+
+    from mentorloom.matching.filematch import run_file_match
+
+    if mode not in ("optimal", "stable"):
+        _fail(MentorloomError(f'--mode must be "optimal" or "stable", not "{mode}"'), code=2)
+    try:
+        if mentors is not None and mentees is not None and pairs is None:
+            from mentorloom.matching.profile_files import match_profile_files
+
+            summary = match_profile_files(mentors, mentees, out, mode)
+        elif pairs is not None and capacities is not None and mentors is None and mentees is None:
+            summary = run_file_match(pairs, capacities, out, mode)
+        else:
+            raise MentorloomError("give either --mentors and --mentees, or --pairs and --capacities")
+    except MentorloomError as exc:
+        _fail(exc, code=2)
+    except OSError as exc:
+        _fail(MentorloomError(f"{exc.filename}: {exc.strerror}"), code=2)
+    typer.echo(json.dumps(summary))
 
 
 def main() -> None:

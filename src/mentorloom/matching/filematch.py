@@ -216,18 +216,25 @@ def solve_problem(problem: FileProblem, mode: str) -> tuple[IntArray, dict[str, 
 
 
 def write_matches(out_path: Path, problem: FileProblem, assignment: IntArray) -> None:
-    """Write ``matches.csv`` atomically: a temp file in the same folder, then ``os.replace``."""
+    """Write ``matches.csv``: one row per mentee, the mentor empty when unmatched."""
     cands = problem.candidates
     rank = cands.rank_of(assignment)
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(PAIRS_COLUMNS)
+    rows = []
     for i, mentee_id in enumerate(problem.mentee_ids):
         if rank[i] > 0:
             entry = int(cands.indptr[i] + rank[i] - 1)
-            writer.writerow([mentee_id, problem.mentor_ids[int(assignment[i])], problem.score_text[entry]])
+            rows.append([mentee_id, problem.mentor_ids[int(assignment[i])], problem.score_text[entry]])
         else:
-            writer.writerow([mentee_id, "", ""])
+            rows.append([mentee_id, "", ""])
+    write_rows_atomically(Path(out_path), rows)
+
+
+def write_rows_atomically(out_path: Path, rows: Sequence[Sequence[str]]) -> None:
+    """Write a matches file atomically: a temp file in the same folder, then ``os.replace`` (no half files)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(PAIRS_COLUMNS)
+    writer.writerows(rows)
     out_path = Path(out_path)
     fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent or Path("."))
     try:
