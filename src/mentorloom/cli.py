@@ -111,8 +111,11 @@ def demo() -> None:
     from mentorloom.demo import DEMO_LOGINS, load_demo
 
     settings = Settings()
-    with Database(settings.sqlalchemy_url).session() as session:
+    database = Database(settings.sqlalchemy_url)
+    with database.session() as session:
         created = load_demo(session)
+    if created:
+        _queue_embeddings(settings, database, created)
     console.print("Demo data loaded." if created else "Demo data already present.")
     typer.echo(f"Demo logins (password for all: {DEMO_LOGINS['password']}):")
     for role, email in DEMO_LOGINS["accounts"]:
@@ -142,15 +145,25 @@ def participants_import(program_id: int, file: Annotated[Path, typer.Argument(ex
     from mentorloom.profiles.importer import import_participants
 
     data = file.read_bytes()
+    settings = Settings()
+    database = Database(settings.sqlalchemy_url)
     try:
-        with Database(Settings().sqlalchemy_url).session() as session, progress_bar() as bar:
+        with database.session() as session, progress_bar() as bar:
             task = bar.add_task("Importing", total=None)
             summary = import_participants(
                 session, program_id, data, progress=lambda done, total: bar.update(task, completed=done, total=total)
             )
     except MentorloomError as exc:
         _fail(exc, code=2)
+    _queue_embeddings(settings, database, program_id)
     typer.echo(f"Imported: {summary.as_dict()}")
+
+
+def _queue_embeddings(settings: Settings, database: Database, program_id: int) -> None:
+    """Profile texts are embedded by the worker, so the import itself stays fast."""
+    from mentorloom.jobs import JobQueue
+
+    JobQueue(settings, database).enqueue("profiles.embed", program_id=program_id)
 
 
 @participants_app.command("export")

@@ -103,10 +103,10 @@ def demo_logins() -> dict[str, Any]:
 DEMO_LOGINS = demo_logins()
 
 
-def load_demo(session: Session) -> bool:
-    """Create the demo data unless it exists; True when created now."""
+def load_demo(session: Session) -> int | None:
+    """Create the demo data unless it exists; the new program's id, or None when it was there already."""
     if session.scalar(select(Program.id).where(Program.name == DEMO_PROGRAM)) is not None:
-        return False
+        return None
     create_admin(session, email=ADMIN[0], display_name=ADMIN[1], password=DEMO_PASSWORD)
     coordinator = _person(session, *COORDINATOR)
     program = create_program(
@@ -125,7 +125,7 @@ def load_demo(session: Session) -> bool:
         _participant(session, program, Role.MENTOR, spec)
     for spec in MENTEES:
         _participant(session, program, Role.MENTEE, spec)
-    return True
+    return program.id
 
 
 def _person(session: Session, email: str, name: str) -> Any:

@@ -25,7 +25,7 @@ from mentorloom.profiles.models import Profile, TagKind
 from mentorloom.profiles.schemas import ProfileIn, ProfileOut
 from mentorloom.profiles.vocab import LANGUAGES, WORK_VALUES, all_timezones
 from mentorloom.programs.models import Membership, Program, Role
-from mentorloom.web.deps import CurrentUser, DbSession, csrf_protect
+from mentorloom.web.deps import CurrentUser, DbSession, Jobs, csrf_protect
 from mentorloom.web.forms import PostedForm, validation_messages
 from mentorloom.web.pages import field_errors, redirect, render
 
@@ -319,7 +319,13 @@ def edit_profile_form(
 
 @router.post("/programs/{program_id}/participants/{membership_id}/edit")
 def save_profile(
-    request: Request, program_id: int, membership_id: int, user: CurrentUser, session: DbSession, form: PostedForm
+    request: Request,
+    program_id: int,
+    membership_id: int,
+    user: CurrentUser,
+    session: DbSession,
+    form: PostedForm,
+    jobs: Jobs,
 ) -> Response:
     profile = _editable_profile(session, user, program_id, membership_id)
     membership, values = profile.membership, _values_from_form(form)
@@ -333,6 +339,7 @@ def save_profile(
     except ValidationFailed as exc:
         session.rollback()  # the service may have changed some fields before it refused
         return _edit_page(request, user, membership, values, errors=field_errors(exc.errors), status_code=422)
+    jobs.enqueue_after_commit(session, "profiles.embed", program_id=program_id)
     return redirect(
         f"/programs/{program_id}/participants/{membership_id}", request=request, flash=_("The profile is saved.")
     )
