@@ -81,7 +81,9 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps its asyncio loop marked as running on this
+# thread while it is open, which breaks every anyio test that runs after it on the same worker.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     require_or_skip(shutil.which("chromium") is not None or Path(CHROMIUM).exists(), f"Debian chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright

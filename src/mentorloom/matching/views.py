@@ -19,7 +19,7 @@ from mentorloom.i18n import gettext as _
 from mentorloom.i18n import ngettext
 from mentorloom.matching import preferences, requests, service
 from mentorloom.matching.api import queue_or_compute
-from mentorloom.matching.explain_text import explain, unmatched_text
+from mentorloom.matching.explain_text import fact_sentence, unmatched_text
 from mentorloom.matching.inputs import engaged_mentees, occupied_slots
 from mentorloom.matching.models import (
     MatchPreference,
@@ -56,6 +56,19 @@ _PEOPLE = (
 
 def _base(program_id: int) -> str:
     return f"/programs/{program_id}/matching"
+
+
+def _reasons(facts: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(tone, phrase) per fact: "gap" for what speaks against a pair, so it is not ticked off as a plus."""
+    out = []
+    for fact in facts:
+        phrase = fact_sentence(fact)
+        if phrase:
+            gap = fact.get("kind") == "skill_gap" or (
+                fact.get("kind") == "time_overlap" and not fact.get("hours_per_week")
+            )
+            out.append(("gap" if gap else "fit", phrase))
+    return out
 
 
 # --- coordinators: start a run, watch it, list runs ---------------------------------------------
@@ -172,7 +185,7 @@ class Listing:
 
 @dataclass
 class ProposalPage:
-    rows: list[tuple[Proposal, list[str]]]
+    rows: list[tuple[Proposal, list[tuple[str, str]]]]
     total: int
     page: int
     pages: int
@@ -208,7 +221,13 @@ def _proposal_page(session: Session, run: MatchRun, listing: Listing) -> Proposa
         .offset((page - 1) * PER_PAGE)
         .limit(PER_PAGE)
     )
-    return ProposalPage([(p, explain(p.facts)) for p in rows], total, page, pages)
+    return ProposalPage([(p, _why(p)) for p in rows], total, page, pages)
+
+
+def _why(proposal: Proposal) -> list[tuple[str, str]]:
+    if proposal.status is ProposalStatus.UNMATCHED:
+        return [("gap", unmatched_text(proposal.unmatched_reason))]
+    return _reasons(proposal.facts)
 
 
 def _figures(session: Session, run: MatchRun, counts: dict[str, int]) -> dict[str, Any]:
@@ -240,18 +259,17 @@ def _status_counts(session: Session, run_id: int) -> dict[str, int]:
     return {status.value: n for status, n in rows}
 
 
-def _unmatched_preview(session: Session, run_id: int) -> list[Proposal]:
-    return list(
-        session.scalars(
-            select(Proposal)
-            .join(Membership, Proposal.mentee_id == Membership.id)
-            .join(User, Membership.user_id == User.id)
-            .where(Proposal.run_id == run_id, Proposal.status == ProposalStatus.UNMATCHED)
-            .options(*_PEOPLE)
-            .order_by(func.lower(User.display_name))
-            .limit(UNMATCHED_PREVIEW)
-        )
+def _unmatched_preview(session: Session, run_id: int) -> list[tuple[Proposal, str]]:
+    rows = session.scalars(
+        select(Proposal)
+        .join(Membership, Proposal.mentee_id == Membership.id)
+        .join(User, Membership.user_id == User.id)
+        .where(Proposal.run_id == run_id, Proposal.status == ProposalStatus.UNMATCHED)
+        .options(*_PEOPLE)
+        .order_by(func.lower(User.display_name))
+        .limit(UNMATCHED_PREVIEW)
     )
+    return [(p, unmatched_text(p.unmatched_reason)) for p in rows]
 
 
 def _review(
@@ -319,7 +337,8 @@ def _review_action(
     except Conflict as exc:
         session.rollback()
         return _review(request, session, program, run, listing, problem=exc.detail, status_code=409)
-    names = {"mentee": proposal.mentee.user.display_name, "mentor": proposal.mentor.user.display_name}  # type: ignore[union-attr]
+    mentor = proposal.mentor.user.display_name if proposal.mentor else ""
+    names = {"mentee": proposal.mentee.user.display_name, "mentor": mentor}
     flash = {
         "lock": _("%(mentee)s and %(mentor)s are locked: a re-run keeps this pair.", **names),
         "unlock": _("%(mentee)s and %(mentor)s are no longer locked.", **names),
@@ -376,7 +395,7 @@ def _swap_page(
     )
     choices = [p for p in others if p.mentor_id is not None or proposal.mentor_id is not None]
     context = {"program": program, "run": proposal.run, "proposal": proposal, "choices": choices}
-    context |= {"listing": listing, "problem": problem, "explanation": explain(proposal.facts)}
+    context |= {"listing": listing, "problem": problem, "explanation": _reasons(proposal.facts)}
     return render(request, "matching/swap.html", context, status_code=status_code)
 
 
@@ -422,11 +441,14 @@ def swap_proposals(
 
 
 @router.post("/programs/{program_id}/matching/runs/{run_id}/rerun")
-def rerun(request: Request, program_id: int, run_id: int, user: CurrentUser, session: DbSession, jobs: Jobs) -> Response:
+def rerun(
+    request: Request, program_id: int, run_id: int, user: CurrentUser, session: DbSession, jobs: Jobs
+) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     previous = service.run_for(session, program_id, run_id)
     if previous.status is not RunStatus.READY:
-        raise Conflict(_("This run is no longer under review."))
+        problem = _("This run is no longer under review.")
+        return _review(request, session, program, previous, Listing(), problem=problem, status_code=409)
     run = service.start_run(session, program, user, "stable" if previous.mode == "stable" else "optimal", previous)
     queue_or_compute(session, jobs, run)
     return _started(request, run)
@@ -481,7 +503,7 @@ def _offers(session: Session, user: User, program_id: int, me: Membership) -> li
             "partner": getattr(p, other),
             "mine": getattr(p, f"{side}_response"),
             "theirs": getattr(p, f"{other}_response"),
-            "explanation": explain(p.facts),
+            "explanation": _reasons(p.facts),
         }
         for p in service.offers_for(session, user, program_id)
     ]
@@ -503,7 +525,7 @@ def _mentee_context(session: Session, program: Program, me: Membership) -> dict[
     engaged = me.id in engaged_mentees(session, program.id)
     shortlist = [] if engaged else requests.shortlist(session, program, me)
     return {
-        "shortlist": [(c, explain(c.facts)) for c in shortlist],
+        "shortlist": [(c, _reasons(c.facts)) for c in shortlist],
         "open_requests": pending,
         "requested": {r.mentor_id for r in pending},
         "engaged": engaged,
@@ -561,18 +583,28 @@ def _mine(
         "settings": programs.program_settings(program),
         **_preference_context(session, me, values.get("choices")),
     }
-    context |= _mentee_context(session, program, me) if me.role is Role.MENTEE else _mentor_context(session, program, me)
+    context |= (
+        _mentee_context(session, program, me) if me.role is Role.MENTEE else _mentor_context(session, program, me)
+    )
     return render(request, "matching/mine.html", context, status_code=status_code)
 
 
 def _mine_again(
-    request: Request, session: Session, user: User, program_id: int, exc: Conflict | ValidationFailed, key: str, **values: Any
+    request: Request,
+    session: Session,
+    user: User,
+    program_id: int,
+    exc: Conflict | ValidationFailed,
+    key: str,
+    **values: Any,
 ) -> Response:
     """After a refused action: roll back and show the page again with the message at the form."""
     session.rollback()
     program = program_for(session, user, program_id)
     me = _participant(session, user, program_id)
-    return _mine(request, session, user, program, me, errors={key: exc.detail}, values=values, status_code=exc.status_code)
+    return _mine(
+        request, session, user, program, me, errors={key: exc.detail}, values=values, status_code=exc.status_code
+    )
 
 
 @router.get("/programs/{program_id}/matching/mine", response_class=HTMLResponse)
@@ -657,12 +689,17 @@ def send_request(
             request, session, user, program_id, exc, f"request-{mentor_id}", **{f"message-{mentor_id}": message}
         )
     jobs.enqueue_after_commit(session, "matching.mail_request", request_id=sent.id, event="sent")
-    flash = _("Your request is on its way to %(name)s. You get an e-mail when they answer.", name=sent.mentor.user.display_name)
+    flash = _(
+        "Your request is on its way to %(name)s. You get an e-mail when they answer.",
+        name=sent.mentor.user.display_name,
+    )
     return redirect(f"{_base(program_id)}/mine#requests", flash=flash, request=request)
 
 
 @router.post("/programs/{program_id}/matching/requests/{request_id}/withdraw")
-def withdraw_request(request: Request, program_id: int, request_id: int, user: CurrentUser, session: DbSession) -> Response:
+def withdraw_request(
+    request: Request, program_id: int, request_id: int, user: CurrentUser, session: DbSession
+) -> Response:
     program_for(session, user, program_id)
     mentee = _participant(session, user, program_id, Role.MENTEE)
     sent = requests.request_for(session, program_id, request_id)
@@ -683,7 +720,9 @@ def _answer_request(
     try:
         requests.answer_request(session, incoming, mentor, accept, note)
     except (Conflict, ValidationFailed) as exc:
-        return _mine_again(request, session, user, program_id, exc, f"note-{request_id}", **{f"note-{request_id}": note})
+        return _mine_again(
+            request, session, user, program_id, exc, f"note-{request_id}", **{f"note-{request_id}": note}
+        )
     jobs.enqueue_after_commit(session, "matching.mail_request", request_id=incoming.id, event="answered")
     name = incoming.mentee.user.display_name
     flash = (
@@ -731,7 +770,9 @@ def _posted_choices(form: Any) -> dict[int, str]:
 
 
 @router.post("/programs/{program_id}/matching/preferences")
-def save_preferences(request: Request, program_id: int, user: CurrentUser, session: DbSession, form: PostedForm) -> Response:
+def save_preferences(
+    request: Request, program_id: int, user: CurrentUser, session: DbSession, form: PostedForm
+) -> Response:
     program = program_for(session, user, program_id)
     me = _participant(session, user, program_id)
     choices = _posted_choices(form)
@@ -744,9 +785,27 @@ def save_preferences(request: Request, program_id: int, user: CurrentUser, sessi
         messages = validation_messages(exc)
         labels = {"prefer": _("Preferred"), "avoid": _("Avoid")}
         problem = " ".join(f"{labels.get(k.split('.')[0], k)}: {v}" for k, v in messages.items())
-        return _mine(request, session, user, program, me, errors={"preferences": problem}, values={"choices": choices}, status_code=422)
+        return _mine(
+            request,
+            session,
+            user,
+            program,
+            me,
+            errors={"preferences": problem},
+            values={"choices": choices},
+            status_code=422,
+        )
     except ValidationFailed as exc:
         session.rollback()
-        return _mine(request, session, user, program, me, errors={"preferences": exc.detail}, values={"choices": choices}, status_code=422)
+        return _mine(
+            request,
+            session,
+            user,
+            program,
+            me,
+            errors={"preferences": exc.detail},
+            values={"choices": choices},
+            status_code=422,
+        )
     flash = _("Your preferences are saved. They count in the next matching run.")
     return redirect(f"{_base(program_id)}/mine#preferences", flash=flash, request=request)

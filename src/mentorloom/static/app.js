@@ -141,3 +141,37 @@
   }
   document.addEventListener("htmx:load", function (event) { initRows(event.detail.elt); });
 })();
+
+// Matching preferences: a name filter over a long list of people. The list works without it.
+(function () {
+  "use strict";
+
+  function initFilters(root) {
+    root.querySelectorAll("[data-filter-input]").forEach(function (input) {
+      var list = document.getElementById(input.getAttribute("data-filter-input"));
+      if (!list || input.dataset.filterReady) return;
+      input.dataset.filterReady = "1";
+      var box = input.closest("[data-filter-box]");
+      if (box) box.hidden = false;
+      var empty = list.parentElement.querySelector("[data-filter-empty]");
+      input.addEventListener("input", function () {
+        var needle = input.value.trim().toLowerCase();
+        var shown = 0;
+        list.querySelectorAll("[data-filter-item]").forEach(function (item) {
+          var label = item.querySelector("[data-filter-text]") || item;
+          var match = !needle || label.textContent.toLowerCase().indexOf(needle) !== -1;
+          item.hidden = !match;
+          if (match) shown += 1;
+        });
+        if (empty) empty.hidden = shown > 0;
+      });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { initFilters(document); });
+  } else {
+    initFilters(document);
+  }
+  document.addEventListener("htmx:load", function (event) { initFilters(event.detail.elt); });
+})();
