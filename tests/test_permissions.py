@@ -59,7 +59,7 @@ def _check_user(session: Session, user, is_admin, row, programs, memberships, u)
         if own is not None:  # everyone may edit their own profile
             assert membership_for(session, user, program.id, own.id, edit=True) is own
         # A membership of another program is never reachable through this program.
-        for (ou, op), other in memberships.items():
+        for (_ou, op), other in memberships.items():
             if op != i:
                 with pytest.raises(NotFound):
                     membership_for(session, user, program.id, other.id)

@@ -12,6 +12,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from mentorloom import __version__, i18n
+from mentorloom.app_constants import LOCALE_COOKIE
 from mentorloom.config import PROJECT_ROOT, Settings
 from mentorloom.db import Database
 from mentorloom.jobs import JobQueue
@@ -20,7 +21,6 @@ from mentorloom.web.errors import install_error_handlers
 
 STATIC_DIR = Path(__file__).parent / "static"
 VENDOR_DIR = PROJECT_ROOT / "node_modules"
-from mentorloom.app_constants import LOCALE_COOKIE
 
 
 def create_app(

@@ -136,17 +136,19 @@ def _person(session: Session, email: str, name: str) -> Any:
 
 def _participant(session: Session, program: Program, role: Role, spec: dict[str, Any]) -> None:
     membership = add_member(session, program, _person(session, spec["email"], spec["name"]), role)
-    data = ProfileIn(
-        name=spec["name"],
-        bio=spec["bio"],
-        values=spec["values"],
-        languages=spec["languages"],
-        timezone=spec["timezone"],
-        department=spec["department"],
-        interests=spec["interests"],
-        capacity=spec.get("capacity", 0),
-        availability=[{"day": 1, "start": "09:00", "end": "12:00"}, {"day": 3, "start": "14:00", "end": "17:00"}],
-        expertise=[{"skill": s, "level": n} for s, n in spec.get("expertise", [])],
-        wanted_skills=[{"skill": s, "priority": n} for s, n in spec.get("wanted", [])],
+    data = ProfileIn.model_validate(
+        dict(
+            name=spec["name"],
+            bio=spec["bio"],
+            values=spec["values"],
+            languages=spec["languages"],
+            timezone=spec["timezone"],
+            department=spec["department"],
+            interests=spec["interests"],
+            capacity=spec.get("capacity", 0),
+            availability=[{"day": 1, "start": "09:00", "end": "12:00"}, {"day": 3, "start": "14:00", "end": "17:00"}],
+            expertise=[{"skill": s, "level": n} for s, n in spec.get("expertise", [])],
+            wanted_skills=[{"skill": s, "priority": n} for s, n in spec.get("wanted", [])],
+        )
     )
     update_profile(session, get_profile(session, membership), data)

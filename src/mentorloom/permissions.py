@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from mentorloom.accounts.models import User
 from mentorloom.errors import NotFound, PermissionDenied
 from mentorloom.i18n import gettext as _
-from mentorloom.programs.models import Membership, Program, Role
+from mentorloom.programs.models import Membership, Program, Role, role_label
 
 
 class Action(enum.StrEnum):
@@ -33,7 +33,7 @@ _GRANTS: dict[Action, frozenset[Role]] = {
 }
 
 
-def visible_programs(user: User) -> Select[tuple[Program]]:
+def visible_programs(user: User) -> Select[Program]:
     """A query of the programs this user may see."""
     query = select(Program)
     if user.is_admin:
@@ -91,5 +91,7 @@ def own_membership(session: Session, user: User, program_id: int, role: Role | N
         select(Membership).where(Membership.program_id == program_id, Membership.user_id == user.id)
     )
     if membership is None or (role is not None and membership.role is not role):
-        raise PermissionDenied(_("This is for %(role)ss of the program.", role=(role or Role.MENTEE).value))
+        raise PermissionDenied(
+            _("This page is for the program's participants in the role %(role)s.", role=role_label(role or Role.MENTEE))
+        )
     return membership

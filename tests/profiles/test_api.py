@@ -81,7 +81,7 @@ async def test_others_profiles_are_read_only_and_other_programs_404(
     client: httpx.AsyncClient, db_session: Session
 ) -> None:
     program, other_program = make_program(db_session), make_program(db_session)
-    mine, headers = _mentor(db_session, program)
+    _mine, headers = _mentor(db_session, program)
     peer, _peer_headers = _mentor(db_session, program, "Peer")
     stranger, _ = _mentor(db_session, other_program, "Stranger")
     base = f"/api/v1/programs/{program.id}/participants"

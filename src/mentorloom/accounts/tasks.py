@@ -5,15 +5,13 @@ from __future__ import annotations
 from mentorloom.accounts.models import User
 from mentorloom.accounts.security import LinkSigner
 from mentorloom.accounts.service import INVITATION, PASSWORD_RESET, make_link_token
-from mentorloom.i18n import N_, use_locale
-from mentorloom.i18n import gettext as _
+from mentorloom.i18n import use_locale
 from mentorloom.jobs import JobContext, job
 from mentorloom.notifications.mail import build_mailer, build_message, send_once
-from mentorloom.programs.models import Membership, Role
+from mentorloom.programs.models import Membership, role_label
 from mentorloom.templating import build_environment, render_mail
 
 # Lower-case: the label sits inside a sentence ("… invites you to take part as mentee.").
-ROLE_LABELS = {Role.COORDINATOR: N_("coordinator"), Role.MENTOR: N_("mentor"), Role.MENTEE: N_("mentee")}
 
 
 @job("accounts.send_invitation")
@@ -32,7 +30,7 @@ def send_invitation(ctx: JobContext, *, membership_id: int, nonce: str) -> bool:
                 "invitation",
                 name=user.display_name,
                 program_name=program.name,
-                role_label=_(ROLE_LABELS[membership.role]),
+                role_label=role_label(membership.role),
                 days=ctx.settings.invitation_days,
                 link=f"{ctx.settings.base_url}/invitation/{token}",
             )

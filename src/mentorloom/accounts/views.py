@@ -140,10 +140,16 @@ def _set_password(
         else:
             service.reset_password(session, signer, token, password, settings.reset_hours * 3600)
     except ValidationFailed as exc:
+        purpose, max_age = (
+            (service.INVITATION, settings.invitation_days * 86400)
+            if mode == "invitation"
+            else (service.PASSWORD_RESET, settings.reset_hours * 3600)
+        )
+        person = service.user_for_link(session, signer, token, purpose, max_age)
         return render(
             request,
             "accounts/set_password.html",
-            {"mode": mode, "token": token, "errors": field_errors(exc.errors)},
+            {"mode": mode, "token": token, "invitee": person, "errors": field_errors(exc.errors)},
             status_code=422,
         )
     return redirect("/login", flash=_("Your password is set. Log in now."), request=request)

@@ -56,7 +56,8 @@ def fact_sentence(fact: dict[str, Any]) -> str | None:
         )
     if kind == "time_zone":
         diff = float(fact["difference_hours"])
-        return _("same time zone") if diff == 0 else _("%(hours)s hours apart", hours=f"{diff:g}")
+        apart = f"{diff:g}"
+        return _("same time zone") if diff == 0 else _("%(hours)s hours apart", hours=apart)
     if kind == "mentee_preferred":
         return _("the mentee asked for this mentor")
     return None

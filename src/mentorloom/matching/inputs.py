@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -78,8 +79,9 @@ def occupied_slots(session: Session, program_id: int) -> dict[int, int]:
         .where(Proposal.program_id == program_id, Proposal.status == ProposalStatus.OFFERED)
         .group_by(Proposal.mentor_id)
     )
-    for mentor_id, n in offers:
-        load[mentor_id] = load.get(mentor_id, 0) + n
+    for offered_to, n in offers:
+        if offered_to is not None:
+            load[offered_to] = load.get(offered_to, 0) + n
     return load
 
 
@@ -111,7 +113,9 @@ def build_inputs(
     interests = _index([i.tag.label for p in mentees + mentors for i in p.interests])
     languages = _index([code for p in mentees + mentors for code in p.languages])
     departments = _index([p.department.strip().casefold() for p in mentees + mentors if p.department.strip()])
-    common = dict(skills=skills, interests=interests, languages=languages, departments=departments, now=now)
+    common: dict[str, Any] = dict(
+        skills=skills, interests=interests, languages=languages, departments=departments, now=now
+    )
     mentee_features = MenteeFeatures(
         **_shared(mentees, **common), wanted=_skill_matrix(mentees, skills, SkillKind.WANTED)
     )
@@ -149,7 +153,7 @@ def _shared(
     languages: dict[str, int],
     departments: dict[str, int],
     now: datetime,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     n = len(profiles)
     values = np.zeros((n, len(VALUE_KEYS)), dtype=np.bool_)
     value_col = {k: c for c, k in enumerate(VALUE_KEYS)}
@@ -268,7 +272,7 @@ def _management_pairs(
         mentor_rows.setdefault(p.membership.user.email, []).append(j)
     pairs = []
     for i, p in enumerate(mentees):
-        boss, seen = p.line_manager_email, set()
+        boss, seen = p.line_manager_email, set[str]()
         while boss and boss not in seen and len(seen) < MAX_CHAIN:
             seen.add(boss)
             pairs += [(i, j) for j in mentor_rows.get(boss, [])]

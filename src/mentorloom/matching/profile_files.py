@@ -38,8 +38,9 @@ def _import(session: Any, program_id: int, path: Path, role: Role) -> None:
         raise FileMatchError(f"{path.name}: every row must have role mentor")
 
 
-def match_profile_files(mentors: Path, mentees: Path, out: Path, mode: str = "optimal",
-                        text_encoder: str = "tfidf") -> dict[str, Any]:
+def match_profile_files(
+    mentors: Path, mentees: Path, out: Path, mode: str = "optimal", text_encoder: str = "tfidf"
+) -> dict[str, Any]:
     """Match mentees to mentors from two participant CSV files; writes mentee/mentor e-mails and scores."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -58,11 +59,25 @@ def match_profile_files(mentors: Path, mentees: Path, out: Path, mode: str = "op
         finally:
             database.dispose()
     settings = ProgramSettings(matching_mode="stable" if mode == "stable" else "optimal")
-    result = match(inputs.mentees, inputs.mentors, mode=engine_mode(settings),  # type: ignore[arg-type]
-                   weights=inputs.weights, rules=inputs.rules, labels=inputs.labels, options=Options(explain=False))
-    rows = [[emails[mid], emails[inputs.mentor_ids[j]] if j >= 0 else "", f"{result.pair_score[i]:.3f}" if j >= 0
-             else ""] for i, (mid, j) in enumerate(zip(inputs.mentee_ids, result.assignment.tolist(), strict=True))]
+    result = match(
+        inputs.mentees,
+        inputs.mentors,
+        mode=engine_mode(settings),  # type: ignore[arg-type]
+        weights=inputs.weights,
+        rules=inputs.rules,
+        labels=inputs.labels,
+        options=Options(explain=False),
+    )
+    rows = [
+        [emails[mid], emails[inputs.mentor_ids[j]] if j >= 0 else "", f"{result.pair_score[i]:.3f}" if j >= 0 else ""]
+        for i, (mid, j) in enumerate(zip(inputs.mentee_ids, result.assignment.tolist(), strict=True))
+    ]
     write_rows_atomically(out, rows)
-    return {"mode": mode, "total_score": round(result.total_score, 3), "matched": result.matched,
-            "unmatched": result.unmatched, "blocking_pairs": result.blocking_pairs,
-            "seconds": round(time.perf_counter() - started, 3)}
+    return {
+        "mode": mode,
+        "total_score": round(result.total_score, 3),
+        "matched": result.matched,
+        "unmatched": result.unmatched,
+        "blocking_pairs": result.blocking_pairs,
+        "seconds": round(time.perf_counter() - started, 3),
+    }

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from mentorloom.db import as_utc, utcnow
 from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mentorloom.i18n import N_, gettext
 from mentorloom.i18n import gettext as _
 from mentorloom.matching.engine import Scorer, pair_breakdown, top_candidates
 from mentorloom.matching.engine.explain import explain_pairs
@@ -23,6 +24,13 @@ from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.programs.schemas import ProgramSettings
 
 SHORTLIST_SIZE = 10
+_STATUS_LABELS = {
+    RequestStatus.PENDING: N_("pending"),
+    RequestStatus.ACCEPTED: N_("accepted"),
+    RequestStatus.DECLINED: N_("declined"),
+    RequestStatus.EXPIRED: N_("expired"),
+    RequestStatus.WITHDRAWN: N_("withdrawn"),
+}
 MAX_MESSAGE = 2000
 
 
@@ -148,7 +156,12 @@ def _require_pending(request: MentorRequest) -> None:
     if request.status is RequestStatus.PENDING and as_utc(request.expires_at) <= utcnow():
         request.status = RequestStatus.EXPIRED
     if request.status is not RequestStatus.PENDING:
-        raise Conflict(_("This request is %(status)s and can no longer be answered.", status=_(request.status.value)))
+        raise Conflict(
+            _(
+                "This request was %(status)s and can no longer be answered.",
+                status=gettext(_STATUS_LABELS[request.status]),
+            )
+        )
 
 
 def _take_slot(session: Session, request: MentorRequest) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 from sqlalchemy import insert, select
@@ -12,7 +13,7 @@ from mentorloom.accounts.models import User
 from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mentorloom.i18n import gettext as _
-from mentorloom.matching.engine import Options, PairSet, match, pair_breakdown
+from mentorloom.matching.engine import Mode, Options, PairSet, match, pair_breakdown
 from mentorloom.matching.engine.explain import explain_pairs
 from mentorloom.matching.inputs import ProgramInputs, build_inputs
 from mentorloom.matching.models import MatchRun, Proposal, ProposalStatus, Response, RunStatus
@@ -89,8 +90,8 @@ def compute_run(session: Session, run: MatchRun, progress: Callable[[int], None]
     result = match(
         inputs.mentees,
         inputs.mentors,
-        mode=run.mode,
-        weights=inputs.weights,  # type: ignore[arg-type]
+        mode=cast(Mode, run.mode),
+        weights=inputs.weights,
         rules=inputs.rules,
         locked=locked_rows,
         labels=inputs.labels,

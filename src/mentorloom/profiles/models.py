@@ -60,7 +60,7 @@ class Profile(Base):
     skills: Mapped[list[ProfileSkill]] = relationship(cascade="all, delete-orphan", order_by="ProfileSkill.id")
     interests: Mapped[list[ProfileInterest]] = relationship(cascade="all, delete-orphan", order_by="ProfileInterest.id")
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy's declarative attribute)
 
 
 class ProfileSkill(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from sqlalchemy import Select, String, cast, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,6 +16,7 @@ from mentorloom.i18n import gettext as _
 from mentorloom.profiles.embeddings import TextEncoder, profile_text, text_digest, to_bytes
 from mentorloom.profiles.models import Profile, ProfileInterest, ProfileSkill, SkillKind, Tag, TagKind
 from mentorloom.profiles.schemas import (
+    AvailabilityWindow,
     Page,
     ParticipantSummary,
     ProfileIn,
@@ -49,7 +51,7 @@ def profile_out(profile: Profile) -> ProfileOut:
         values_note=profile.values_note,
         languages=list(profile.languages),
         timezone=profile.timezone,
-        availability=profile.availability,
+        availability=[AvailabilityWindow.model_validate(w) for w in profile.availability],
         department=profile.department,
         line_manager_email=profile.line_manager_email,
         capacity=profile.capacity,
@@ -115,7 +117,7 @@ def _replace_interests(session: Session, profile: Profile, labels: list[str]) ->
 
 def directory_query(
     program_id: int, *, q: str = "", role: Role | None = None, skill: str = "", language: str = ""
-) -> Select[tuple[Membership]]:
+) -> Select[Membership]:
     """Participants of one program, filtered; the caller has checked the program is visible."""
     query = select(Membership).join(User).where(Membership.program_id == program_id)
     if role is not None:
@@ -146,7 +148,7 @@ def directory_query(
 
 
 def directory_page(
-    session: Session, query: Select[tuple[Membership]], page: int = 1, per_page: int = PER_PAGE
+    session: Session, query: Select[Membership], page: int = 1, per_page: int = PER_PAGE
 ) -> Page[ParticipantSummary]:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
@@ -203,7 +205,7 @@ def embed_profiles(session: Session, membership_ids: list[int], encoder: TextEnc
         select(Profile.membership_id, Profile.bio, Profile.values_note).where(Profile.membership_id.in_(membership_ids))
     ).all()
     texts = [profile_text(r.bio, r.values_note) for r in rows]
-    vectors = encoder.encode(texts) if rows else []
+    vectors = encoder.encode(texts) if rows else np.zeros((0, 0), dtype=np.float32)
     for row, text, vector in zip(rows, texts, vectors, strict=True):
         # A direct UPDATE: the embedding is derived data and must not bump the optimistic-lock version.
         session.execute(

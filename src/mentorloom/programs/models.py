@@ -11,12 +11,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mentorloom.accounts.models import User
 from mentorloom.db import Base, utcnow
+from mentorloom.i18n import N_, gettext
 
 
 class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     MENTOR = "mentor"
     MENTEE = "mentee"
+
+
+_ROLE_LABELS = {Role.COORDINATOR: N_("coordinator"), Role.MENTOR: N_("mentor"), Role.MENTEE: N_("mentee")}
+
+
+def role_label(role: Role) -> str:
+    """The role's name in the current language."""
+    return gettext(_ROLE_LABELS[role])
 
 
 class Cadence(enum.StrEnum):

@@ -11,7 +11,7 @@ from mentorloom.errors import Conflict
 from mentorloom.i18n import gettext as _
 from mentorloom.permissions import visible_programs
 from mentorloom.profiles.models import Profile
-from mentorloom.programs.models import Membership, Program, Role
+from mentorloom.programs.models import Membership, Program, Role, role_label
 from mentorloom.programs.schemas import ProgramIn, ProgramSettings
 
 
@@ -52,7 +52,7 @@ def add_member(session: Session, program: Program, user: User, role: Role) -> Me
                 _(
                     "%(email)s already takes part in this program as %(role)s.",
                     email=user.email,
-                    role=existing.role.value,
+                    role=role_label(existing.role),
                 ),
                 field="email",
             )

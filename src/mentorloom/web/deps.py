@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from limits import parse
@@ -31,11 +31,11 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def get_jobs(request: Request) -> JobQueue:
-    return request.app.state.jobs  # type: ignore[no-any-return]
+    return request.app.state.jobs
 
 
 DbSession = Annotated[Session, Depends(get_session)]
@@ -46,7 +46,7 @@ Jobs = Annotated[JobQueue, Depends(get_jobs)]
 def optional_user(request: Request, session: DbSession) -> User | None:
     """The user of the session cookie, if any (cached on the request)."""
     if "user" in request.state._state:
-        return request.state.user  # type: ignore[no-any-return]
+        return request.state.user
     raw = request.cookies.get(SESSION_COOKIE)
     user = accounts.user_for_session(session, raw) if raw else None
     request.state.user = user
@@ -92,7 +92,7 @@ async def csrf_protect(request: Request) -> None:
         raise PermissionDenied(_("The form expired or came from another site. Reload the page and try again."))
 
 
-def rate_limit(bucket: str) -> object:
+def rate_limit(bucket: str) -> Any:
     """A dependency limiting requests per client address for one bucket (login, reset)."""
 
     def check(request: Request) -> None:
