@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import cast
 
 import numpy as np
@@ -75,7 +74,7 @@ def carried_over(session: Session, run: MatchRun) -> tuple[list[tuple[int, int]]
     return locked, rejected
 
 
-def compute_run(session: Session, run: MatchRun, progress: Callable[[int], None] | None = None) -> None:
+def compute_run(session: Session, run: MatchRun) -> None:
     """Build features, run the engine and store one proposal per mentee (idempotent per run)."""
     if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         return
@@ -84,7 +83,6 @@ def compute_run(session: Session, run: MatchRun, progress: Callable[[int], None]
     assert program is not None
     locked, rejected = carried_over(session, run)
     inputs = build_inputs(session, program, extra_excluded=rejected)
-    _report(progress, 30)
     ti, tj = inputs.mentee_index(), inputs.mentor_index()
     locked_rows = PairSet.of([(ti[a], tj[b]) for a, b in locked if a in ti and b in tj])
     result = match(
@@ -97,18 +95,12 @@ def compute_run(session: Session, run: MatchRun, progress: Callable[[int], None]
         labels=inputs.labels,
         options=Options(),
     )
-    _report(progress, 80)
     session.execute(insert(Proposal), _proposal_rows(run, inputs, result, rejected))
     run.stats = {**run.stats, **result.summary()}
     run.status = RunStatus.READY
     run.finished_at = utcnow()
     run.progress = 100
     session.flush()
-
-
-def _report(progress: Callable[[int], None] | None, percent: int) -> None:
-    if progress is not None:
-        progress(percent)
 
 
 def _proposal_rows(run: MatchRun, inputs: ProgramInputs, result, rejected):  # type: ignore[no-untyped-def]

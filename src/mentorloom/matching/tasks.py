@@ -14,21 +14,25 @@ from mentorloom.templating import build_environment, render_mail
 
 @job("matching.run")
 def run_matching(ctx: JobContext, *, run_id: int) -> str:
-    """Compute a queued run; a failure is recorded on the run for the coordinator to see."""
+    """Compute a queued run; "running" is committed first so the coordinator's page shows it at once."""
     from mentorloom.matching.service import compute_run
 
+    with ctx.database.session() as session:
+        run = session.get(MatchRun, run_id)
+        if run is None or run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+            return "skipped"
+        run.status, run.progress = RunStatus.RUNNING, 10
     try:
         with ctx.database.session() as session:
             run = session.get(MatchRun, run_id)
-            if run is None:
-                return "missing"
+            assert run is not None
             compute_run(session, run)
             return run.status.value
     except Exception as exc:
         with ctx.database.session() as session:
-            run = session.get(MatchRun, run_id)
-            if run is not None:
-                run.status, run.error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+            failed = session.get(MatchRun, run_id)
+            if failed is not None:
+                failed.status, failed.error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
         raise
 
 
