@@ -309,6 +309,12 @@ async def test_progress_fragment_polls_until_the_run_is_done(client: httpx.Async
     assert "hx-trigger" not in done.text and "Review the proposals" in done.text
     assert done.headers["HX-Refresh"] == "true"
 
+    broken = service.start_run(db_session, program, coordinator)
+    broken.status, broken.error = RunStatus.FAILED, "ValueError: no mentors"
+    db_session.flush()
+    page = await client.get(f"/programs/{program.id}/matching/runs/{broken.id}")
+    assert "Matching failed" in page.text and "ValueError: no mentors" in page.text and "hx-trigger" not in page.text
+
 
 # --- who may see what ---------------------------------------------------------------------------
 
