@@ -51,13 +51,17 @@ def fact_sentence(fact: dict[str, Any]) -> str | None:
         )
     if kind == "time_overlap":
         hours = int(fact["hours_per_week"])
+        if hours == 0:
+            return _("no common free hours in the week")
         return ngettext(
             "%(num)d hour a week when both are available", "%(num)d hours a week when both are available", hours
         )
     if kind == "time_zone":
         diff = float(fact["difference_hours"])
+        if diff == 0:
+            return _("same time zone")
         apart = f"{diff:g}"
-        return _("same time zone") if diff == 0 else _("%(hours)s hours apart", hours=apart)
+        return ngettext("%(hours)s hour apart", "%(hours)s hours apart", round(diff), hours=apart)
     if kind == "mentee_preferred":
         return _("the mentee asked for this mentor")
     return None

@@ -38,6 +38,15 @@ def start_run(
     """Create a queued run; a re-run keeps the previous run's locked pairs and rejections."""
     if mode not in (None, "optimal", "stable"):
         raise ValidationFailed(_("Choose the optimal or the stable method."), field="mode")
+    busy = session.scalar(
+        select(MatchRun.id).where(
+            MatchRun.program_id == program.id, MatchRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING))
+        )
+    )
+    if busy is not None:
+        raise Conflict(_("A matching run is already in progress. Wait for it to finish."))
+    if previous is not None and previous.status is not RunStatus.READY:
+        raise Conflict(_("Only a run under review can be run again."))
     settings = ProgramSettings.model_validate(program.settings or {})
     run = MatchRun(
         program_id=program.id,
