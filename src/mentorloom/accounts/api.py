@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from mentorloom.accounts import service
 from mentorloom.accounts.schemas import NewTokenOut, TokenIn, TokenOut, UserOut
-from mentorloom.web.api_common import PROBLEM_RESPONSES
+from mentorloom.web.api_common import PROBLEM_RESPONSES, ObjectId
 from mentorloom.web.deps import ApiUser, DbSession
 
 router = APIRouter(tags=["accounts"], responses=PROBLEM_RESPONSES)
@@ -29,5 +29,5 @@ def create_token(body: TokenIn, user: ApiUser, session: DbSession) -> NewTokenOu
 
 
 @router.delete("/me/tokens/{token_id}", response_model=TokenOut)
-def revoke_token(token_id: int, user: ApiUser, session: DbSession) -> TokenOut:
+def revoke_token(token_id: ObjectId, user: ApiUser, session: DbSession) -> TokenOut:
     return TokenOut.model_validate(service.revoke_api_token(session, user, token_id))

@@ -14,6 +14,7 @@ from mentorloom.app_constants import LOCALE_COOKIE
 from mentorloom.errors import MentorloomError, NotFound, ValidationFailed
 from mentorloom.i18n import SUPPORTED_LOCALES, set_locale
 from mentorloom.i18n import gettext as _
+from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import SESSION_COOKIE, AppSettings, CurrentUser, DbSession, Jobs, csrf_protect, rate_limit
 from mentorloom.web.pages import field_errors, redirect, render
 
@@ -181,7 +182,7 @@ def create_token(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(request: Request, token_id: int, user: CurrentUser, session: DbSession) -> Response:
+def revoke_token(request: Request, token_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
     service.revoke_api_token(session, user, token_id)
     return redirect("/account", flash=_("The token is revoked."), request=request)
 

@@ -26,7 +26,7 @@ from mentorloom.matching.schemas import (
 from mentorloom.permissions import Action, own_membership, program_for
 from mentorloom.profiles.schemas import Page
 from mentorloom.programs.models import Role
-from mentorloom.web.api_common import PROBLEM_RESPONSES, PageNumber, PerPage
+from mentorloom.web.api_common import PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage
 from mentorloom.web.deps import ApiUser, DbSession, Jobs
 
 router = APIRouter(prefix="/programs/{program_id}/matching", tags=["matching"], responses=PROBLEM_RESPONSES)
@@ -58,7 +58,7 @@ def queue_or_compute(session: DbSession, jobs: Jobs, run: MatchRun) -> None:
 
 
 @router.post("/runs", response_model=RunOut, status_code=201, responses={202: {"model": RunOut}})
-def start_run(program_id: int, body: RunIn, user: ApiUser, session: DbSession, jobs: Jobs) -> JSONResponse:
+def start_run(program_id: ObjectId, body: RunIn, user: ApiUser, session: DbSession, jobs: Jobs) -> JSONResponse:
     """Start a matching run (coordinators). Large programs answer 202 and compute in the background."""
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     run = service.start_run(session, program, user, body.mode)
@@ -68,7 +68,7 @@ def start_run(program_id: int, body: RunIn, user: ApiUser, session: DbSession, j
 
 
 @router.get("/runs", response_model=list[RunOut])
-def list_runs(program_id: int, user: ApiUser, session: DbSession) -> list[RunOut]:
+def list_runs(program_id: ObjectId, user: ApiUser, session: DbSession) -> list[RunOut]:
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     runs = session.scalars(
         select(MatchRun).where(MatchRun.program_id == program_id).order_by(MatchRun.id.desc()).limit(50)
@@ -77,14 +77,19 @@ def list_runs(program_id: int, user: ApiUser, session: DbSession) -> list[RunOut
 
 
 @router.get("/runs/{run_id}", response_model=RunOut)
-def get_run(program_id: int, run_id: int, user: ApiUser, session: DbSession) -> RunOut:
+def get_run(program_id: ObjectId, run_id: ObjectId, user: ApiUser, session: DbSession) -> RunOut:
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     return RunOut.model_validate(service.run_for(session, program_id, run_id))
 
 
 @router.get("/runs/{run_id}/proposals", response_model=Page[ProposalOut])
 def list_proposals(
-    program_id: int, run_id: int, user: ApiUser, session: DbSession, page: PageNumber = 1, per_page: PerPage = 50
+    program_id: ObjectId,
+    run_id: ObjectId,
+    user: ApiUser,
+    session: DbSession,
+    page: PageNumber = 1,
+    per_page: PerPage = 50,
 ) -> Page[ProposalOut]:
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     service.run_for(session, program_id, run_id)
@@ -101,7 +106,7 @@ def list_proposals(
 
 
 @router.post("/runs/{run_id}/rerun", response_model=RunOut, status_code=201, responses={202: {"model": RunOut}})
-def rerun(program_id: int, run_id: int, user: ApiUser, session: DbSession, jobs: Jobs) -> JSONResponse:
+def rerun(program_id: ObjectId, run_id: ObjectId, user: ApiUser, session: DbSession, jobs: Jobs) -> JSONResponse:
     """Run again, keeping locked pairs and never proposing rejected ones."""
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     previous = service.run_for(session, program_id, run_id)
@@ -112,7 +117,7 @@ def rerun(program_id: int, run_id: int, user: ApiUser, session: DbSession, jobs:
 
 
 @router.post("/runs/{run_id}/publish", response_model=RunOut)
-def publish(program_id: int, run_id: int, user: ApiUser, session: DbSession, jobs: Jobs) -> RunOut:
+def publish(program_id: ObjectId, run_id: ObjectId, user: ApiUser, session: DbSession, jobs: Jobs) -> RunOut:
     """Offer the kept pairs to both people, who then accept or decline."""
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     run = service.run_for(session, program_id, run_id)
@@ -121,28 +126,30 @@ def publish(program_id: int, run_id: int, user: ApiUser, session: DbSession, job
     return RunOut.model_validate(run)
 
 
-def _reviewed(program_id: int, proposal_id: int, user: ApiUser, session: DbSession) -> Proposal:
+def _reviewed(program_id: ObjectId, proposal_id: ObjectId, user: ApiUser, session: DbSession) -> Proposal:
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     return service.proposal_for(session, program_id, proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/lock", response_model=ProposalOut)
-def lock(program_id: int, proposal_id: int, user: ApiUser, session: DbSession) -> ProposalOut:
+def lock(program_id: ObjectId, proposal_id: ObjectId, user: ApiUser, session: DbSession) -> ProposalOut:
     return proposal_out(service.set_locked(session, _reviewed(program_id, proposal_id, user, session), True))
 
 
 @router.post("/proposals/{proposal_id}/unlock", response_model=ProposalOut)
-def unlock(program_id: int, proposal_id: int, user: ApiUser, session: DbSession) -> ProposalOut:
+def unlock(program_id: ObjectId, proposal_id: ObjectId, user: ApiUser, session: DbSession) -> ProposalOut:
     return proposal_out(service.set_locked(session, _reviewed(program_id, proposal_id, user, session), False))
 
 
 @router.post("/proposals/{proposal_id}/reject", response_model=ProposalOut)
-def reject(program_id: int, proposal_id: int, user: ApiUser, session: DbSession) -> ProposalOut:
+def reject(program_id: ObjectId, proposal_id: ObjectId, user: ApiUser, session: DbSession) -> ProposalOut:
     return proposal_out(service.reject(session, _reviewed(program_id, proposal_id, user, session)))
 
 
 @router.post("/proposals/{proposal_id}/swap", response_model=list[ProposalOut])
-def swap(program_id: int, proposal_id: int, body: SwapIn, user: ApiUser, session: DbSession) -> list[ProposalOut]:
+def swap(
+    program_id: ObjectId, proposal_id: ObjectId, body: SwapIn, user: ApiUser, session: DbSession
+) -> list[ProposalOut]:
     """Exchange the mentors of two proposals (both re-scored; refused when a rule forbids a pair)."""
     first = _reviewed(program_id, proposal_id, user, session)
     second = service.proposal_for(session, program_id, body.other_id)
@@ -150,7 +157,7 @@ def swap(program_id: int, proposal_id: int, body: SwapIn, user: ApiUser, session
 
 
 @router.get("/offers", response_model=list[ProposalOut])
-def my_offers(program_id: int, user: ApiUser, session: DbSession) -> list[ProposalOut]:
+def my_offers(program_id: ObjectId, user: ApiUser, session: DbSession) -> list[ProposalOut]:
     """Published proposals waiting for my answer (as mentee or mentor)."""
     program_for(session, user, program_id)
     return [proposal_out(p) for p in service.offers_for(session, user, program_id)]
@@ -158,7 +165,7 @@ def my_offers(program_id: int, user: ApiUser, session: DbSession) -> list[Propos
 
 @router.post("/proposals/{proposal_id}/answer", response_model=ProposalOut)
 def answer(
-    program_id: int, proposal_id: int, body: AnswerIn, user: ApiUser, session: DbSession, jobs: Jobs
+    program_id: ObjectId, proposal_id: ObjectId, body: AnswerIn, user: ApiUser, session: DbSession, jobs: Jobs
 ) -> ProposalOut:
     """Accept or decline a proposal (decline needs a reason); a decline offers the mentee the next best mentor."""
     program_for(session, user, program_id)
@@ -172,20 +179,20 @@ def answer(
 
 
 @router.get("/preferences", response_model=PreferencesIn)
-def get_preferences(program_id: int, user: ApiUser, session: DbSession) -> PreferencesIn:
+def get_preferences(program_id: ObjectId, user: ApiUser, session: DbSession) -> PreferencesIn:
     prefs = preferences.preferences_of(session, own_membership(session, user, program_id))
     return PreferencesIn(prefer=prefs[PreferenceKind.PREFER], avoid=prefs[PreferenceKind.AVOID])
 
 
 @router.put("/preferences", response_model=PreferencesIn)
-def put_preferences(program_id: int, body: PreferencesIn, user: ApiUser, session: DbSession) -> PreferencesIn:
+def put_preferences(program_id: ObjectId, body: PreferencesIn, user: ApiUser, session: DbSession) -> PreferencesIn:
     """Name mentors you would prefer (mentees) and people you want to avoid (either side) before matching."""
     preferences.set_preferences(session, own_membership(session, user, program_id), body.prefer, body.avoid)
     return body
 
 
 @router.get("/shortlist", response_model=list[CandidateOut])
-def shortlist(program_id: int, user: ApiUser, session: DbSession) -> list[CandidateOut]:
+def shortlist(program_id: ObjectId, user: ApiUser, session: DbSession) -> list[CandidateOut]:
     """Compatible mentors with a free slot, best first, explained (mentees)."""
     program = program_for(session, user, program_id)
     mentee = own_membership(session, user, program_id, Role.MENTEE)
@@ -203,7 +210,7 @@ def shortlist(program_id: int, user: ApiUser, session: DbSession) -> list[Candid
 
 
 @router.post("/requests", response_model=RequestOut, status_code=201)
-def send_request(program_id: int, body: RequestIn, user: ApiUser, session: DbSession, jobs: Jobs) -> RequestOut:
+def send_request(program_id: ObjectId, body: RequestIn, user: ApiUser, session: DbSession, jobs: Jobs) -> RequestOut:
     program = program_for(session, user, program_id)
     mentee = own_membership(session, user, program_id, Role.MENTEE)
     request = requests.send_request(session, program, mentee, body.mentor_id, body.message)
@@ -212,7 +219,7 @@ def send_request(program_id: int, body: RequestIn, user: ApiUser, session: DbSes
 
 
 @router.get("/requests", response_model=list[RequestOut])
-def my_requests(program_id: int, user: ApiUser, session: DbSession) -> list[RequestOut]:
+def my_requests(program_id: ObjectId, user: ApiUser, session: DbSession) -> list[RequestOut]:
     """Requests I sent (mentee) or received (mentor), newest first."""
     me = own_membership(session, user, program_id)
     rows = session.scalars(
@@ -224,7 +231,13 @@ def my_requests(program_id: int, user: ApiUser, session: DbSession) -> list[Requ
 
 
 def _answer_request(
-    program_id: int, request_id: int, accept: bool, body: RequestAnswerIn, user: ApiUser, session: DbSession, jobs: Jobs
+    program_id: ObjectId,
+    request_id: ObjectId,
+    accept: bool,
+    body: RequestAnswerIn,
+    user: ApiUser,
+    session: DbSession,
+    jobs: Jobs,
 ) -> RequestOut:
     mentor = own_membership(session, user, program_id, Role.MENTOR)
     request = requests.request_for(session, program_id, request_id)
@@ -235,7 +248,7 @@ def _answer_request(
 
 @router.post("/requests/{request_id}/accept", response_model=RequestOut)
 def accept_request(
-    program_id: int, request_id: int, body: RequestAnswerIn, user: ApiUser, session: DbSession, jobs: Jobs
+    program_id: ObjectId, request_id: ObjectId, body: RequestAnswerIn, user: ApiUser, session: DbSession, jobs: Jobs
 ) -> RequestOut:
     """Accept a request if a slot is free (exactly one of two racing acceptances for the last slot wins)."""
     return _answer_request(program_id, request_id, True, body, user, session, jobs)
@@ -243,13 +256,13 @@ def accept_request(
 
 @router.post("/requests/{request_id}/decline", response_model=RequestOut)
 def decline_request(
-    program_id: int, request_id: int, body: RequestAnswerIn, user: ApiUser, session: DbSession, jobs: Jobs
+    program_id: ObjectId, request_id: ObjectId, body: RequestAnswerIn, user: ApiUser, session: DbSession, jobs: Jobs
 ) -> RequestOut:
     return _answer_request(program_id, request_id, False, body, user, session, jobs)
 
 
 @router.post("/requests/{request_id}/withdraw", response_model=RequestOut)
-def withdraw_request(program_id: int, request_id: int, user: ApiUser, session: DbSession) -> RequestOut:
+def withdraw_request(program_id: ObjectId, request_id: ObjectId, user: ApiUser, session: DbSession) -> RequestOut:
     mentee = own_membership(session, user, program_id, Role.MENTEE)
     return RequestOut.model_validate(
         requests.withdraw(session, requests.request_for(session, program_id, request_id), mentee)

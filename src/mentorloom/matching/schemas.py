@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from mentorloom.matching.models import ProposalStatus, RequestStatus, Response, RunStatus
+from mentorloom.web.api_common import MAX_ID
 
 
 class RunIn(BaseModel):
@@ -53,7 +54,7 @@ class ProposalOut(BaseModel):
 class SwapIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    other_id: int
+    other_id: int = Field(ge=1, le=MAX_ID)
 
 
 class AnswerIn(BaseModel):
@@ -66,8 +67,12 @@ class AnswerIn(BaseModel):
 class PreferencesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    prefer: list[int] = Field(default_factory=list, max_length=10, description="Mentor membership ids (mentees only)")
-    avoid: list[int] = Field(default_factory=list, max_length=20, description="Membership ids of the other side")
+    prefer: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=10, description="Mentor membership ids (mentees only)"
+    )
+    avoid: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=20, description="Membership ids of the other side"
+    )
 
 
 class CandidateOut(BaseModel):
@@ -82,7 +87,7 @@ class CandidateOut(BaseModel):
 class RequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    mentor_id: int
+    mentor_id: int = Field(ge=1, le=MAX_ID)
     message: str = Field(default="", max_length=2000)
 
 
@@ -97,7 +102,7 @@ class RequestOut(BaseModel):
 
     id: int
     mentee_id: int
-    mentor_id: int
+    mentor_id: int = Field(ge=1, le=MAX_ID)
     message: str
     status: RequestStatus
     response_note: str

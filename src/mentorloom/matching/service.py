@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import insert, select
@@ -94,18 +94,30 @@ def compute_run(session: Session, run: MatchRun) -> None:
     inputs = build_inputs(session, program, extra_excluded=rejected)
     ti, tj = inputs.mentee_index(), inputs.mentor_index()
     locked_rows = PairSet.of([(ti[a], tj[b]) for a, b in locked if a in ti and b in tj])
-    result = match(
-        inputs.mentees,
-        inputs.mentors,
-        mode=cast(Mode, run.mode),
-        weights=inputs.weights,
-        rules=inputs.rules,
-        locked=locked_rows,
-        labels=inputs.labels,
-        options=Options(),
-    )
-    session.execute(insert(Proposal), _proposal_rows(run, inputs, result, rejected))
-    run.stats = {**run.stats, **result.summary()}
+    if not inputs.mentee_ids or not inputs.mentor_ids:
+        # Nothing to match (everyone is paired, or no mentors yet): an empty, finished run says so.
+        run.stats = {
+            **run.stats,
+            "matched": 0,
+            "unmatched": len(inputs.mentee_ids),
+            "unmatched_reasons": {"no_compatible_mentor": len(inputs.mentee_ids)} if inputs.mentee_ids else {},
+        }
+        rows = [_unmatched_row(run, mentee_id) for mentee_id in inputs.mentee_ids]
+    else:
+        result = match(
+            inputs.mentees,
+            inputs.mentors,
+            mode=cast(Mode, run.mode),
+            weights=inputs.weights,
+            rules=inputs.rules,
+            locked=locked_rows,
+            labels=inputs.labels,
+            options=Options(),
+        )
+        rows = _proposal_rows(run, inputs, result, rejected)
+        run.stats = {**run.stats, **result.summary()}
+    if rows:  # an executemany with no rows would insert one row of defaults
+        session.execute(insert(Proposal), rows)
     run.status = RunStatus.READY
     run.finished_at = utcnow()
     run.progress = 100
@@ -151,6 +163,21 @@ def _proposal_rows(run: MatchRun, inputs: ProgramInputs, result, rejected):  # t
         for a, b in rejected
     ]
     return rows
+
+
+def _unmatched_row(run: MatchRun, mentee_id: int) -> dict[str, Any]:
+    return {
+        "run_id": run.id,
+        "program_id": run.program_id,
+        "mentee_id": mentee_id,
+        "mentor_id": None,
+        "status": ProposalStatus.UNMATCHED,
+        "score": None,
+        "rank": 0,
+        "criteria": {},
+        "facts": [],
+        "unmatched_reason": "no_compatible_mentor",
+    }
 
 
 def run_for(session: Session, program_id: int, run_id: int) -> MatchRun:

@@ -36,6 +36,7 @@ from mentorloom.permissions import Action, may, own_membership, program_for, rol
 from mentorloom.profiles.models import Profile
 from mentorloom.programs import service as programs
 from mentorloom.programs.models import Membership, Program, Role
+from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession, Jobs, csrf_protect
 from mentorloom.web.forms import PostedForm, validation_messages
 from mentorloom.web.pages import redirect, render
@@ -54,7 +55,7 @@ _PEOPLE = (
 )
 
 
-def _base(program_id: int) -> str:
+def _base(program_id: ObjectId) -> str:
     return f"/programs/{program_id}/matching"
 
 
@@ -104,7 +105,7 @@ def _home(
 
 
 @router.get("/programs/{program_id}/matching", response_class=HTMLResponse)
-def matching_home(request: Request, program_id: int, user: CurrentUser, session: DbSession) -> Response:
+def matching_home(request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     return _home(request, session, program)
 
@@ -125,7 +126,7 @@ def _started(request: Request, run: MatchRun) -> Response:
 @router.post("/programs/{program_id}/matching/runs")
 def start_run(
     request: Request,
-    program_id: int,
+    program_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
     jobs: Jobs,
@@ -142,7 +143,9 @@ def start_run(
 
 
 @router.get("/programs/{program_id}/matching/runs/{run_id}/progress", response_class=HTMLResponse)
-def run_progress(request: Request, program_id: int, run_id: int, user: CurrentUser, session: DbSession) -> Response:
+def run_progress(
+    request: Request, program_id: ObjectId, run_id: ObjectId, user: CurrentUser, session: DbSession
+) -> Response:
     """The progress fragment htmx polls; once the run is done it stops polling and the page reloads."""
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     run = service.run_for(session, program_id, run_id)
@@ -252,14 +255,14 @@ def _figures(session: Session, run: MatchRun, counts: dict[str, int]) -> dict[st
     }
 
 
-def _status_counts(session: Session, run_id: int) -> dict[str, int]:
+def _status_counts(session: Session, run_id: ObjectId) -> dict[str, int]:
     rows = session.execute(
         select(Proposal.status, func.count()).where(Proposal.run_id == run_id).group_by(Proposal.status)
     )
     return {status.value: n for status, n in rows}
 
 
-def _unmatched_preview(session: Session, run_id: int) -> list[tuple[Proposal, str]]:
+def _unmatched_preview(session: Session, run_id: ObjectId) -> list[tuple[Proposal, str]]:
     rows = session.scalars(
         select(Proposal)
         .join(Membership, Proposal.mentee_id == Membership.id)
@@ -306,8 +309,8 @@ def _review(
 @router.get("/programs/{program_id}/matching/runs/{run_id}", response_class=HTMLResponse)
 def review_run(
     request: Request,
-    program_id: int,
-    run_id: int,
+    program_id: ObjectId,
+    run_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
     q: str = "",
@@ -319,13 +322,13 @@ def review_run(
     return _review(request, session, program, run, Listing.parse(q, status, page))
 
 
-def _reviewed(session: Session, user: User, program_id: int, proposal_id: int) -> tuple[Program, Proposal]:
+def _reviewed(session: Session, user: User, program_id: ObjectId, proposal_id: ObjectId) -> tuple[Program, Proposal]:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     return program, service.proposal_for(session, program_id, proposal_id)
 
 
 def _review_action(
-    request: Request, session: Session, user: User, program_id: int, proposal_id: int, form: Any, action: str
+    request: Request, session: Session, user: User, program_id: ObjectId, proposal_id: ObjectId, form: Any, action: str
 ) -> Response:
     program, proposal = _reviewed(session, user, program_id, proposal_id)
     listing, run = Listing.of_form(form), proposal.run
@@ -350,21 +353,36 @@ def _review_action(
 
 @router.post("/programs/{program_id}/matching/proposals/{proposal_id}/lock")
 def lock_proposal(
-    request: Request, program_id: int, proposal_id: int, user: CurrentUser, session: DbSession, form: PostedForm
+    request: Request,
+    program_id: ObjectId,
+    proposal_id: ObjectId,
+    user: CurrentUser,
+    session: DbSession,
+    form: PostedForm,
 ) -> Response:
     return _review_action(request, session, user, program_id, proposal_id, form, "lock")
 
 
 @router.post("/programs/{program_id}/matching/proposals/{proposal_id}/unlock")
 def unlock_proposal(
-    request: Request, program_id: int, proposal_id: int, user: CurrentUser, session: DbSession, form: PostedForm
+    request: Request,
+    program_id: ObjectId,
+    proposal_id: ObjectId,
+    user: CurrentUser,
+    session: DbSession,
+    form: PostedForm,
 ) -> Response:
     return _review_action(request, session, user, program_id, proposal_id, form, "unlock")
 
 
 @router.post("/programs/{program_id}/matching/proposals/{proposal_id}/reject")
 def reject_proposal(
-    request: Request, program_id: int, proposal_id: int, user: CurrentUser, session: DbSession, form: PostedForm
+    request: Request,
+    program_id: ObjectId,
+    proposal_id: ObjectId,
+    user: CurrentUser,
+    session: DbSession,
+    form: PostedForm,
 ) -> Response:
     return _review_action(request, session, user, program_id, proposal_id, form, "reject")
 
@@ -402,8 +420,8 @@ def _swap_page(
 @router.get("/programs/{program_id}/matching/proposals/{proposal_id}/swap", response_class=HTMLResponse)
 def swap_form(
     request: Request,
-    program_id: int,
-    proposal_id: int,
+    program_id: ObjectId,
+    proposal_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
     q: str = "",
@@ -416,7 +434,12 @@ def swap_form(
 
 @router.post("/programs/{program_id}/matching/proposals/{proposal_id}/swap")
 def swap_proposals(
-    request: Request, program_id: int, proposal_id: int, user: CurrentUser, session: DbSession, form: PostedForm
+    request: Request,
+    program_id: ObjectId,
+    proposal_id: ObjectId,
+    user: CurrentUser,
+    session: DbSession,
+    form: PostedForm,
 ) -> Response:
     program, first = _reviewed(session, user, program_id, proposal_id)
     listing = Listing.of_form(form)
@@ -442,7 +465,7 @@ def swap_proposals(
 
 @router.post("/programs/{program_id}/matching/runs/{run_id}/rerun")
 def rerun(
-    request: Request, program_id: int, run_id: int, user: CurrentUser, session: DbSession, jobs: Jobs
+    request: Request, program_id: ObjectId, run_id: ObjectId, user: CurrentUser, session: DbSession, jobs: Jobs
 ) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     previous = service.run_for(session, program_id, run_id)
@@ -455,7 +478,9 @@ def rerun(
 
 
 @router.get("/programs/{program_id}/matching/runs/{run_id}/publish", response_class=HTMLResponse)
-def publish_form(request: Request, program_id: int, run_id: int, user: CurrentUser, session: DbSession) -> Response:
+def publish_form(
+    request: Request, program_id: ObjectId, run_id: ObjectId, user: CurrentUser, session: DbSession
+) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     run = service.run_for(session, program_id, run_id)
     if run.status is not RunStatus.READY:
@@ -466,7 +491,7 @@ def publish_form(request: Request, program_id: int, run_id: int, user: CurrentUs
 
 @router.post("/programs/{program_id}/matching/runs/{run_id}/publish")
 def publish_run(
-    request: Request, program_id: int, run_id: int, user: CurrentUser, session: DbSession, jobs: Jobs
+    request: Request, program_id: ObjectId, run_id: ObjectId, user: CurrentUser, session: DbSession, jobs: Jobs
 ) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     run = service.run_for(session, program_id, run_id)
@@ -488,14 +513,14 @@ def publish_run(
 # --- participants: my match ---------------------------------------------------------------------
 
 
-def _participant(session: Session, user: User, program_id: int, role: Role | None = None) -> Membership:
+def _participant(session: Session, user: User, program_id: ObjectId, role: Role | None = None) -> Membership:
     me = own_membership(session, user, program_id, role)
     if me.role is Role.COORDINATOR:
         raise PermissionDenied(_("This page is for the mentors and mentees of the program."))
     return me
 
 
-def _offers(session: Session, user: User, program_id: int, me: Membership) -> list[dict[str, Any]]:
+def _offers(session: Session, user: User, program_id: ObjectId, me: Membership) -> list[dict[str, Any]]:
     side, other = ("mentee", "mentor") if me.role is Role.MENTEE else ("mentor", "mentee")
     return [
         {
@@ -593,7 +618,7 @@ def _mine_again(
     request: Request,
     session: Session,
     user: User,
-    program_id: int,
+    program_id: ObjectId,
     exc: Conflict | ValidationFailed,
     key: str,
     **values: Any,
@@ -608,7 +633,7 @@ def _mine_again(
 
 
 @router.get("/programs/{program_id}/matching/mine", response_class=HTMLResponse)
-def my_match(request: Request, program_id: int, user: CurrentUser, session: DbSession) -> Response:
+def my_match(request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
     program = program_for(session, user, program_id)
     if role_in(session, user, program_id) in (None, Role.COORDINATOR) and may(
         session, user, Action.MANAGE_PROGRAM, program_id
@@ -618,7 +643,13 @@ def my_match(request: Request, program_id: int, user: CurrentUser, session: DbSe
 
 
 def _answer_offer(
-    request: Request, session: Session, jobs: Any, user: User, program_id: int, proposal_id: int, reason: str | None
+    request: Request,
+    session: Session,
+    jobs: Any,
+    user: User,
+    program_id: ObjectId,
+    proposal_id: ObjectId,
+    reason: str | None,
 ) -> Response:
     program_for(session, user, program_id)
     me = _participant(session, user, program_id)
@@ -652,7 +683,7 @@ def _answer_offer(
 
 @router.post("/programs/{program_id}/matching/offers/{proposal_id}/accept")
 def accept_offer(
-    request: Request, program_id: int, proposal_id: int, user: CurrentUser, session: DbSession, jobs: Jobs
+    request: Request, program_id: ObjectId, proposal_id: ObjectId, user: CurrentUser, session: DbSession, jobs: Jobs
 ) -> Response:
     return _answer_offer(request, session, jobs, user, program_id, proposal_id, None)
 
@@ -660,8 +691,8 @@ def accept_offer(
 @router.post("/programs/{program_id}/matching/offers/{proposal_id}/decline")
 def decline_offer(
     request: Request,
-    program_id: int,
-    proposal_id: int,
+    program_id: ObjectId,
+    proposal_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
     jobs: Jobs,
@@ -673,7 +704,7 @@ def decline_offer(
 @router.post("/programs/{program_id}/matching/requests")
 def send_request(
     request: Request,
-    program_id: int,
+    program_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
     jobs: Jobs,
@@ -698,7 +729,7 @@ def send_request(
 
 @router.post("/programs/{program_id}/matching/requests/{request_id}/withdraw")
 def withdraw_request(
-    request: Request, program_id: int, request_id: int, user: CurrentUser, session: DbSession
+    request: Request, program_id: ObjectId, request_id: ObjectId, user: CurrentUser, session: DbSession
 ) -> Response:
     program_for(session, user, program_id)
     mentee = _participant(session, user, program_id, Role.MENTEE)
@@ -712,7 +743,14 @@ def withdraw_request(
 
 
 def _answer_request(
-    request: Request, session: Session, jobs: Any, user: User, program_id: int, request_id: int, accept: bool, note: str
+    request: Request,
+    session: Session,
+    jobs: Any,
+    user: User,
+    program_id: ObjectId,
+    request_id: ObjectId,
+    accept: bool,
+    note: str,
 ) -> Response:
     program_for(session, user, program_id)
     mentor = _participant(session, user, program_id, Role.MENTOR)
@@ -736,8 +774,8 @@ def _answer_request(
 @router.post("/programs/{program_id}/matching/requests/{request_id}/accept")
 def accept_request(
     request: Request,
-    program_id: int,
-    request_id: int,
+    program_id: ObjectId,
+    request_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
     jobs: Jobs,
@@ -749,8 +787,8 @@ def accept_request(
 @router.post("/programs/{program_id}/matching/requests/{request_id}/decline")
 def decline_request(
     request: Request,
-    program_id: int,
-    request_id: int,
+    program_id: ObjectId,
+    request_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
     jobs: Jobs,
@@ -771,7 +809,7 @@ def _posted_choices(form: Any) -> dict[int, str]:
 
 @router.post("/programs/{program_id}/matching/preferences")
 def save_preferences(
-    request: Request, program_id: int, user: CurrentUser, session: DbSession, form: PostedForm
+    request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession, form: PostedForm
 ) -> Response:
     program = program_for(session, user, program_id)
     me = _participant(session, user, program_id)

@@ -15,7 +15,7 @@ from mentorloom.profiles.models import TagKind
 from mentorloom.profiles.schemas import ImportJobOut, Page, ParticipantSummary, ProfileIn, ProfileOut
 from mentorloom.profiles.tags import suggest_tags
 from mentorloom.programs.models import Role
-from mentorloom.web.api_common import PROBLEM_RESPONSES, PageNumber, PerPage
+from mentorloom.web.api_common import PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage
 from mentorloom.web.deps import ApiUser, DbSession, Jobs
 
 router = APIRouter(tags=["participants"], responses=PROBLEM_RESPONSES)
@@ -24,7 +24,7 @@ CSV_BODY = {"requestBody": {"content": {"text/csv": {"schema": {"type": "string"
 
 @router.get("/programs/{program_id}/participants", response_model=Page[ParticipantSummary])
 def directory(
-    program_id: int,
+    program_id: ObjectId,
     user: ApiUser,
     session: DbSession,
     page: PageNumber = 1,
@@ -40,14 +40,14 @@ def directory(
 
 
 @router.get("/programs/{program_id}/participants/{membership_id}/profile", response_model=ProfileOut)
-def get_profile(program_id: int, membership_id: int, user: ApiUser, session: DbSession) -> ProfileOut:
+def get_profile(program_id: ObjectId, membership_id: ObjectId, user: ApiUser, session: DbSession) -> ProfileOut:
     membership = membership_for(session, user, program_id, membership_id)
     return service.profile_out(service.get_profile(session, membership))
 
 
 @router.put("/programs/{program_id}/participants/{membership_id}/profile", response_model=ProfileOut)
 def put_profile(
-    program_id: int, membership_id: int, body: ProfileIn, user: ApiUser, session: DbSession, jobs: Jobs
+    program_id: ObjectId, membership_id: ObjectId, body: ProfileIn, user: ApiUser, session: DbSession, jobs: Jobs
 ) -> ProfileOut:
     """Replace a profile. Send the `version` you read: a stale one answers 409 instead of overwriting."""
     membership = membership_for(session, user, program_id, membership_id, edit=True)
@@ -62,7 +62,7 @@ def put_profile(
     responses={202: {"model": ImportJobOut, "description": "Large file: imported in the background"}},
 )
 async def import_csv(
-    program_id: int, request: Request, user: ApiUser, session: DbSession, jobs: Jobs, background: bool = False
+    program_id: ObjectId, request: Request, user: ApiUser, session: DbSession, jobs: Jobs, background: bool = False
 ) -> Response:
     """Import participants from CSV (format in the README): all rows or none.
 
@@ -83,7 +83,7 @@ async def import_csv(
 
 
 @router.get("/programs/{program_id}/imports/{job_id}", response_model=ImportJobOut)
-def import_status(program_id: int, job_id: int, user: ApiUser, session: DbSession) -> ImportJobOut:
+def import_status(program_id: ObjectId, job_id: ObjectId, user: ApiUser, session: DbSession) -> ImportJobOut:
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     return ImportJobOut.model_validate(import_jobs.import_job_for(session, program_id, job_id))
 
@@ -93,7 +93,7 @@ def import_status(program_id: int, job_id: int, user: ApiUser, session: DbSessio
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}},
 )
-def export_csv(program_id: int, user: ApiUser, session: DbSession) -> Response:
+def export_csv(program_id: ObjectId, user: ApiUser, session: DbSession) -> Response:
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     return Response(
         importer.export_participants(session, program_id).encode("utf-8-sig"),  # BOM: Excel reads umlauts

@@ -119,12 +119,18 @@ def directory_query(
     program_id: int, *, q: str = "", role: Role | None = None, skill: str = "", language: str = ""
 ) -> Select[Membership]:
     """Participants of one program, filtered; the caller has checked the program is visible."""
-    query = select(Membership).join(User).where(Membership.program_id == program_id)
+    # One outer join to profiles serves every filter (coordinators have no profile row).
+    query = (
+        select(Membership)
+        .join(User)
+        .outerjoin(Profile, Profile.membership_id == Membership.id)
+        .where(Membership.program_id == program_id)
+    )
     if role is not None:
         query = query.where(Membership.role == role)
     if q.strip():
         pattern = f"%{q.strip().lower()}%"
-        query = query.outerjoin(Profile, Profile.membership_id == Membership.id).where(
+        query = query.where(
             or_(
                 func.lower(User.display_name).like(pattern),
                 func.lower(User.email).like(pattern),
@@ -132,18 +138,15 @@ def directory_query(
             )
         )
     if skill.strip():
-        query = query.where(
-            exists().where(
-                ProfileSkill.profile_id == Membership.id, ProfileSkill.tag_id == Tag.id, Tag.key == tag_key(skill)
-            )
+        has_skill = (
+            exists()
+            .where(ProfileSkill.profile_id == Membership.id, ProfileSkill.tag_id == Tag.id, Tag.key == tag_key(skill))
+            .correlate(Membership)
         )
+        query = query.where(has_skill)
     if language.strip():
         # JSON arrays are stored as text on both databases' JSON types; a quoted code is unambiguous.
-        query = query.where(
-            exists().where(
-                Profile.membership_id == Membership.id, cast(Profile.languages, String).like(f'%"{language.lower()}"%')
-            )
-        )
+        query = query.where(cast(Profile.languages, String).like(f'%"{language.lower()}"%'))
     return query
 
 

@@ -25,6 +25,7 @@ from mentorloom.profiles.models import Profile, TagKind
 from mentorloom.profiles.schemas import ProfileIn, ProfileOut
 from mentorloom.profiles.vocab import LANGUAGES, WORK_VALUES, all_timezones
 from mentorloom.programs.models import Membership, Program, Role
+from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession, Jobs, csrf_protect
 from mentorloom.web.forms import PostedForm, validation_messages
 from mentorloom.web.pages import field_errors, redirect, render
@@ -78,7 +79,7 @@ def _may_edit(session: Session, user: User, membership: Membership) -> bool:
 # --- directory ----------------------------------------------------------------------------------
 
 
-def _page_url(program_id: int, filters: dict[str, str], page: int) -> str:
+def _page_url(program_id: ObjectId, filters: dict[str, str], page: int) -> str:
     params = {k: v for k, v in filters.items() if v}
     if page > 1:
         params["page"] = str(page)
@@ -89,7 +90,7 @@ def _page_url(program_id: int, filters: dict[str, str], page: int) -> str:
 @router.get("/programs/{program_id}/participants", response_class=HTMLResponse)
 def directory(
     request: Request,
-    program_id: int,
+    program_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
     q: str = "",
@@ -151,7 +152,7 @@ def _local_time(timezone: str) -> datetime | None:
 
 @router.get("/programs/{program_id}/participants/{membership_id}", response_class=HTMLResponse)
 def profile_view(
-    request: Request, program_id: int, membership_id: int, user: CurrentUser, session: DbSession
+    request: Request, program_id: ObjectId, membership_id: ObjectId, user: CurrentUser, session: DbSession
 ) -> Response:
     membership = membership_for(session, user, program_id, membership_id)
     profile: ProfileOut | None
@@ -304,14 +305,14 @@ def _edit_page(
     )
 
 
-def _editable_profile(session: Session, user: User, program_id: int, membership_id: int) -> Profile:
+def _editable_profile(session: Session, user: User, program_id: ObjectId, membership_id: ObjectId) -> Profile:
     membership = membership_for(session, user, program_id, membership_id, edit=True)
     return service.get_profile(session, membership)
 
 
 @router.get("/programs/{program_id}/participants/{membership_id}/edit", response_class=HTMLResponse)
 def edit_profile_form(
-    request: Request, program_id: int, membership_id: int, user: CurrentUser, session: DbSession
+    request: Request, program_id: ObjectId, membership_id: ObjectId, user: CurrentUser, session: DbSession
 ) -> Response:
     profile = _editable_profile(session, user, program_id, membership_id)
     return _edit_page(request, user, profile.membership, _values_from_profile(service.profile_out(profile)))
@@ -320,8 +321,8 @@ def edit_profile_form(
 @router.post("/programs/{program_id}/participants/{membership_id}/edit")
 def save_profile(
     request: Request,
-    program_id: int,
-    membership_id: int,
+    program_id: ObjectId,
+    membership_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
     form: PostedForm,
@@ -350,7 +351,7 @@ def save_profile(
 
 @router.get("/programs/{program_id}/tags/suggest", response_class=HTMLResponse)
 def suggest(
-    request: Request, program_id: int, user: CurrentUser, session: DbSession, kind: str = "skill", q: str = ""
+    request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession, kind: str = "skill", q: str = ""
 ) -> Response:
     """<option>s for a <datalist>. htmx sends an input's value under the input's own name, so when `q`
     is absent the last other parameter is the typed text. For interests (one comma-separated input)

@@ -13,7 +13,7 @@ from mentorloom.profiles.schemas import Page
 from mentorloom.programs import service
 from mentorloom.programs.models import Program
 from mentorloom.programs.schemas import InvitationIn, MembershipOut, ProgramIn, ProgramOut
-from mentorloom.web.api_common import PROBLEM_RESPONSES, PageNumber, PerPage
+from mentorloom.web.api_common import PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage
 from mentorloom.web.deps import ApiUser, DbSession, Jobs
 
 router = APIRouter(prefix="/programs", tags=["programs"], responses=PROBLEM_RESPONSES)
@@ -46,18 +46,18 @@ def create_program(body: ProgramIn, user: ApiUser, session: DbSession) -> Progra
 
 
 @router.get("/{program_id}", response_model=ProgramOut)
-def get_program(program_id: int, user: ApiUser, session: DbSession) -> ProgramOut:
+def get_program(program_id: ObjectId, user: ApiUser, session: DbSession) -> ProgramOut:
     return _out(session, user, program_for(session, user, program_id))
 
 
 @router.put("/{program_id}", response_model=ProgramOut)
-def update_program(program_id: int, body: ProgramIn, user: ApiUser, session: DbSession) -> ProgramOut:
+def update_program(program_id: ObjectId, body: ProgramIn, user: ApiUser, session: DbSession) -> ProgramOut:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     return _out(session, user, service.update_program(session, program, body))
 
 
 @router.post("/{program_id}/invitations", response_model=MembershipOut, status_code=201)
-def invite(program_id: int, body: InvitationIn, user: ApiUser, session: DbSession, jobs: Jobs) -> MembershipOut:
+def invite(program_id: ObjectId, body: InvitationIn, user: ApiUser, session: DbSession, jobs: Jobs) -> MembershipOut:
     """Add a person by e-mail and send them an invitation link (if they have no password yet)."""
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     membership = service.invite(session, program, email=body.email, name=body.name, role=body.role)
@@ -74,7 +74,7 @@ def invite(program_id: int, body: InvitationIn, user: ApiUser, session: DbSessio
 
 
 @router.post("/{program_id}/invitations/pending", response_model=list[MembershipOut])
-def invite_pending(program_id: int, user: ApiUser, session: DbSession, jobs: Jobs) -> list[MembershipOut]:
+def invite_pending(program_id: ObjectId, user: ApiUser, session: DbSession, jobs: Jobs) -> list[MembershipOut]:
     """Send invitation mails to every member without a password yet (e.g. after a CSV import)."""
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     pending = service.uninvited_memberships(session, program_id)

@@ -23,6 +23,7 @@ from mentorloom.profiles.models import ImportStatus
 from mentorloom.programs import service
 from mentorloom.programs.models import Cadence, Membership, Program, Role
 from mentorloom.programs.schemas import InvitationIn, ProgramIn, ProgramSettings
+from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession, Jobs, csrf_protect
 from mentorloom.web.forms import PostedForm, validation_messages
 from mentorloom.web.pages import field_errors, redirect, render
@@ -162,14 +163,14 @@ def create_program(request: Request, user: CurrentUser, session: DbSession, form
 
 
 @router.get("/programs/{program_id}/edit", response_class=HTMLResponse)
-def edit_program_form(request: Request, program_id: int, user: CurrentUser, session: DbSession) -> Response:
+def edit_program_form(request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     return _program_form(request, program, _program_values(program), {})
 
 
 @router.post("/programs/{program_id}/edit")
 def update_program(
-    request: Request, program_id: int, user: CurrentUser, session: DbSession, form: PostedForm
+    request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession, form: PostedForm
 ) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     values = _posted_program(form)
@@ -184,7 +185,7 @@ def update_program(
 # --- overview and invitations -------------------------------------------------------------------
 
 
-def _own_membership(session: Session, user: User, program_id: int) -> Membership | None:
+def _own_membership(session: Session, user: User, program_id: ObjectId) -> Membership | None:
     # Presentation only: which profile "My profile" links to.
     return session.scalar(select(Membership).where(Membership.program_id == program_id, Membership.user_id == user.id))
 
@@ -218,7 +219,7 @@ def _overview(
 
 
 @router.get("/programs/{program_id}", response_class=HTMLResponse)
-def program_overview(request: Request, program_id: int, user: CurrentUser, session: DbSession) -> Response:
+def program_overview(request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
     program = program_for(session, user, program_id)
     return _overview(request, session, user, program)
 
@@ -226,7 +227,7 @@ def program_overview(request: Request, program_id: int, user: CurrentUser, sessi
 @router.post("/programs/{program_id}/invite")
 def invite(
     request: Request,
-    program_id: int,
+    program_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
     jobs: Jobs,
@@ -280,14 +281,14 @@ def _import_page(request: Request, program: Program, *, status_code: int = 200, 
 
 
 @router.get("/programs/{program_id}/import", response_class=HTMLResponse)
-def import_form(request: Request, program_id: int, user: CurrentUser, session: DbSession) -> Response:
+def import_form(request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     return _import_page(request, program)
 
 
 @router.post("/programs/{program_id}/import")
 def import_participants(
-    request: Request, program_id: int, user: CurrentUser, session: DbSession, form: PostedForm, jobs: Jobs
+    request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession, form: PostedForm, jobs: Jobs
 ) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     upload = form.get("file")
@@ -329,7 +330,9 @@ def import_participants(
 
 
 @router.get("/programs/{program_id}/imports/{job_id}", response_class=HTMLResponse)
-def import_status(request: Request, program_id: int, job_id: int, user: CurrentUser, session: DbSession) -> Response:
+def import_status(
+    request: Request, program_id: ObjectId, job_id: ObjectId, user: CurrentUser, session: DbSession
+) -> Response:
     """A background import: polls itself (htmx) until the worker is done, then shows the outcome."""
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     job = import_jobs.import_job_for(session, program.id, job_id)
@@ -347,7 +350,9 @@ def import_status(request: Request, program_id: int, job_id: int, user: CurrentU
 
 
 @router.post("/programs/{program_id}/invite-pending")
-def invite_pending(request: Request, program_id: int, user: CurrentUser, session: DbSession, jobs: Jobs) -> Response:
+def invite_pending(
+    request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession, jobs: Jobs
+) -> Response:
     """Send invitations to every member who has not set a password yet (e.g. after an import)."""
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     pending = service.uninvited_memberships(session, program.id)
@@ -367,7 +372,7 @@ def _slug(text: str) -> str:
 
 
 @router.get("/programs/{program_id}/export.csv")
-def export_participants(program_id: int, user: CurrentUser, session: DbSession) -> Response:
+def export_participants(program_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     body = importer.export_participants(session, program.id)
     filename = f"{_slug(program.name)}-participants.csv"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BaseModel
 
 
@@ -38,5 +38,8 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: _problem("Validation failed; `errors` names each field"),
 }
 
+# Ids beyond 32 bits cannot exist; refusing them early keeps huge numbers away from the database drivers.
+MAX_ID = 2**31 - 1
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 PageNumber = Annotated[int, Query(ge=1, le=100000, description="Page number, from 1")]
 PerPage = Annotated[int, Query(ge=1, le=200, description="Items per page")]
