@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mentorloom.db import Base, utcnow
+from mentorloom.db import Base, UTCDateTime, utcnow
 from mentorloom.programs.models import Membership, _enum
 
 
@@ -45,9 +45,9 @@ class MatchRun(Base):
     mode: Mapped[str] = mapped_column(String(20))
     status: Mapped[RunStatus] = mapped_column(_enum(RunStatus, "run_status"), default=RunStatus.QUEUED)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
@@ -77,7 +77,7 @@ class Proposal(Base):
     mentee_response: Mapped[Response | None] = mapped_column(_enum(Response, "proposal_response"), default=None)
     mentor_response: Mapped[Response | None] = mapped_column(_enum(Response, "proposal_response"), default=None)
     decline_reason: Mapped[str] = mapped_column(String(500), default="")
-    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     run: Mapped[MatchRun] = relationship(back_populates="proposals")
     mentee: Mapped[Membership] = relationship(foreign_keys=[mentee_id])
@@ -100,7 +100,7 @@ class MatchPreference(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"))
     target_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"))
     kind: Mapped[PreferenceKind] = mapped_column(_enum(PreferenceKind, "preference_kind"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class RequestStatus(enum.StrEnum):
@@ -124,9 +124,9 @@ class MentorRequest(Base):
     message: Mapped[str] = mapped_column(String(2000), default="")
     status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"), default=RequestStatus.PENDING)
     response_note: Mapped[str] = mapped_column(String(1000), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     mentee: Mapped[Membership] = relationship(foreign_keys=[mentee_id])
     mentor: Mapped[Membership] = relationship(foreign_keys=[mentor_id])
