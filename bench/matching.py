@@ -36,6 +36,7 @@ import numpy as np
 
 from mentorloom.matching.engine import Candidates, Options, Scorer, match, top_candidates
 from mentorloom.matching.engine.exact import exact_cells, exact_optimum
+from mentorloom.matching.engine.pipeline import DEFAULT_K
 from mentorloom.matching.engine.stable import stable_from_candidates
 from mentorloom.matching.engine.synthetic import synthetic_program
 
@@ -62,13 +63,13 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker(size: str, mode: str, dim: int) -> dict[str, Any]:
+def worker(size: str, mode: str, dim: int, k: int) -> dict[str, Any]:
     """One run in this (fresh) process: generate, match, then measure quality."""
     n, m, cap = SIZES[size]
     mentees, mentors, rules, labels = synthetic_program(n, m, cap, seed=SEED, dim=dim)
     features_mb = _peak_mb()
     engine_mode = "max_matched" if mode == "optimal" else "stable"
-    opts = Options(exact=False, check_blocking=False)
+    opts = Options(k=k, exact=False, check_blocking=False)
     result = match(mentees, mentors, mode=engine_mode, rules=rules, labels=labels, options=opts)  # type: ignore[arg-type]
     peak = _peak_mb()
     scorer = Scorer(mentees, mentors, rules=rules)
@@ -218,12 +219,13 @@ def main() -> None:
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--dim", type=int, default=None, help="embedding dimension for every size")
     parser.add_argument("--peer-k", type=int, default=50, help="list length given to the peer package")
+    parser.add_argument("--k", type=int, default=DEFAULT_K, help="initial candidate list length")
     parser.add_argument("--worker", nargs=2, metavar=("SIZE", "MODE"), help=argparse.SUPPRESS)
     parser.add_argument("--exact-worker", metavar="SIZE", help=argparse.SUPPRESS)
     parser.add_argument("--peer-worker", metavar="SIZE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker[0], args.worker[1], _dim(args.worker[0], args.dim))))
+        print(json.dumps(worker(args.worker[0], args.worker[1], _dim(args.worker[0], args.dim), args.k)))
         return
     if args.exact_worker:
         print(json.dumps(exact_worker(args.exact_worker, _dim(args.exact_worker, args.dim))))
@@ -237,7 +239,7 @@ def main() -> None:
 def report(args: argparse.Namespace) -> None:
     """Parent process: one subprocess per measurement, then the table."""
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
-    dim_arg = [] if args.dim is None else ["--dim", str(args.dim)]
+    dim_arg = ([] if args.dim is None else ["--dim", str(args.dim)]) + ["--k", str(args.k)]
     print(f"machine: {os.cpu_count()} cores, load average at start {os.getloadavg()[0]:.2f}", flush=True)
     head = (
         f"{'size':>13} {'mode':>7} {'dim':>4} {'e2e s':>7} {'score s':>7} {'solve s':>7} {'peak MB':>8} "

@@ -166,3 +166,15 @@ def test_locked_and_rejected_in_the_engine() -> None:
     assert again.assignment[chosen[10][0]] == chosen[11][1] and again.locked[chosen[10][0]]
     counts = np.bincount(again.assignment[again.assignment >= 0], minlength=mentors.n)
     assert (counts <= mentors.capacity).all()
+
+
+@pytest.mark.parametrize("mode", ["max_matched", "total_score", "stable"])
+@pytest.mark.parametrize(("n_mentees", "n_mentors"), [(0, 5), (5, 0), (0, 0)])
+def test_empty_sides(mode: str, n_mentees: int, n_mentors: int) -> None:
+    mentees, _, _, _ = synthetic_program(n_mentees, 1, seed=1, dim=4)
+    _, mentors, _, _ = synthetic_program(1, n_mentors, seed=1, dim=4)
+    result = match(mentees, mentors, mode=mode)  # type: ignore[arg-type]
+    assert result.matched == 0
+    assert result.unmatched == n_mentees
+    assert set(result.unmatched_reason.values()) <= {NO_COMPATIBLE}
+    assert result.blocking_pairs == 0

@@ -10,7 +10,7 @@ import numpy as np
 
 from .candidates import Candidates
 from .features import IntArray
-from .scoring import Scorer, map_blocks, row_blocks
+from .scoring import Scorer, map_blocks, nonzero_2d, row_blocks
 from .stable import candidate_keys
 
 
@@ -74,7 +74,7 @@ def blocking_pairs_dense(
     def block(rows: IntArray) -> int:
         s = scorer.score_rows(rows)
         # cheap float pre-filter (a mentee can only prefer mentors scoring at least its own pair), exact int64 after
-        r, c = np.nonzero(s >= np.maximum(held_f[rows], 0)[:, None])
+        r, c = nonzero_2d(s >= np.maximum(held_f[rows], 0)[:, None])
         i, j = rows[r], scorer.cols[c]
         q = s[r, c].astype(np.int64)
         wants = (q * m + (m - 1 - j) > held_key[i]) & (assignment[i] != j)

@@ -83,7 +83,8 @@ def _pair_facts(b: Breakdown, me: MenteeFeatures, mo: MentorFeatures) -> list[li
     """Facts that come straight from the breakdown: bio similarity, time overlap, time zone, preference."""
     similar = np.round(b.criteria[:, 3], 2)
     show_similar = (b.criteria[:, 3] >= MIN_TEXT_SIMILARITY).tolist()
-    known = (me.availability[b.mentee].any(axis=1) & mo.availability[b.mentor].any(axis=1)).tolist()
+    both_known = me.availability[b.mentee].any(axis=1) & mo.availability[b.mentor].any(axis=1)
+    known: list[bool] = np.asarray(both_known, dtype=np.bool_).tolist()
     rows = zip(
         show_similar,
         similar.tolist(),

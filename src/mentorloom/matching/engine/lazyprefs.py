@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .features import IntArray
-from .scoring import EXCLUDED, Q_MAX, Scorer, map_blocks, row_blocks, select_top
+from .scoring import EXCLUDED, Q_MAX, Scorer, map_blocks, nonzero_2d, row_blocks, select_top
 from .stable import PrefChunk
 
 
@@ -21,7 +21,7 @@ def _block_chunk(scorer: Scorer, rows: IntArray, after: IntArray, size: int) -> 
     if started.any():
         q_after = np.where(started, after // m, Q_MAX + 1).astype(np.float32)
         s[s > q_after[:, None]] = EXCLUDED
-        r, c = np.nonzero(s == q_after[:, None])
+        r, c = nonzero_2d(s == q_after[:, None])
         j_after = m - 1 - after % m
         tie_done = scorer.cols[c] <= j_after[r]
         s[r[tie_done], c[tie_done]] = EXCLUDED
@@ -48,7 +48,7 @@ class ScorerExtender:
     """Extender for :func:`deferred_acceptance`: each fetch for a mentee doubles its chunk size (few rescans)."""
 
     def __init__(self, scorer: Scorer, first_size: int, workers: int = 2) -> None:
-        self.scorer, self.workers = scorer, workers
+        self.scorer, self.workers, self.first_size = scorer, workers, first_size
         self.size = np.full(scorer.n_mentees, first_size, dtype=np.int64)
         self.fetches = 0
 
@@ -56,7 +56,7 @@ class ScorerExtender:
         """Initial chunk for every mentee."""
         rows = np.arange(self.scorer.n_mentees, dtype=np.int64)
         return scorer_chunk(
-            self.scorer, rows, np.full(rows.size, np.iinfo(np.int64).max), int(self.size[0]), self.workers
+            self.scorer, rows, np.full(rows.size, np.iinfo(np.int64).max), self.first_size, self.workers
         )
 
     def __call__(self, mentees: IntArray, after: IntArray) -> PrefChunk:

@@ -136,6 +136,8 @@ def uncertified_mentees(
     so if u_i >= θ_i + B for every truncated mentee the duals are feasible for the *full* problem and the
     restricted optimum is the global optimum.
     """
+    if cands.mentor.size == 0:
+        return np.flatnonzero(cands.truncated)
     q, bonus = _integer_scores(cands, mode)
     v = mentor_prices(cands, assignment, spare, q, bonus, max_iterations)
     if v is None:

@@ -113,10 +113,10 @@ def synthetic_program(
 
 def _rules(rng: np.random.Generator, n_mentees: int, n_mentors: int) -> Rules:
     """~1% avoid pairs (either side) plus management-chain exclusions; ~5% of mentees prefer 1–2 mentors."""
-    n_ex = max(1, n_mentees // 100) if n_mentors else 0
-    excluded = PairSet(rng.integers(0, n_mentees, n_ex), rng.integers(0, max(n_mentors, 1), n_ex))
-    n_pref = max(1, n_mentees // 20) if n_mentors else 0
-    preferred = PairSet(rng.integers(0, n_mentees, n_pref), rng.integers(0, max(n_mentors, 1), n_pref))
+    n_ex = max(1, n_mentees // 100) if n_mentors and n_mentees else 0
+    excluded = PairSet(rng.integers(0, max(n_mentees, 1), n_ex), rng.integers(0, max(n_mentors, 1), n_ex))
+    n_pref = max(1, n_mentees // 20) if n_mentors and n_mentees else 0
+    preferred = PairSet(rng.integers(0, max(n_mentees, 1), n_pref), rng.integers(0, max(n_mentors, 1), n_pref))
     return Rules(excluded=excluded, preferred=preferred, exclude_same_department=True)
 
 
