@@ -3,25 +3,47 @@
 from mentorloom.accounts.models import ApiToken, User, UserSession
 from mentorloom.db import Base
 from mentorloom.matching.models import MatchPreference, MatchRun, MentorRequest, Proposal
-from mentorloom.mentorships.models import Mentorship
+from mentorloom.mentorships.models import (
+    Agreement,
+    FitCheckAnswer,
+    Goal,
+    GoalProgress,
+    GoalRevision,
+    GoalSkill,
+    Mentorship,
+    MentorshipTransition,
+    Retrospective,
+    ReviewAnswer,
+    ReviewSubmission,
+)
 from mentorloom.notifications.models import SentMail
 from mentorloom.profiles.models import ImportJob, Profile, ProfileInterest, ProfileSkill, Tag
 from mentorloom.programs.models import Membership, Program
 
 __all__ = [
+    "Agreement",
     "ApiToken",
     "Base",
+    "FitCheckAnswer",
+    "Goal",
+    "GoalProgress",
+    "GoalRevision",
+    "GoalSkill",
     "ImportJob",
     "MatchPreference",
     "MatchRun",
     "Membership",
     "MentorRequest",
     "Mentorship",
+    "MentorshipTransition",
     "Profile",
     "ProfileInterest",
     "ProfileSkill",
     "Program",
     "Proposal",
+    "Retrospective",
+    "ReviewAnswer",
+    "ReviewSubmission",
     "SentMail",
     "Tag",
     "User",

@@ -14,8 +14,9 @@ from tests.matching.helpers import coordinator, participant
 pytestmark = pytest.mark.anyio
 
 
-async def test_large_program_runs_in_the_background(client: httpx.AsyncClient, db_session: Session,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_large_program_runs_in_the_background(
+    client: httpx.AsyncClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(service, "BACKGROUND_MENTEES", 1)  # the threshold, not the engine, is under test
     program = make_program(db_session)
     headers = coordinator(db_session, program)

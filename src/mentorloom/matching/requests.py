@@ -18,7 +18,7 @@ from mentorloom.matching.engine import Scorer, pair_breakdown, top_candidates
 from mentorloom.matching.engine.explain import explain_pairs
 from mentorloom.matching.inputs import build_inputs, occupied_slots
 from mentorloom.matching.models import MentorRequest, RequestStatus
-from mentorloom.mentorships.models import Mentorship, MentorshipSource, MentorshipStatus
+from mentorloom.mentorships.models import OCCUPYING, Mentorship, MentorshipSource, MentorshipStatus
 from mentorloom.profiles.models import Profile
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.programs.schemas import ProgramSettings
@@ -172,7 +172,7 @@ def _take_slot(session: Session, request: MentorRequest) -> None:
     busy = session.scalar(
         select(func.count())
         .select_from(Mentorship)
-        .where(Mentorship.mentee_id == request.mentee_id, Mentorship.status == MentorshipStatus.ACTIVE)
+        .where(Mentorship.mentee_id == request.mentee_id, Mentorship.status.in_(OCCUPYING))
     )
     if busy:
         raise Conflict(_("This mentee has found a mentor meanwhile."))

@@ -1,0 +1,93 @@
+"""Who may see a mentorship and in which seat: the two people (each their side) or a coordinator.
+
+Every mentorship endpoint loads its mentorship here. Anyone else gets 404, as for other programs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session, aliased
+
+from mentorloom.accounts.models import User
+from mentorloom.errors import NotFound, PermissionDenied
+from mentorloom.i18n import gettext as _
+from mentorloom.mentorships.models import Mentorship, Side
+from mentorloom.permissions import Action, may, program_for
+from mentorloom.programs.models import Membership, Program
+
+
+@dataclass(frozen=True)
+class Seat:
+    """The caller's view of one mentorship: a side of the pair, or the program's coordination."""
+
+    mentorship: Mentorship
+    user: User
+    side: Side | None  # None: a coordinator (or instance admin) looking in
+    program: Program
+
+    @property
+    def in_pair(self) -> bool:
+        return self.side is not None
+
+    @property
+    def partner_side(self) -> Side | None:
+        if self.side is None:
+            return None
+        return Side.MENTEE if self.side is Side.MENTOR else Side.MENTOR
+
+    def require_pair(self) -> Side:
+        """The caller's side; coordinators may look but not act for the pair."""
+        if self.side is None:
+            raise PermissionDenied(_("Only the mentor and the mentee of this mentorship can do this."))
+        return self.side
+
+
+def visible_mentorships(session: Session, user: User, program_id: int) -> Select[Mentorship]:
+    """A query of the program's mentorships this user may see (all for coordinators, else their own)."""
+    query = select(Mentorship).where(Mentorship.program_id == program_id)
+    if may(session, user, Action.MANAGE_PROGRAM, program_id):
+        return query
+    mentor, mentee = aliased(Membership), aliased(Membership)
+    return (
+        query.join(mentor, mentor.id == Mentorship.mentor_id)
+        .join(mentee, mentee.id == Mentorship.mentee_id)
+        .where((mentor.user_id == user.id) | (mentee.user_id == user.id))
+    )
+
+
+def side_of(mentorship: Mentorship, user: User) -> Side | None:
+    if mentorship.mentor.user_id == user.id:
+        return Side.MENTOR
+    if mentorship.mentee.user_id == user.id:
+        return Side.MENTEE
+    return None
+
+
+def seat_for(session: Session, user: User, program_id: int, mentorship_id: int) -> Seat:
+    """Load a mentorship for this user, or 404 when they may not see it."""
+    program = program_for(session, user, program_id)
+    mentorship = session.scalar(visible_mentorships(session, user, program_id).where(Mentorship.id == mentorship_id))
+    if mentorship is None:
+        raise NotFound(_("Mentorship not found."))
+    return Seat(mentorship, user, side_of(mentorship, user), program)
+
+
+def membership_of(mentorship: Mentorship, side: Side) -> Membership:
+    return mentorship.mentor if side is Side.MENTOR else mentorship.mentee
+
+
+def lock(session: Session, mentorship: Mentorship) -> None:
+    """Serialise changes to one mentorship until the transaction ends, then re-read it.
+
+    The no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite, so two people acting
+    at once (both accepting, both answering the fit check) see each other's change.
+    """
+    session.execute(
+        update(Mentorship)
+        .where(Mentorship.id == mentorship.id)
+        .values(cycle=Mentorship.cycle)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(mentorship)

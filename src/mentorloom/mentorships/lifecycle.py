@@ -1,0 +1,252 @@
+"""The mentorship lifecycle: an explicit transition table, recorded transitions, direct creation and the end date.
+
+proposed → active ⇄ paused → completing → completed (or, renewed, active again in a new cycle);
+proposed → declined; active, paused or completing → ended early.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mentorloom.accounts.models import User
+from mentorloom.db import as_utc, utcnow
+from mentorloom.errors import Conflict, PermissionDenied, ValidationFailed
+from mentorloom.i18n import N_, gettext
+from mentorloom.i18n import gettext as _
+from mentorloom.matching.inputs import occupied_slots
+from mentorloom.matching.requests import lock_mentor
+from mentorloom.mentorships.access import Seat, lock
+from mentorloom.mentorships.models import (
+    OCCUPYING,
+    ClosureReason,
+    Mentorship,
+    MentorshipSource,
+    MentorshipStatus,
+    MentorshipTransition,
+)
+from mentorloom.mentorships.validation import check_text
+from mentorloom.profiles.models import Profile
+from mentorloom.programs.models import Membership, Program, Role, role_label
+
+S = MentorshipStatus
+MAX_REASON = 1000
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[MentorshipStatus]
+    target: MentorshipStatus
+    coordinator: bool  # whether a coordinator may apply it (stepping in); the pair always may
+
+
+RULES: dict[str, Rule] = {
+    "activate": Rule(frozenset({S.PROPOSED}), S.ACTIVE, False),
+    "decline": Rule(frozenset({S.PROPOSED}), S.DECLINED, True),
+    "pause": Rule(frozenset({S.ACTIVE}), S.PAUSED, True),
+    "resume": Rule(frozenset({S.PAUSED}), S.ACTIVE, True),
+    "complete": Rule(frozenset({S.ACTIVE, S.PAUSED}), S.COMPLETING, True),
+    "finish": Rule(frozenset({S.COMPLETING}), S.COMPLETED, True),
+    "renew": Rule(frozenset({S.COMPLETING}), S.ACTIVE, False),
+    "end_early": Rule(frozenset({S.ACTIVE, S.PAUSED, S.COMPLETING}), S.ENDED_EARLY, True),
+}
+# Every (from, to) pair the table allows: what tests check recorded transitions against.
+ALLOWED: frozenset[tuple[MentorshipStatus, MentorshipStatus]] = frozenset(
+    (source, rule.target) for rule in RULES.values() for source in rule.sources
+)
+FINAL = frozenset({S.COMPLETED, S.DECLINED, S.ENDED_EARLY})
+
+_STATUS_LABELS = {
+    S.PROPOSED: N_("proposed"),
+    S.ACTIVE: N_("active"),
+    S.PAUSED: N_("paused"),
+    S.COMPLETING: N_("completing"),
+    S.COMPLETED: N_("completed"),
+    S.DECLINED: N_("declined"),
+    S.ENDED_EARLY: N_("ended early"),
+}
+_CLOSURE_LABELS = {
+    ClosureReason.GOALS_ACHIEVED: N_("goals achieved"),
+    ClosureReason.LACK_OF_TIME: N_("lack of time"),
+    ClosureReason.MISMATCH: N_("not the right match"),
+    ClosureReason.LIFE_CIRCUMSTANCES: N_("changed life circumstances"),
+    ClosureReason.OTHER: N_("another reason"),
+}
+
+
+def status_label(status: MentorshipStatus) -> str:
+    """The state's name in the current language."""
+    return gettext(_STATUS_LABELS[status])
+
+
+def closure_label(reason: ClosureReason) -> str:
+    return gettext(_CLOSURE_LABELS[reason])
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end (31 Jan + 1 → 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def check_transition(seat: Seat, action: str) -> Rule:
+    """The rule for `action`, or 403 (coordinators may not) / 409 (not from the current state)."""
+    rule = RULES[action]
+    if seat.side is None and not rule.coordinator:
+        raise PermissionDenied(_("Only the mentor and the mentee of this mentorship can do this."))
+    current = seat.mentorship.status
+    if current not in rule.sources:
+        raise Conflict(
+            _(
+                "A mentorship that is %(current)s cannot become %(target)s.",
+                current=status_label(current),
+                target=status_label(rule.target),
+            )
+        )
+    return rule
+
+
+def transition(
+    session: Session,
+    mentorship: Mentorship,
+    action: str,
+    by: User | None,
+    *,
+    reason: str = "",
+    closure_reason: ClosureReason | None = None,
+    rematch: bool = False,
+) -> MentorshipTransition:
+    """Move to the action's target state and record who did it, when and why (the caller checked the rule)."""
+    rule = RULES[action]
+    record = MentorshipTransition(
+        mentorship_id=mentorship.id,
+        from_status=mentorship.status,
+        to_status=rule.target,
+        action=action,
+        by_user_id=by.id if by else None,
+        reason=reason,
+        closure_reason=closure_reason,
+        rematch_requested=rematch,
+    )
+    mentorship.status = rule.target
+    if rule.target in FINAL:
+        mentorship.ended_at = utcnow()
+        mentorship.end_reason = closure_reason.value if closure_reason else action
+    session.add(record)
+    session.flush()
+    return record
+
+
+def apply(session: Session, seat: Seat, action: str, reason: str = "") -> MentorshipTransition:
+    """Apply a simple transition (decline, pause, resume, complete) with an optional reason."""
+    reason = check_text(reason, "reason", MAX_REASON)
+    lock(session, seat.mentorship)
+    check_transition(seat, action)
+    return transition(session, seat.mentorship, action, seat.user, reason=reason)
+
+
+def start(session: Session, mentorship: Mentorship, program: Program, by: User | None) -> MentorshipTransition | None:
+    """Set the start, cycle and planned end of a mentorship that begins now (recorded when it was proposed)."""
+    now = utcnow()
+    mentorship.started_at = mentorship.started_at or now
+    mentorship.cycle_started_at = now
+    mentorship.planned_end_on = add_months(now.date(), program.duration_months or 12)
+    if mentorship.status is S.PROPOSED:
+        return transition(session, mentorship, "activate", by)
+    session.flush()
+    return None
+
+
+def accept(session: Session, seat: Seat, program: Program) -> Mentorship:
+    """One side accepts a proposed mentorship; once both have, it becomes active."""
+    side = seat.require_pair()
+    lock(session, seat.mentorship)
+    mentorship = seat.mentorship
+    check_transition(seat, "activate")
+    setattr(mentorship, f"{side.value}_accepted_at", utcnow())
+    if mentorship.mentor_accepted_at and mentorship.mentee_accepted_at:
+        start(session, mentorship, program, seat.user)
+    session.flush()
+    return mentorship
+
+
+def end_early(
+    session: Session, seat: Seat, closure_reason: ClosureReason, note: str = "", *, rematch: bool = True
+) -> MentorshipTransition:
+    """End before the planned end, with a closure reason; the mentee is offered re-matching."""
+    note = check_text(note, "note", MAX_REASON)
+    lock(session, seat.mentorship)
+    check_transition(seat, "end_early")
+    mentorship = seat.mentorship
+    mentorship.closure_reason, mentorship.rematch_requested = closure_reason, rematch
+    return transition(
+        session, mentorship, "end_early", seat.user, reason=note, closure_reason=closure_reason, rematch=rematch
+    )
+
+
+def end_for_mismatch(session: Session, mentorship: Mentorship) -> MentorshipTransition:
+    """The fit check found no fit: end without naming anyone; the mentee is re-matched with priority."""
+    mentorship.closure_reason = ClosureReason.MISMATCH
+    mentorship.rematch_requested = mentorship.rematch_priority = True
+    return transition(
+        session, mentorship, "end_early", None, reason="fit_check", closure_reason=ClosureReason.MISMATCH, rematch=True
+    )
+
+
+def set_planned_end(session: Session, seat: Seat, planned_end_on: date) -> Mentorship:
+    """The pair moves their planned end date; it must lie after the start."""
+    seat.require_pair()
+    mentorship = seat.mentorship
+    if mentorship.status in FINAL:
+        raise Conflict(
+            _("A mentorship that is %(current)s has no planned end.", current=status_label(mentorship.status))
+        )
+    started = as_utc(mentorship.cycle_started_at or mentorship.started_at or mentorship.created_at).date()
+    if planned_end_on <= started:
+        raise ValidationFailed(
+            _("The planned end must be after the start (%(start)s).", start=started.isoformat()),
+            field="planned_end_on",
+        )
+    mentorship.planned_end_on = planned_end_on
+    session.flush()
+    return mentorship
+
+
+def create_direct(session: Session, program: Program, by: User, mentor_id: int, mentee_id: int) -> Mentorship:
+    """A coordinator proposes a pair directly; the mentor's capacity is respected, both then accept."""
+    mentor, mentee = (
+        _participant(session, program, mentor_id, Role.MENTOR),
+        _participant(session, program, mentee_id, Role.MENTEE),
+    )
+    lock_mentor(session, mentor.id)
+    busy = session.scalar(
+        select(Mentorship.id).where(Mentorship.mentee_id == mentee.id, Mentorship.status.in_(OCCUPYING)).limit(1)
+    )
+    if busy is not None:
+        raise Conflict(_("This mentee already has a mentorship."), field="mentee_id")
+    profile = session.get(Profile, mentor.id)
+    if profile is None or occupied_slots(session, program.id).get(mentor.id, 0) >= profile.capacity:
+        raise Conflict(_("All of this mentor's slots are taken."), field="mentor_id")
+    mentorship = Mentorship(
+        program_id=program.id,
+        mentor_id=mentor.id,
+        mentee_id=mentee.id,
+        source=MentorshipSource.COORDINATOR,
+        status=S.PROPOSED,
+    )
+    session.add(mentorship)
+    session.flush()
+    return mentorship
+
+
+def _participant(session: Session, program: Program, membership_id: int, role: Role) -> Membership:
+    membership = session.get(Membership, membership_id)
+    if membership is None or membership.program_id != program.id or membership.role is not role:
+        field = "mentor_id" if role is Role.MENTOR else "mentee_id"
+        raise ValidationFailed(_("Choose a %(role)s of this program.", role=role_label(role)), field=field)
+    return membership

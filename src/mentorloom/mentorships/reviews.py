@@ -1,0 +1,256 @@
+"""Periodic relationship reviews: seven statements on a 1-5 scale plus "what should we change?".
+
+Answers are private to their author unless shared with the partner; coordinators only ever get
+program-wide counts and means. Scores are stored a row per statement so SQL can aggregate them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mentorloom.db import as_utc, utcnow
+from mentorloom.errors import Conflict, NotFound, ValidationFailed
+from mentorloom.i18n import N_, gettext
+from mentorloom.i18n import gettext as _
+from mentorloom.mentorships import agreements
+from mentorloom.mentorships.access import Seat, lock
+from mentorloom.mentorships.lifecycle import status_label
+from mentorloom.mentorships.models import (
+    Agreement,
+    Mentorship,
+    MentorshipStatus,
+    ReviewAnswer,
+    ReviewSubmission,
+    Side,
+)
+from mentorloom.mentorships.validation import Checks
+from mentorloom.programs.models import Program, Role, role_label
+from mentorloom.programs.schemas import ProgramSettings
+
+# Stable keys (stored, aggregated, read by the health score later) with their English text.
+STATEMENTS: dict[str, str] = {
+    "meet_as_agreed": N_("We meet as often as we agreed."),
+    "feel_heard": N_("I feel heard."),
+    "progress_on_goals": N_("We make progress on our goals."),
+    "trust_partner": N_("I trust my partner."),
+    "useful_feedback_received": N_("I get useful feedback."),
+    "useful_feedback_given": N_("I give useful feedback."),
+    "would_recommend": N_("I would recommend a mentorship like ours to others."),
+}
+REVIEWABLE = frozenset({MentorshipStatus.ACTIVE, MentorshipStatus.COMPLETING})
+MAX_SUGGESTION = 2000
+DIFFERENCE = 2  # shared scores this far apart are shown as "you see this differently"
+MIN_FOR_MEAN = 3  # below this many answers a program mean could point at one person
+
+
+def statement_text(key: str) -> str:
+    return gettext(STATEMENTS[key])
+
+
+def interval(program: Program) -> timedelta:
+    return timedelta(weeks=ProgramSettings.model_validate(program.settings or {}).review_interval_weeks)
+
+
+@dataclass
+class ReviewDue:
+    due: bool
+    period: int  # the review round open now; 0 before the first one opens
+    opened_at: datetime | None
+    next_opens_at: datetime | None
+    answered: bool
+
+
+def due(session: Session, seat: Seat, program: Program, now: datetime | None = None) -> ReviewDue:
+    """Whether the caller (a coordinator: either side) still has to answer the review open now."""
+    mentorship, now = seat.mentorship, now or utcnow()
+    if mentorship.started_at is None or mentorship.status not in REVIEWABLE:
+        return ReviewDue(False, 0, None, None, False)
+    started, step = as_utc(mentorship.started_at), interval(program)
+    period = max(0, (now - started) // step)
+    sides = {seat.side} if seat.side else set(Side)
+    answered_sides = set(
+        session.scalars(
+            select(ReviewSubmission.side).where(
+                ReviewSubmission.mentorship_id == mentorship.id, ReviewSubmission.period == period
+            )
+        )
+    )
+    answered = period > 0 and sides <= answered_sides
+    return ReviewDue(
+        period > 0 and not answered,
+        period,
+        started + period * step if period else None,
+        started + (period + 1) * step,
+        answered,
+    )
+
+
+def _checked(scores: Mapping[str, int], suggestion: str) -> str:
+    checks = Checks()
+    for key in STATEMENTS:
+        if key not in scores:
+            checks.fail(f"scores.{key}", _("Please answer this statement."))
+        elif not 1 <= scores[key] <= 5:
+            checks.fail(f"scores.{key}", _("Answer on the scale from 1 to 5."))
+    for key in scores:
+        if key not in STATEMENTS:
+            checks.fail(f"scores.{key}", _("This is not one of the review's statements."))
+    cleaned = checks.text(suggestion, "change_suggestion", MAX_SUGGESTION)
+    checks.done()
+    return cleaned
+
+
+def submit(
+    session: Session, seat: Seat, program: Program, scores: Mapping[str, int], suggestion: str, shared: bool
+) -> ReviewSubmission:
+    """Answer (or re-answer) the review open now; shared answers become visible to the partner."""
+    side = seat.require_pair()
+    suggestion = _checked(scores, suggestion)
+    lock(session, seat.mentorship)
+    if seat.mentorship.status not in REVIEWABLE:
+        raise Conflict(
+            _(
+                "Reviews are answered while a mentorship is active; this one is %(current)s.",
+                current=status_label(seat.mentorship.status),
+            )
+        )
+    state = due(session, seat, program)
+    if state.period == 0:
+        assert state.next_opens_at is not None
+        raise Conflict(_("The first review opens on %(date)s.", date=state.next_opens_at.date().isoformat()))
+    submission = session.scalar(
+        select(ReviewSubmission).where(
+            ReviewSubmission.mentorship_id == seat.mentorship.id,
+            ReviewSubmission.period == state.period,
+            ReviewSubmission.side == side,
+        )
+    )
+    if submission is None:
+        submission = ReviewSubmission(
+            mentorship_id=seat.mentorship.id, program_id=program.id, period=state.period, side=side
+        )
+        session.add(submission)
+    submission.shared_with_partner, submission.change_suggestion = shared, suggestion
+    submission.submitted_at = utcnow()
+    # Scores are updated in place: replacing the rows would insert before deleting and trip the unique key.
+    existing = {answer.statement: answer for answer in submission.answers}
+    for key in STATEMENTS:
+        if key in existing:
+            existing[key].score = scores[key]
+        else:
+            submission.answers.append(ReviewAnswer(statement=key, score=scores[key]))
+    session.flush()
+    return submission
+
+
+def submissions(session: Session, mentorship: Mentorship, side: Side, *, shared_only: bool) -> list[ReviewSubmission]:
+    """One side's submissions, newest first (only the shared ones when the partner asks)."""
+    query = select(ReviewSubmission).where(
+        ReviewSubmission.mentorship_id == mentorship.id, ReviewSubmission.side == side
+    )
+    if shared_only:
+        query = query.where(ReviewSubmission.shared_with_partner.is_(True))
+    return list(session.scalars(query.order_by(ReviewSubmission.period.desc())))
+
+
+@dataclass
+class StatementComparison:
+    statement: str
+    text: str
+    mentor: int
+    mentee: int
+    difference: int
+    differs: bool
+
+
+@dataclass
+class Comparison:
+    period: int
+    items: list[StatementComparison]
+    suggestions: dict[Side, str]
+
+
+def comparison(session: Session, seat: Seat, period: int | None = None) -> Comparison | None:
+    """Both sides' shared answers of one round (default: the newest both shared), statement by statement."""
+    seat.require_pair()
+    both = _shared_by_both(session, seat.mentorship)
+    if period is None:
+        period = max(both, default=None)
+    if period is None or period not in both:
+        return None
+    mentor, mentee = both[period][Side.MENTOR], both[period][Side.MENTEE]
+    theirs = {a.statement: a.score for a in mentee.answers}
+    items = []
+    for answer in mentor.answers:
+        gap = abs(answer.score - theirs[answer.statement])
+        items.append(
+            StatementComparison(
+                answer.statement,
+                statement_text(answer.statement),
+                answer.score,
+                theirs[answer.statement],
+                gap,
+                gap >= DIFFERENCE,
+            )
+        )
+    return Comparison(period, items, {Side.MENTOR: mentor.change_suggestion, Side.MENTEE: mentee.change_suggestion})
+
+
+def _shared_by_both(session: Session, mentorship: Mentorship) -> dict[int, dict[Side, ReviewSubmission]]:
+    rows = session.scalars(
+        select(ReviewSubmission).where(
+            ReviewSubmission.mentorship_id == mentorship.id, ReviewSubmission.shared_with_partner.is_(True)
+        )
+    )
+    by_period: dict[int, dict[Side, ReviewSubmission]] = {}
+    for row in rows:
+        by_period.setdefault(row.period, {})[row.side] = row
+    return {p: sides for p, sides in by_period.items() if len(sides) == 2}
+
+
+def suggestion_to_agreement(session: Session, seat: Seat, program: Program, period: int, side: Side) -> Agreement:
+    """Turn a visible "what should we change?" answer into a change of the agreement (a draft with a note)."""
+    mine = seat.require_pair()
+    submission = session.scalar(
+        select(ReviewSubmission).where(
+            ReviewSubmission.mentorship_id == seat.mentorship.id,
+            ReviewSubmission.period == period,
+            ReviewSubmission.side == side,
+        )
+    )
+    if submission is None or (side is not mine and not submission.shared_with_partner):
+        raise NotFound(_("Review answer not found."))
+    if not submission.change_suggestion:
+        raise ValidationFailed(_("This answer has no suggestion to take over."), field="side")
+    who = role_label(Role.MENTOR if side is Side.MENTOR else Role.MENTEE)
+    note = _("From review %(period)d (%(who)s): %(text)s", period=period, who=who, text=submission.change_suggestion)
+    return agreements.draft_with_note(session, seat, program, note)
+
+
+@dataclass
+class StatementSummary:
+    statement: str
+    text: str
+    count: int
+    mean: float | None
+
+
+def program_summary(session: Session, program_id: int) -> list[StatementSummary]:
+    """Per statement: how many answers and their mean, across the program (what coordinators see)."""
+    rows = session.execute(
+        select(ReviewAnswer.statement, func.count(), func.avg(ReviewAnswer.score))
+        .join(ReviewSubmission)
+        .where(ReviewSubmission.program_id == program_id)
+        .group_by(ReviewAnswer.statement)
+    )
+    found = {statement: (int(n), float(mean)) for statement, n, mean in rows}
+    summary = []
+    for key in STATEMENTS:
+        n, mean = found.get(key, (0, 0.0))
+        summary.append(StatementSummary(key, statement_text(key), n, round(mean, 2) if n >= MIN_FOR_MEAN else None))
+    return summary
