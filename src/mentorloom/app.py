@@ -86,6 +86,7 @@ def _include_routers(app: FastAPI) -> None:
     from mentorloom.matching import api as matching_api
     from mentorloom.matching import views as matching_views
     from mentorloom.mentorships import api as mentorships_api
+    from mentorloom.mentorships import views as mentorships_views
     from mentorloom.profiles import api as profiles_api
     from mentorloom.profiles import views as profiles_views
     from mentorloom.programs import api as programs_api
@@ -94,7 +95,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(health_router)
     for module in (accounts_api, programs_api, profiles_api, matching_api, mentorships_api):
         app.include_router(module.router, prefix="/api/v1")
-    for module in (accounts_views, programs_views, profiles_views, matching_views):
+    for module in (accounts_views, programs_views, profiles_views, matching_views, mentorships_views):
         app.include_router(module.router)
 
 
