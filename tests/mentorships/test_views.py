@@ -146,6 +146,21 @@ async def test_agree_confirm_revise_and_review(app: FastAPI, db_session: Session
             )
             assert sent.status_code == 200 and "Your answers" in sent.text and "shared" in sent.text
 
+            # Once both shared, a suggestion can become a new draft of the agreement.
+            await mentor.post(
+                f"{_page(pair)}/reviews/new",
+                data={**answers, "csrf_token": m_token, "change_suggestion": "Video calls", "shared_with_partner": "1"},
+            )
+            comparison = await mentee.get(f"{_page(pair)}/reviews/comparison")
+            assert "Turn this into an agreement change" in comparison.text
+            period = re.search(r'name="period" value="(\d+)"', comparison.text)
+            assert period
+            turned = await mentee.post(
+                f"{_page(pair)}/reviews/suggestion",
+                data={"csrf_token": e_token, "side": "mentor", "period": period.group(1)},
+            )
+            assert turned.status_code == 303 and turned.headers["location"].endswith("/agreement/edit")
+
 
 async def test_outsider_gets_404(app: FastAPI, db_session: Session) -> None:
     pair = make_pair(db_session)

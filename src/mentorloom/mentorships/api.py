@@ -56,7 +56,7 @@ from mentorloom.mentorships.schemas import (
 from mentorloom.permissions import Action, program_for
 from mentorloom.profiles.schemas import Page
 from mentorloom.programs.models import Membership
-from mentorloom.web.api_common import PROBLEM_RESPONSES, PageNumber, PerPage
+from mentorloom.web.api_common import PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage
 from mentorloom.web.deps import ApiUser, DbSession
 
 router = APIRouter(prefix="/programs/{program_id}/mentorships", tags=["mentorships"], responses=PROBLEM_RESPONSES)
@@ -68,7 +68,7 @@ CycleParam = Annotated[int | None, Query(ge=1, description="Default: the current
 
 @router.get("", response_model=Page[MentorshipOut])
 def list_mentorships(
-    program_id: int,
+    program_id: ObjectId,
     user: ApiUser,
     session: DbSession,
     status: MentorshipStatus | None = None,
@@ -95,14 +95,14 @@ def list_mentorships(
 
 
 @router.post("", response_model=MentorshipOut, status_code=201)
-def create_mentorship(program_id: int, body: MentorshipIn, user: ApiUser, session: DbSession) -> MentorshipOut:
+def create_mentorship(program_id: ObjectId, body: MentorshipIn, user: ApiUser, session: DbSession) -> MentorshipOut:
     """Propose a pair directly (coordinators); the mentor's capacity is respected and both then accept."""
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     return out.mentorship_out(lifecycle.create_direct(session, program, user, body.mentor_id, body.mentee_id))
 
 
 @router.get("/reviews/summary", response_model=ReviewSummaryOut)
-def review_summary(program_id: int, user: ApiUser, session: DbSession) -> ReviewSummaryOut:
+def review_summary(program_id: ObjectId, user: ApiUser, session: DbSession) -> ReviewSummaryOut:
     """Program-wide review results per statement: count and mean only (coordinators)."""
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     return ReviewSummaryOut(
@@ -112,13 +112,13 @@ def review_summary(program_id: int, user: ApiUser, session: DbSession) -> Review
     )
 
 
-def _seat(program_id: int, mentorship_id: int, user: ApiUser, session: DbSession) -> Seat:
+def _seat(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> Seat:
     return seat_for(session, user, program_id, mentorship_id)
 
 
 @router.get("/{mentorship_id}", response_model=MentorshipView)
 def get_mentorship(
-    program_id: int, mentorship_id: int, user: ApiUser, session: DbSession
+    program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession
 ) -> PairHomeOut | CoordinatorViewOut:
     """The pair's home (`view: pair`) or a coordinator's view without private content (`view: coordinator`)."""
     seat = _seat(program_id, mentorship_id, user, session)
@@ -128,7 +128,9 @@ def get_mentorship(
 
 
 @router.get("/{mentorship_id}/transitions", response_model=list[TransitionOut])
-def list_transitions(program_id: int, mentorship_id: int, user: ApiUser, session: DbSession) -> list[TransitionOut]:
+def list_transitions(
+    program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession
+) -> list[TransitionOut]:
     """Every recorded change of state, oldest first (coordinators get no free-text reasons)."""
     return out.transitions_out(session, _seat(program_id, mentorship_id, user, session))
 
@@ -137,14 +139,14 @@ def list_transitions(program_id: int, mentorship_id: int, user: ApiUser, session
 
 
 @router.post("/{mentorship_id}/accept", response_model=MentorshipOut)
-def accept(program_id: int, mentorship_id: int, user: ApiUser, session: DbSession) -> MentorshipOut:
+def accept(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> MentorshipOut:
     """Accept a proposed mentorship; it starts once both of you accepted."""
     seat = _seat(program_id, mentorship_id, user, session)
     return out.mentorship_out(lifecycle.accept(session, seat, seat.program))
 
 
 def _simple(
-    action: str, program_id: int, mentorship_id: int, body: ReasonIn, user: ApiUser, session: DbSession
+    action: str, program_id: ObjectId, mentorship_id: ObjectId, body: ReasonIn, user: ApiUser, session: DbSession
 ) -> MentorshipOut:
     seat = _seat(program_id, mentorship_id, user, session)
     lifecycle.apply(session, seat, action, body.reason)
@@ -152,28 +154,38 @@ def _simple(
 
 
 @router.post("/{mentorship_id}/decline", response_model=MentorshipOut)
-def decline(program_id: int, mentorship_id: int, body: ReasonIn, user: ApiUser, session: DbSession) -> MentorshipOut:
+def decline(
+    program_id: ObjectId, mentorship_id: ObjectId, body: ReasonIn, user: ApiUser, session: DbSession
+) -> MentorshipOut:
     return _simple("decline", program_id, mentorship_id, body, user, session)
 
 
 @router.post("/{mentorship_id}/pause", response_model=MentorshipOut)
-def pause(program_id: int, mentorship_id: int, body: ReasonIn, user: ApiUser, session: DbSession) -> MentorshipOut:
+def pause(
+    program_id: ObjectId, mentorship_id: ObjectId, body: ReasonIn, user: ApiUser, session: DbSession
+) -> MentorshipOut:
     return _simple("pause", program_id, mentorship_id, body, user, session)
 
 
 @router.post("/{mentorship_id}/resume", response_model=MentorshipOut)
-def resume(program_id: int, mentorship_id: int, body: ReasonIn, user: ApiUser, session: DbSession) -> MentorshipOut:
+def resume(
+    program_id: ObjectId, mentorship_id: ObjectId, body: ReasonIn, user: ApiUser, session: DbSession
+) -> MentorshipOut:
     return _simple("resume", program_id, mentorship_id, body, user, session)
 
 
 @router.post("/{mentorship_id}/complete", response_model=MentorshipOut)
-def complete(program_id: int, mentorship_id: int, body: ReasonIn, user: ApiUser, session: DbSession) -> MentorshipOut:
+def complete(
+    program_id: ObjectId, mentorship_id: ObjectId, body: ReasonIn, user: ApiUser, session: DbSession
+) -> MentorshipOut:
     """Enter the completing phase: both write a closing retrospective, then finish or renew."""
     return _simple("complete", program_id, mentorship_id, body, user, session)
 
 
 @router.post("/{mentorship_id}/finish", response_model=MentorshipOut)
-def finish(program_id: int, mentorship_id: int, body: ReasonIn, user: ApiUser, session: DbSession) -> MentorshipOut:
+def finish(
+    program_id: ObjectId, mentorship_id: ObjectId, body: ReasonIn, user: ApiUser, session: DbSession
+) -> MentorshipOut:
     """Complete the mentorship (the pair: after both retrospectives; coordinators: at any time)."""
     seat = _seat(program_id, mentorship_id, user, session)
     closing.finish(session, seat, body.reason)
@@ -181,7 +193,9 @@ def finish(program_id: int, mentorship_id: int, body: ReasonIn, user: ApiUser, s
 
 
 @router.post("/{mentorship_id}/renew", response_model=MentorshipOut)
-def renew(program_id: int, mentorship_id: int, body: RenewIn, user: ApiUser, session: DbSession) -> MentorshipOut:
+def renew(
+    program_id: ObjectId, mentorship_id: ObjectId, body: RenewIn, user: ApiUser, session: DbSession
+) -> MentorshipOut:
     """Start another cycle with a new agreement (copied from the last, open goals carried on)."""
     seat = _seat(program_id, mentorship_id, user, session)
     closing.renew(session, seat, seat.program, body.note)
@@ -190,7 +204,7 @@ def renew(program_id: int, mentorship_id: int, body: RenewIn, user: ApiUser, ses
 
 @router.post("/{mentorship_id}/end-early", response_model=MentorshipOut)
 def end_early(
-    program_id: int, mentorship_id: int, body: EndEarlyIn, user: ApiUser, session: DbSession
+    program_id: ObjectId, mentorship_id: ObjectId, body: EndEarlyIn, user: ApiUser, session: DbSession
 ) -> MentorshipOut:
     """End before the planned end with a closure reason; by default the mentee is offered a new match."""
     seat = _seat(program_id, mentorship_id, user, session)
@@ -200,7 +214,7 @@ def end_early(
 
 @router.put("/{mentorship_id}/planned-end", response_model=MentorshipOut)
 def set_planned_end(
-    program_id: int, mentorship_id: int, body: PlannedEndIn, user: ApiUser, session: DbSession
+    program_id: ObjectId, mentorship_id: ObjectId, body: PlannedEndIn, user: ApiUser, session: DbSession
 ) -> MentorshipOut:
     seat = _seat(program_id, mentorship_id, user, session)
     return out.mentorship_out(lifecycle.set_planned_end(session, seat, body.planned_end_on))
@@ -209,14 +223,14 @@ def set_planned_end(
 # --- agreement -----------------------------------------------------------------------------------------
 
 
-def _pair(program_id: int, mentorship_id: int, user: ApiUser, session: DbSession) -> Seat:
+def _pair(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> Seat:
     seat = _seat(program_id, mentorship_id, user, session)
     seat.require_pair()
     return seat
 
 
 @router.get("/{mentorship_id}/agreement", response_model=AgreementOut)
-def get_agreement(program_id: int, mentorship_id: int, user: ApiUser, session: DbSession) -> AgreementOut:
+def get_agreement(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> AgreementOut:
     """The current version (a draft under discussion or the confirmed one), with goals and their progress."""
     seat = _pair(program_id, mentorship_id, user, session)
     agreement = agreements.ensure_current(session, seat.mentorship, seat.program)
@@ -227,7 +241,7 @@ def get_agreement(program_id: int, mentorship_id: int, user: ApiUser, session: D
 
 @router.patch("/{mentorship_id}/agreement", response_model=AgreementOut)
 def update_agreement(
-    program_id: int, mentorship_id: int, body: AgreementPatchIn, user: ApiUser, session: DbSession
+    program_id: ObjectId, mentorship_id: ObjectId, body: AgreementPatchIn, user: ApiUser, session: DbSession
 ) -> AgreementOut:
     """Change shared terms and your own expectations/checklist. After confirmation this opens a new version."""
     seat = _pair(program_id, mentorship_id, user, session)
@@ -240,7 +254,7 @@ def update_agreement(
 
 @router.post("/{mentorship_id}/agreement/confirm", response_model=AgreementOut)
 def confirm_agreement(
-    program_id: int, mentorship_id: int, body: LockIn, user: ApiUser, session: DbSession
+    program_id: ObjectId, mentorship_id: ObjectId, body: LockIn, user: ApiUser, session: DbSession
 ) -> AgreementOut:
     """Confirm the version you read; it is in force once both of you confirmed it."""
     seat = _pair(program_id, mentorship_id, user, session)
@@ -250,7 +264,7 @@ def confirm_agreement(
 
 @router.post("/{mentorship_id}/agreement/versions", response_model=AgreementOut, status_code=201)
 def new_version(
-    program_id: int, mentorship_id: int, body: NewVersionIn, user: ApiUser, session: DbSession
+    program_id: ObjectId, mentorship_id: ObjectId, body: NewVersionIn, user: ApiUser, session: DbSession
 ) -> AgreementOut:
     """Re-open the confirmed agreement as a new draft version, with a note why."""
     seat = _pair(program_id, mentorship_id, user, session)
@@ -260,7 +274,7 @@ def new_version(
 
 @router.get("/{mentorship_id}/agreement/versions", response_model=list[AgreementOut])
 def list_versions(
-    program_id: int, mentorship_id: int, user: ApiUser, session: DbSession, cycle: CycleParam = None
+    program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession, cycle: CycleParam = None
 ) -> list[AgreementOut]:
     seat = _pair(program_id, mentorship_id, user, session)
     return [
@@ -270,7 +284,12 @@ def list_versions(
 
 @router.get("/{mentorship_id}/agreement/versions/{version}", response_model=AgreementOut)
 def get_version(
-    program_id: int, mentorship_id: int, version: int, user: ApiUser, session: DbSession, cycle: CycleParam = None
+    program_id: ObjectId,
+    mentorship_id: ObjectId,
+    version: int,
+    user: ApiUser,
+    session: DbSession,
+    cycle: CycleParam = None,
 ) -> AgreementOut:
     seat = _pair(program_id, mentorship_id, user, session)
     agreement = agreements.version_of(session, seat.mentorship, cycle or seat.mentorship.cycle, version)
@@ -279,8 +298,8 @@ def get_version(
 
 @router.get("/{mentorship_id}/agreement/diff", response_model=DiffOut)
 def diff_versions(
-    program_id: int,
-    mentorship_id: int,
+    program_id: ObjectId,
+    mentorship_id: ObjectId,
     user: ApiUser,
     session: DbSession,
     from_version: int = Query(ge=1, alias="from"),
@@ -304,7 +323,7 @@ def _goal_out(session: DbSession, seat: Seat, goal: goals.Goal) -> GoalOut:
 
 
 @router.get("/{mentorship_id}/goals", response_model=list[GoalOut])
-def list_goals(program_id: int, mentorship_id: int, user: ApiUser, session: DbSession) -> list[GoalOut]:
+def list_goals(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> list[GoalOut]:
     """The goals of the current agreement version with status and progress."""
     seat = _pair(program_id, mentorship_id, user, session)
     agreement = agreements.ensure_current(session, seat.mentorship, seat.program)
@@ -312,14 +331,16 @@ def list_goals(program_id: int, mentorship_id: int, user: ApiUser, session: DbSe
 
 
 @router.post("/{mentorship_id}/goals", response_model=GoalOut, status_code=201)
-def add_goal(program_id: int, mentorship_id: int, body: GoalIn, user: ApiUser, session: DbSession) -> GoalOut:
+def add_goal(program_id: ObjectId, mentorship_id: ObjectId, body: GoalIn, user: ApiUser, session: DbSession) -> GoalOut:
     """Add a goal (to the draft; after confirmation this opens a new agreement version)."""
     seat = _pair(program_id, mentorship_id, user, session)
     return _goal_out(session, seat, goals.add_goal(session, seat, seat.program, body.model_dump()))
 
 
 @router.get("/{mentorship_id}/goals/timeline", response_model=list[TimelineOut])
-def goal_timeline(program_id: int, mentorship_id: int, user: ApiUser, session: DbSession) -> list[TimelineOut]:
+def goal_timeline(
+    program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession
+) -> list[TimelineOut]:
     """How our goals changed: added, revised (with reasons), status changes; oldest first."""
     seat = _pair(program_id, mentorship_id, user, session)
     return [out.timeline_out(e) for e in goals.timeline(session, seat.mentorship)]
@@ -332,7 +353,7 @@ def _change(seat: Seat, session: DbSession, key: str, body: GoalPatchIn) -> goal
 
 @router.patch("/{mentorship_id}/goals/{key}", response_model=GoalOut)
 def update_goal(
-    program_id: int, mentorship_id: int, key: str, body: GoalPatchIn, user: ApiUser, session: DbSession
+    program_id: ObjectId, mentorship_id: ObjectId, key: str, body: GoalPatchIn, user: ApiUser, session: DbSession
 ) -> GoalOut:
     """Edit a goal; once agreed, give a `reason` (kept in the goal's history)."""
     seat = _pair(program_id, mentorship_id, user, session)
@@ -341,7 +362,7 @@ def update_goal(
 
 @router.post("/{mentorship_id}/goals/{key}/revisions", response_model=GoalOut, status_code=201)
 def revise_goal(
-    program_id: int, mentorship_id: int, key: str, body: GoalRevisionIn, user: ApiUser, session: DbSession
+    program_id: ObjectId, mentorship_id: ObjectId, key: str, body: GoalRevisionIn, user: ApiUser, session: DbSession
 ) -> GoalOut:
     """Revise a goal (title, criteria, target date, ...) with a reason; the history is kept."""
     seat = _pair(program_id, mentorship_id, user, session)
@@ -350,7 +371,12 @@ def revise_goal(
 
 @router.delete("/{mentorship_id}/goals/{key}", status_code=204)
 def remove_goal(
-    program_id: int, mentorship_id: int, key: str, user: ApiUser, session: DbSession, lock_version: int = Query()
+    program_id: ObjectId,
+    mentorship_id: ObjectId,
+    key: str,
+    user: ApiUser,
+    session: DbSession,
+    lock_version: int = Query(),
 ) -> Response:
     """Remove a goal that was never agreed (agreed goals are set to `dropped` instead)."""
     seat = _pair(program_id, mentorship_id, user, session)
@@ -360,7 +386,7 @@ def remove_goal(
 
 @router.post("/{mentorship_id}/goals/{key}/progress", response_model=ProgressOut, status_code=201)
 def add_progress(
-    program_id: int, mentorship_id: int, key: str, body: ProgressIn, user: ApiUser, session: DbSession
+    program_id: ObjectId, mentorship_id: ObjectId, key: str, body: ProgressIn, user: ApiUser, session: DbSession
 ) -> ProgressOut:
     """A dated progress note: percentage and/or status."""
     seat = _pair(program_id, mentorship_id, user, session)
@@ -372,7 +398,7 @@ def add_progress(
 
 @router.get("/{mentorship_id}/goals/{key}/progress", response_model=list[ProgressOut])
 def list_progress(
-    program_id: int, mentorship_id: int, key: str, user: ApiUser, session: DbSession
+    program_id: ObjectId, mentorship_id: ObjectId, key: str, user: ApiUser, session: DbSession
 ) -> list[ProgressOut]:
     seat = _pair(program_id, mentorship_id, user, session)
     names = home.names(seat.mentorship)
@@ -383,14 +409,16 @@ def list_progress(
 
 
 @router.get("/{mentorship_id}/reviews/due", response_model=ReviewDueOut)
-def review_due(program_id: int, mentorship_id: int, user: ApiUser, session: DbSession) -> ReviewDueOut:
+def review_due(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> ReviewDueOut:
     """Whether a review is waiting for you, with the statements to answer."""
     seat = _seat(program_id, mentorship_id, user, session)
     return out.review_due_out(reviews.due(session, seat, seat.program), seat.program)
 
 
 @router.post("/{mentorship_id}/reviews", response_model=ReviewOut)
-def submit_review(program_id: int, mentorship_id: int, body: ReviewIn, user: ApiUser, session: DbSession) -> ReviewOut:
+def submit_review(
+    program_id: ObjectId, mentorship_id: ObjectId, body: ReviewIn, user: ApiUser, session: DbSession
+) -> ReviewOut:
     """Answer the open review round (again, to change it); private unless `shared_with_partner`."""
     seat = _pair(program_id, mentorship_id, user, session)
     submission = reviews.submit(
@@ -400,14 +428,16 @@ def submit_review(program_id: int, mentorship_id: int, body: ReviewIn, user: Api
 
 
 @router.get("/{mentorship_id}/reviews/mine", response_model=list[ReviewOut])
-def my_reviews(program_id: int, mentorship_id: int, user: ApiUser, session: DbSession) -> list[ReviewOut]:
+def my_reviews(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> list[ReviewOut]:
     seat = _pair(program_id, mentorship_id, user, session)
     side = seat.require_pair()
     return [out.review_out(s) for s in reviews.submissions(session, seat.mentorship, side, shared_only=False)]
 
 
 @router.get("/{mentorship_id}/reviews/partner", response_model=list[ReviewOut])
-def partner_reviews(program_id: int, mentorship_id: int, user: ApiUser, session: DbSession) -> list[ReviewOut]:
+def partner_reviews(
+    program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession
+) -> list[ReviewOut]:
     """The answers your partner chose to share with you."""
     seat = _pair(program_id, mentorship_id, user, session)
     partner = seat.partner_side
@@ -417,8 +447,8 @@ def partner_reviews(program_id: int, mentorship_id: int, user: ApiUser, session:
 
 @router.get("/{mentorship_id}/reviews/comparison", response_model=ComparisonOut)
 def compare_reviews(
-    program_id: int,
-    mentorship_id: int,
+    program_id: ObjectId,
+    mentorship_id: ObjectId,
     user: ApiUser,
     session: DbSession,
     period: int | None = Query(default=None, ge=1, description="Default: the newest round both shared"),
@@ -430,7 +460,7 @@ def compare_reviews(
 
 @router.post("/{mentorship_id}/reviews/suggestion-to-agreement", response_model=AgreementOut)
 def suggestion_to_agreement(
-    program_id: int, mentorship_id: int, body: SuggestionIn, user: ApiUser, session: DbSession
+    program_id: ObjectId, mentorship_id: ObjectId, body: SuggestionIn, user: ApiUser, session: DbSession
 ) -> AgreementOut:
     """Turn a review suggestion into an agreement change: a draft version carrying it as its note."""
     seat = _pair(program_id, mentorship_id, user, session)
@@ -442,14 +472,14 @@ def suggestion_to_agreement(
 
 
 @router.get("/{mentorship_id}/fit-check", response_model=FitCheckOut)
-def get_fit_check(program_id: int, mentorship_id: int, user: ApiUser, session: DbSession) -> FitCheckOut:
+def get_fit_check(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> FitCheckOut:
     """Your fit check: due or not, your own answer (never your partner's)."""
     seat = _pair(program_id, mentorship_id, user, session)
     return out.fit_check_out(fitcheck.state(session, seat))
 
 
 @router.post("/{mentorship_id}/fit-check/open", response_model=FitCheckOut)
-def open_fit_check(program_id: int, mentorship_id: int, user: ApiUser, session: DbSession) -> FitCheckOut:
+def open_fit_check(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> FitCheckOut:
     """Ask for the fit check now (e.g. right after the first meeting) instead of after two weeks."""
     seat = _pair(program_id, mentorship_id, user, session)
     return out.fit_check_out(fitcheck.open_check(session, seat))
@@ -457,7 +487,7 @@ def open_fit_check(program_id: int, mentorship_id: int, user: ApiUser, session: 
 
 @router.post("/{mentorship_id}/fit-check", response_model=FitCheckOut)
 def answer_fit_check(
-    program_id: int, mentorship_id: int, body: FitCheckIn, user: ApiUser, session: DbSession
+    program_id: ObjectId, mentorship_id: ObjectId, body: FitCheckIn, user: ApiUser, session: DbSession
 ) -> FitCheckOut:
     """Answer privately; one "no" ends the mentorship without blame and re-matches the mentee first."""
     seat = _pair(program_id, mentorship_id, user, session)
@@ -466,7 +496,7 @@ def answer_fit_check(
 
 @router.get("/{mentorship_id}/retrospectives", response_model=list[RetrospectiveOut])
 def list_retrospectives(
-    program_id: int, mentorship_id: int, user: ApiUser, session: DbSession, cycle: CycleParam = None
+    program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession, cycle: CycleParam = None
 ) -> list[RetrospectiveOut]:
     """Both closing retrospectives of a cycle (private to the pair)."""
     seat = _pair(program_id, mentorship_id, user, session)
@@ -475,7 +505,7 @@ def list_retrospectives(
 
 @router.put("/{mentorship_id}/retrospective", response_model=RetrospectiveOut)
 def write_retrospective(
-    program_id: int, mentorship_id: int, body: RetrospectiveIn, user: ApiUser, session: DbSession
+    program_id: ObjectId, mentorship_id: ObjectId, body: RetrospectiveIn, user: ApiUser, session: DbSession
 ) -> RetrospectiveOut:
     """Write or rewrite your closing retrospective (what worked, what we learned, what next)."""
     seat = _pair(program_id, mentorship_id, user, session)

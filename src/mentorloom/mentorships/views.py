@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from mentorloom.accounts.models import User
 from mentorloom.errors import Conflict, PermissionDenied, ValidationFailed
 from mentorloom.i18n import gettext as _
-from mentorloom.mentorships import agreements, fitcheck, goals, lifecycle, reviews
+from mentorloom.mentorships import agreements, closing, fitcheck, goals, lifecycle, reviews
 from mentorloom.mentorships import presenters as out
 from mentorloom.mentorships.access import Seat, seat_for, visible_mentorships
 from mentorloom.mentorships.models import (
@@ -25,10 +25,21 @@ from mentorloom.mentorships.models import (
     ClosureReason,
     MeetingFormat,
     Mentorship,
+    MentorshipStatus,
     ResponseTime,
     Side,
 )
-from mentorloom.mentorships.schemas import AgreementPatchIn, EndEarlyIn, GoalIn, GoalRevisionIn, ProgressIn, ReviewIn
+from mentorloom.mentorships.schemas import (
+    AgreementPatchIn,
+    EndEarlyIn,
+    GoalIn,
+    GoalRevisionIn,
+    PlannedEndIn,
+    ProgressIn,
+    RenewIn,
+    RetrospectiveIn,
+    ReviewIn,
+)
 from mentorloom.permissions import program_for
 from mentorloom.programs.models import Cadence, Membership
 from mentorloom.web.api_common import ObjectId
@@ -90,19 +101,30 @@ def _partner(m: Mentorship, user: User) -> Membership | None:
 
 
 def _home(
-    request: Request, session: Session, seat: Seat, *, errors: dict[str, str] | None = None, status_code: int = 200
+    request: Request,
+    session: Session,
+    seat: Seat,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
 ) -> Response:
+    status = seat.mentorship.status
     ctx: dict[str, Any] = {
         "program": seat.program,
         "seat": seat,
         "status_label": lifecycle.status_label,
         "closure_reasons": [(r.value, lifecycle.closure_label(r)) for r in ClosureReason],
         "errors": errors or {},
+        "values": values or {},
         "base": _base(seat.program.id, seat.mentorship.id),
+        "completing": status is MentorshipStatus.COMPLETING,
+        "can_plan_end": status not in lifecycle.FINAL,
     }
     if seat.in_pair:
         ctx["home"] = out.pair_home(session, seat, seat.program)
         ctx["timeline"] = [out.timeline_out(e) for e in goals.timeline(session, seat.mentorship)]
+        ctx.update(_closing_context(ctx["home"]))
     else:
         ctx["view"] = out.coordinator_view(session, seat, seat.program)
     return render(request, "mentorships/home.html", ctx, status_code=status_code)
@@ -123,6 +145,7 @@ def _act(
     work: Callable[[Seat], object],
     flash: str,
     key: str = "__all__",
+    values: dict[str, str] | None = None,
 ) -> Response:
     """Run one change of the pair; on refusal roll back and show the home again with the message."""
     seat = seat_for(session, user, *ids)
@@ -132,11 +155,12 @@ def _act(
         session.rollback()
         messages = validation_messages(exc)
         detail = next(iter(messages.values()), _("Check the form."))
-        return _home(request, session, seat_for(session, user, *ids), errors={key: detail}, status_code=422)
+        seat = seat_for(session, user, *ids)
+        return _home(request, session, seat, errors={key: detail}, values=values, status_code=422)
     except (Conflict, ValidationFailed, PermissionDenied) as exc:
         session.rollback()
         seat = seat_for(session, user, *ids)
-        return _home(request, session, seat, errors={key: exc.detail}, status_code=exc.status_code)
+        return _home(request, session, seat, errors={key: exc.detail}, values=values, status_code=exc.status_code)
     return redirect(_base(*ids), flash=flash, request=request)
 
 
@@ -600,3 +624,141 @@ def review_comparison(
         "base": _base(program_id, mentorship_id),
     }
     return render(request, "mentorships/comparison.html", ctx)
+
+
+@router.post("/programs/{program_id}/mentorships/{mentorship_id}/reviews/suggestion", response_class=HTMLResponse)
+def suggestion_to_agreement(
+    request: Request,
+    program_id: ObjectId,
+    mentorship_id: ObjectId,
+    form: PostedForm,
+    user: CurrentUser,
+    session: DbSession,
+) -> Response:
+    """Turn a shared "what should we change?" into a new draft agreement version carrying it as its note."""
+    side_value, period = str(form.get("side", "")), str(form.get("period", ""))
+    if side_value not in {s.value for s in Side} or not period.isdigit():
+        raise ValidationFailed(_("Choose a suggestion from the comparison."), field="side")
+
+    def work(seat: Seat) -> object:
+        return reviews.suggestion_to_agreement(session, seat, seat.program, int(period), Side(side_value))
+
+    response = _act(request, session, user, (program_id, mentorship_id), work, _("A new agreement draft is open."))
+    if response.status_code == 303:
+        return redirect(
+            _base(program_id, mentorship_id) + "/agreement/edit",
+            request=request,
+            flash=_("The suggestion is now a draft of your agreement. Edit it, then both confirm."),
+        )
+    return response
+
+
+# --- planned end, fit check opening ------------------------------------------------------------------
+
+
+@router.post("/programs/{program_id}/mentorships/{mentorship_id}/planned-end", response_class=HTMLResponse)
+def set_planned_end(
+    request: Request,
+    program_id: ObjectId,
+    mentorship_id: ObjectId,
+    form: PostedForm,
+    user: CurrentUser,
+    session: DbSession,
+) -> Response:
+    value = _text(form, "planned_end_on")
+
+    def work(seat: Seat) -> object:
+        body = PlannedEndIn(planned_end_on=value)  # type: ignore[arg-type]
+        return lifecycle.set_planned_end(session, seat, body.planned_end_on)
+
+    flash = _("The planned end date was changed.")
+    ids = (program_id, mentorship_id)
+    return _act(request, session, user, ids, work, flash, "planned_end_on", values={"planned_end_on": value})
+
+
+@router.post("/programs/{program_id}/mentorships/{mentorship_id}/fit-check/open", response_class=HTMLResponse)
+def open_fit_check(
+    request: Request, program_id: ObjectId, mentorship_id: ObjectId, user: CurrentUser, session: DbSession
+) -> Response:
+    def work(seat: Seat) -> object:
+        return fitcheck.open_check(session, seat)
+
+    flash = _("The fit check is open. Each of you answers privately.")
+    return _act(request, session, user, (program_id, mentorship_id), work, flash, "fit_check")
+
+
+# --- closing: retrospectives, finish, renew ----------------------------------------------------------
+
+
+def _closing_context(home: Any) -> dict[str, Any]:
+    """The caller's own retrospective (to prefill the form) and the partner's, of the current cycle."""
+    cycle = home.mentorship.cycle
+    retros = {r.side: r for r in home.retrospectives if r.cycle == cycle}
+    partner = Side.MENTEE if home.my_side is Side.MENTOR else Side.MENTOR
+    return {"my_retro": retros.get(home.my_side), "partner_retro": retros.get(partner)}
+
+
+@router.post("/programs/{program_id}/mentorships/{mentorship_id}/retrospective", response_class=HTMLResponse)
+def write_retrospective(
+    request: Request,
+    program_id: ObjectId,
+    mentorship_id: ObjectId,
+    form: PostedForm,
+    user: CurrentUser,
+    session: DbSession,
+) -> Response:
+    seat = _pair_seat(session, user, program_id, mentorship_id)
+    values = {name: _text(form, f"retro.{name}") for name in closing.RETRO_FIELDS}
+    try:
+        body = RetrospectiveIn(**values)
+        closing.write_retrospective(session, seat, closing.RetroText(**body.model_dump()))
+    except ValidationError as exc:
+        session.rollback()
+        errors = {f"retro.{k}": v for k, v in validation_messages(exc).items()}
+        seat = _pair_seat(session, user, program_id, mentorship_id)
+        return _home(request, session, seat, errors=errors, values=values, status_code=422)
+    except (Conflict, ValidationFailed) as exc:
+        session.rollback()
+        errors = {}
+        if isinstance(exc, ValidationFailed):
+            errors = {f"retro.{k}": v for k, v in field_errors(exc.errors).items()}
+        errors.setdefault("retro.__all__", exc.detail)
+        seat = _pair_seat(session, user, program_id, mentorship_id)
+        return _home(request, session, seat, errors=errors, values=values, status_code=exc.status_code)
+    flash = _("Your closing retrospective was saved. Only the two of you can read it.")
+    return redirect(_base(program_id, mentorship_id), flash=flash, request=request)
+
+
+@router.post("/programs/{program_id}/mentorships/{mentorship_id}/finish", response_class=HTMLResponse)
+def finish(
+    request: Request,
+    program_id: ObjectId,
+    mentorship_id: ObjectId,
+    form: PostedForm,
+    user: CurrentUser,
+    session: DbSession,
+) -> Response:
+    reason = _text(form, "reason")[:1000]
+
+    def work(seat: Seat) -> object:
+        return closing.finish(session, seat, reason)
+
+    flash = _("The mentorship is completed. Thank you both.")
+    return _act(request, session, user, (program_id, mentorship_id), work, flash, "closing")
+
+
+@router.post("/programs/{program_id}/mentorships/{mentorship_id}/renew", response_class=HTMLResponse)
+def renew(
+    request: Request,
+    program_id: ObjectId,
+    mentorship_id: ObjectId,
+    form: PostedForm,
+    user: CurrentUser,
+    session: DbSession,
+) -> Response:
+    def work(seat: Seat) -> object:
+        body = RenewIn(note=_text(form, "note"))
+        return closing.renew(session, seat, seat.program, body.note)
+
+    flash = _("A new cycle has started with a copy of your agreement.")
+    return _act(request, session, user, (program_id, mentorship_id), work, flash, "closing")
