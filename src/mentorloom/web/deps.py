@@ -38,7 +38,8 @@ def get_jobs(request: Request) -> JobQueue:
     return request.app.state.jobs
 
 
-DbSession = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response leaves, so a client that follows a redirect sees the data.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Jobs = Annotated[JobQueue, Depends(get_jobs)]
 
