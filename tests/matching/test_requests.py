@@ -63,6 +63,9 @@ async def test_shortlist_is_ranked_explained_and_respects_rules(client: httpx.As
     assert shortlist[0]["score"] > shortlist[1]["score"]
     assert any("Negotiation" in line for line in shortlist[0]["explanation"])
     assert full.id not in ids and boss.id not in ids
+    for refused in (boss, avoided, full):  # line manager, avoided, no free slot: a request is refused too
+        sent = await client.post(f"{base}/requests", headers=headers, json={"mentor_id": refused.id})
+        assert sent.status_code == 422 and sent.json()["errors"][0]["field"] == "mentor_id"
     bad = await client.put(f"{base}/preferences", headers=headers, json={"prefer": [mentee.id]})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "prefer"
     assert PreferenceKind.AVOID == "avoid"

@@ -278,3 +278,14 @@ def _management_pairs(
             pairs += [(i, j) for j in mentor_rows.get(boss, [])]
             boss = managers.get(boss, "")
     return pairs
+
+
+def allowed(inputs: ProgramInputs, i: int, j: int) -> bool:
+    """The hard rules for one pair: a common language, not excluded, not the same department if so set."""
+    if not inputs.mentees.languages[i] & inputs.mentors.languages[j]:
+        return False
+    excluded = inputs.rules.excluded
+    if np.any((excluded.mentee == i) & (excluded.mentor == j)):
+        return False
+    same = inputs.mentees.department[i] >= 0 and inputs.mentees.department[i] == inputs.mentors.department[j]
+    return not (inputs.rules.exclude_same_department and same)

@@ -16,7 +16,7 @@ from mentorloom.i18n import N_, gettext
 from mentorloom.i18n import gettext as _
 from mentorloom.matching.engine import Scorer, pair_breakdown, top_candidates
 from mentorloom.matching.engine.explain import explain_pairs
-from mentorloom.matching.inputs import build_inputs, occupied_slots
+from mentorloom.matching.inputs import allowed, build_inputs, occupied_slots
 from mentorloom.matching.models import MentorRequest, RequestStatus
 from mentorloom.mentorships.models import OCCUPYING, Mentorship, MentorshipSource, MentorshipStatus
 from mentorloom.profiles.models import Profile
@@ -100,7 +100,7 @@ def send_request(session: Session, program: Program, mentee: Membership, mentor_
             ),
             field="mentor_id",
         )
-    if mentor_id not in {c.mentor.id for c in shortlist(session, program, mentee, limit=10_000)}:
+    if not _available(session, program, mentee, mentor_id):
         raise ValidationFailed(
             _("This mentor is not available to you (no free slot or not compatible)."), field="mentor_id"
         )
@@ -114,6 +114,13 @@ def send_request(session: Session, program: Program, mentee: Membership, mentor_
     session.add(request)
     session.flush()
     return request
+
+
+def _available(session: Session, program: Program, mentee: Membership, mentor_id: int) -> bool:
+    """The hard rules and a free slot for this one pair; no need to score every mentor as the shortlist does."""
+    inputs = build_inputs(session, program, mentee_ids=[mentee.id])
+    j = inputs.mentor_index().get(mentor_id)
+    return bool(inputs.mentee_ids) and j is not None and inputs.mentors.capacity[j] > 0 and allowed(inputs, 0, j)
 
 
 def request_for(session: Session, program_id: int, request_id: int) -> MentorRequest:

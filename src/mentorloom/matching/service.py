@@ -12,9 +12,9 @@ from mentorloom.accounts.models import User
 from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mentorloom.i18n import gettext as _
-from mentorloom.matching.engine import Mode, Options, PairSet, match, pair_breakdown
+from mentorloom.matching.engine import MatchResult, Mode, Options, PairSet, match, pair_breakdown
 from mentorloom.matching.engine.explain import explain_pairs
-from mentorloom.matching.inputs import ProgramInputs, build_inputs
+from mentorloom.matching.inputs import ProgramInputs, allowed, build_inputs
 from mentorloom.matching.models import MatchRun, Proposal, ProposalStatus, Response, RunStatus
 from mentorloom.mentorships.models import Mentorship, MentorshipSource, MentorshipStatus
 from mentorloom.programs.models import Membership, Program
@@ -124,7 +124,9 @@ def compute_run(session: Session, run: MatchRun) -> None:
     session.flush()
 
 
-def _proposal_rows(run: MatchRun, inputs: ProgramInputs, result, rejected):  # type: ignore[no-untyped-def]
+def _proposal_rows(
+    run: MatchRun, inputs: ProgramInputs, result: MatchResult, rejected: list[tuple[int, int]]
+) -> list[dict[str, Any]]:
     explanation = {e["mentee"]: e for e in result.explanations or []}
     rows = []
     for i, mentee_id in enumerate(inputs.mentee_ids):
@@ -258,17 +260,6 @@ def _rescore(session: Session, proposals: list[Proposal]) -> None:
         p.score, p.criteria, p.facts = float(breakdown.score[0]), e["criteria"], e["facts"]
         p.status, p.unmatched_reason, p.rank = ProposalStatus.DRAFT, "", 0
     session.flush()
-
-
-def allowed(inputs: ProgramInputs, i: int, j: int) -> bool:
-    """The hard rules for one pair: a common language, not excluded, not the same department if so set."""
-    if not inputs.mentees.languages[i] & inputs.mentors.languages[j]:
-        return False
-    excluded = inputs.rules.excluded
-    if np.any((excluded.mentee == i) & (excluded.mentor == j)):
-        return False
-    same = inputs.mentees.department[i] >= 0 and inputs.mentees.department[i] == inputs.mentors.department[j]
-    return not (inputs.rules.exclude_same_department and same)
 
 
 def publish(session: Session, run: MatchRun) -> list[Proposal]:
