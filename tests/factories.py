@@ -54,6 +54,15 @@ def set_password(session: Session, user: User, password: str = "correct horse ba
     return password
 
 
+def mailed(outbox: Path) -> list[tuple[str, str, str]]:
+    """(recipient, subject, body) of every .eml file in an outbox, oldest first."""
+    out = []
+    for path in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime):
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        out.append((str(message["To"]), str(message["Subject"]), message.get_content()))  # type: ignore[attr-defined]
+    return out
+
+
 def mailed_links(outbox: Path, marker: str) -> list[str]:
     """Paths of links containing `marker` in the .eml files of an outbox, oldest first."""
     links = []

@@ -14,7 +14,7 @@ from mentorloom.matching.models import MatchPreference, MatchRun, MentorRequest,
 from mentorloom.mentorships.models import Mentorship, MentorshipSource
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.programs.service import add_member
-from tests.factories import mailed_links, make_program, make_user, set_password
+from tests.factories import mailed, mailed_links, make_program, make_user, set_password
 from tests.matching.helpers import participant
 
 pytestmark = pytest.mark.anyio
@@ -193,18 +193,26 @@ async def test_publish_asks_both_people_and_they_answer_on_their_page(
     assert "A mentor suggested for you" in mine.text and "Anna" in mine.text and "both value Autonomy" in mine.text
     accepted = await client.post(f"{base}/offers/{offer.id}/accept", data={"csrf_token": token})
     assert "starts as soon as Anna accepts too" in (await client.get(accepted.headers["location"])).text
+    to, subject, body = mailed(settings.mail_outbox)[-1]
+    assert to == people["anna"].user.email and subject == "Sophie said yes to your mentoring match"
+    assert "Only your answer is missing" in body
 
     token = await login(client, db_session, people["anna"].user)
     assert "A mentee suggested for you" in (await client.get(f"{base}/mine")).text
     accepted = await client.post(f"{base}/offers/{offer.id}/accept", data={"csrf_token": token})
     assert "You and Sophie are now a mentoring pair." in (await client.get(accepted.headers["location"])).text
+    started = {to: subject for to, subject, _ in mailed(settings.mail_outbox)[-2:]}
+    assert started == {
+        people["anna"].user.email: "Your mentoring pair with Sophie has started",
+        people["sophie"].user.email: "Your mentoring pair with Anna has started",
+    }
     pair = db_session.scalar(select(Mentorship).where(Mentorship.mentee_id == people["sophie"].id))
     assert pair is not None and pair.mentor_id == people["anna"].id
     assert "Your mentees" in (await client.get(f"{base}/mine")).text
 
 
 async def test_a_decline_needs_a_reason_and_brings_the_next_offer(
-    client: httpx.AsyncClient, db_session: Session
+    client: httpx.AsyncClient, db_session: Session, settings: Settings
 ) -> None:
     program, coordinator, people = _program(db_session)
     run = service.start_run(db_session, program, coordinator)
@@ -226,6 +234,11 @@ async def test_a_decline_needs_a_reason_and_brings_the_next_offer(
     assert "We suggest Carla instead." in page.text and "A mentor suggested for you" in page.text
     db_session.expire_all()
     assert db_session.get(Proposal, offer.id).decline_reason == "We already work together"  # type: ignore[union-attr]
+    told = {to: (subject, body) for to, subject, body in mailed(settings.mail_outbox)}
+    subject, body = told[people["anna"].user.email]
+    assert subject == "Your mentoring match with Sophie will not go ahead"
+    assert "We already work together" not in body  # the reason is for the coordinator only
+    assert "A mentoring match for you" in told[people["sophie"].user.email][0]  # the next offer (Carla)
 
 
 async def test_mentee_requests_a_mentor_from_the_shortlist_and_the_mentor_accepts(
@@ -267,6 +280,8 @@ async def test_mentee_requests_a_mentor_from_the_shortlist_and_the_mentor_accept
     assert "You are now Mia&#39;s mentor." in (await client.get(accepted.headers["location"])).text
     pair = db_session.scalar(select(Mentorship).where(Mentorship.mentee_id == mia.id))
     assert pair is not None and pair.source is MentorshipSource.REQUEST
+    to, subject, body = mailed(settings.mail_outbox)[-1]
+    assert (to, subject) == (mia.user.email, "Anna is now your mentor") and "Welcome!" in body
 
     await login(client, db_session, mia.user)
     page = await client.get(f"{base}/mine")

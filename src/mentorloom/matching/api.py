@@ -170,11 +170,10 @@ def answer(
     """Accept or decline a proposal (decline needs a reason); a decline offers the mentee the next best mentor."""
     program_for(session, user, program_id)
     proposal = service.proposal_for(session, program_id, proposal_id)
-    service.respond(session, proposal, user, body.answer, body.reason)
-    if proposal.status.value == "declined":
-        offer = service.offer_next_best(session, proposal)
-        if offer is not None:
-            jobs.enqueue_after_commit(session, "matching.mail_offer", proposal_id=offer.id)
+    offer = service.answer_offer(session, proposal, user, body.answer, body.reason)
+    jobs.enqueue_after_commit(session, "matching.mail_answer", proposal_id=proposal.id)
+    if offer is not None:
+        jobs.enqueue_after_commit(session, "matching.mail_offer", proposal_id=offer.id)
     return proposal_out(proposal)
 
 

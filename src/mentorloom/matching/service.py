@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
@@ -83,15 +84,25 @@ def carried_over(session: Session, run: MatchRun) -> tuple[list[tuple[int, int]]
     return locked, rejected
 
 
-def compute_run(session: Session, run: MatchRun) -> None:
-    """Build features, run the engine and store one proposal per mentee (idempotent per run)."""
+# Share of a run's progress bar reached when the features are built and when the scoring pass is done.
+_INPUTS_PCT, _SCORED_PCT = 15, 85
+
+
+def compute_run(session: Session, run: MatchRun, progress: Callable[[int], None] | None = None) -> None:
+    """Build features, run the engine and store one proposal per mentee (idempotent per run).
+
+    ``progress`` gets the percentage done; it must write in its own transaction, because this one stays open
+    (and writes nothing) until the proposals are stored.
+    """
     if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         return
     run.status = RunStatus.RUNNING
+    report = progress or (lambda _pct: None)
     program = session.get(Program, run.program_id)
     assert program is not None
     locked, rejected = carried_over(session, run)
     inputs = build_inputs(session, program, extra_excluded=rejected)
+    report(_INPUTS_PCT)
     ti, tj = inputs.mentee_index(), inputs.mentor_index()
     locked_rows = PairSet.of([(ti[a], tj[b]) for a, b in locked if a in ti and b in tj])
     if not inputs.mentee_ids or not inputs.mentor_ids:
@@ -112,8 +123,9 @@ def compute_run(session: Session, run: MatchRun) -> None:
             rules=inputs.rules,
             locked=locked_rows,
             labels=inputs.labels,
-            options=Options(),
+            options=Options(progress=lambda done: report(_INPUTS_PCT + round((_SCORED_PCT - _INPUTS_PCT) * done))),
         )
+        report(_SCORED_PCT)
         rows = _proposal_rows(run, inputs, result, rejected)
         run.stats = {**run.stats, **result.summary()}
     if rows:  # an executemany with no rows would insert one row of defaults
@@ -307,6 +319,16 @@ def respond(session: Session, proposal: Proposal, user: User, answer: Response, 
         )
     session.flush()
     return proposal
+
+
+def answer_offer(
+    session: Session, proposal: Proposal, user: User, answer: Response, reason: str = ""
+) -> Proposal | None:
+    """Record one person's answer; after a decline, offer the mentee the next best mentor (returned)."""
+    respond(session, proposal, user, answer, reason)
+    if proposal.status is ProposalStatus.DECLINED:
+        return offer_next_best(session, proposal)
+    return None
 
 
 def _side(session: Session, proposal: Proposal, user: User) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from huey import crontab
+from sqlalchemy import update
 
 from mentorloom.i18n import use_locale
 from mentorloom.jobs import JobContext, job
-from mentorloom.matching.models import MatchRun, MentorRequest, Proposal, RunStatus
+from mentorloom.matching.models import MatchRun, MentorRequest, Proposal, ProposalStatus, Response, RunStatus
 from mentorloom.notifications.mail import build_mailer, build_message, send_once
 from mentorloom.programs.models import Membership
 from mentorloom.templating import build_environment, render_mail
@@ -26,7 +29,7 @@ def run_matching(ctx: JobContext, *, run_id: int) -> str:
         with ctx.database.session() as session:
             run = session.get(MatchRun, run_id)
             assert run is not None
-            compute_run(session, run)
+            compute_run(session, run, _progress_recorder(ctx, run_id))
             return run.status.value
     except Exception as exc:
         with ctx.database.session() as session:
@@ -34,6 +37,25 @@ def run_matching(ctx: JobContext, *, run_id: int) -> str:
             if failed is not None:
                 failed.status, failed.error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
         raise
+
+
+def _progress_recorder(ctx: JobContext, run_id: int) -> Callable[[int], None]:
+    """A progress callback that commits the run's percentage in a short transaction of its own.
+
+    The coordinator's page then sees it while the run's own transaction is still open; steps under 5 points
+    are skipped to keep the writes few.
+    """
+    shown = 0
+
+    def record(pct: int) -> None:
+        nonlocal shown
+        if pct < shown + 5:
+            return
+        shown = pct
+        with ctx.database.session() as session:
+            session.execute(update(MatchRun).where(MatchRun.id == run_id).values(progress=pct))
+
+    return record
 
 
 def _mail(ctx: JobContext, recipient: Membership, template: str, key: str, **context: object) -> bool:
@@ -69,6 +91,40 @@ def mail_offer(ctx: JobContext, *, proposal_id: int) -> int:
                 "match_offer",
                 f"offer:{proposal.id}:{recipient.id}",
                 partner_name=partner.user.display_name,
+            )
+        return sent
+
+
+@job("matching.mail_answer")
+def mail_answer(ctx: JobContext, *, proposal_id: int) -> int:
+    """Tell the other person what became of an offer: their partner accepted, both did, or one declined.
+
+    A decline reason goes to the coordinator only; the partner just learns that the pair will not go ahead.
+    """
+    with ctx.database.session() as session:
+        proposal = session.get(Proposal, proposal_id)
+        if proposal is None or proposal.mentor is None:
+            return 0
+        sides = {"mentee": (proposal.mentee, proposal.mentor), "mentor": (proposal.mentor, proposal.mentee)}
+        answers = {side: getattr(proposal, f"{side}_response") for side in sides}
+        if proposal.status is ProposalStatus.ACCEPTED:
+            outcome, told = "started", list(sides)
+        elif proposal.status is ProposalStatus.DECLINED:
+            outcome, told = "declined", [side for side, a in answers.items() if a is not Response.DECLINED]
+        elif proposal.status is ProposalStatus.OFFERED and Response.ACCEPTED in answers.values():
+            outcome, told = "partner_accepted", [side for side, a in answers.items() if a is None]
+        else:
+            return 0
+        sent = 0
+        for side in told:
+            recipient, partner = sides[side]
+            sent += _mail(
+                ctx,
+                recipient,
+                "match_answer",
+                f"answer:{proposal.id}:{outcome}:{recipient.id}",
+                partner_name=partner.user.display_name,
+                outcome=outcome,
             )
         return sent
 

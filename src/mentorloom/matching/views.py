@@ -656,10 +656,11 @@ def _answer_offer(
     proposal = service.proposal_for(session, program_id, proposal_id)
     answer = Answer.ACCEPTED if reason is None else Answer.DECLINED
     try:
-        service.respond(session, proposal, user, answer, reason or "")
+        offer = service.answer_offer(session, proposal, user, answer, reason or "")
     except (Conflict, ValidationFailed) as exc:
         key = f"reason-{proposal_id}" if isinstance(exc, ValidationFailed) else "__all__"
         return _mine_again(request, session, user, program_id, exc, key, **{f"reason-{proposal_id}": reason or ""})
+    jobs.enqueue_after_commit(session, "matching.mail_answer", proposal_id=proposal.id)
     partner = (proposal.mentor if me.role is Role.MENTEE else proposal.mentee) or proposal.mentee
     name = partner.user.display_name
     if answer is Answer.ACCEPTED:
@@ -669,7 +670,6 @@ def _answer_offer(
             else _("Thank you! The pair starts as soon as %(name)s accepts too.", name=name)
         )
         return redirect(f"{_base(program_id)}/mine", flash=flash, request=request)
-    offer = service.offer_next_best(session, proposal)
     if offer is not None:
         jobs.enqueue_after_commit(session, "matching.mail_offer", proposal_id=offer.id)
     if me.role is Role.MENTOR:

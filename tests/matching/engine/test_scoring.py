@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from mentorloom.matching.engine import PairSet, Rules, Scorer, Weights, pair_breakdown, top_candidates
 from mentorloom.matching.engine.features import MenteeFeatures, MentorFeatures
-from mentorloom.matching.engine.scoring import EXCLUDED, SCORE_SCALE
+from mentorloom.matching.engine.scoring import EXCLUDED, SCORE_SCALE, select_top
 from mentorloom.matching.engine.synthetic import synthetic_program
 
 weights_st = st.builds(
@@ -100,3 +100,33 @@ def test_missing_criteria_are_left_out_and_preference_raises_the_score() -> None
     s_plain = Scorer(mentee, mentor, w).score_rows(np.array([0]))[0, 0]
     s_pref = Scorer(mentee, mentor, w, preferred).score_rows(np.array([0]))[0, 0]
     assert s_pref == pytest.approx(s_plain + 0.3 * (100 * SCORE_SCALE - s_plain), abs=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 30),
+    st.integers(1, 90),
+    st.integers(1, 70),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([3, 50, 100_000]),
+)
+def test_select_top_equals_a_full_sort(n: int, m: int, k: int, seed: int, levels: int) -> None:
+    """The sampled floor and packed sort key give exactly the (score desc, mentor asc) top-k of a full sort."""
+    rng = np.random.default_rng(seed)
+    s = rng.integers(0, levels, size=(n, m)).astype(np.float32)  # few levels = many ties
+    s[rng.random((n, m)) < 0.3] = EXCLUDED
+    cols = rng.permutation(m * 3)[:m].astype(np.int64)  # column order is not mentor order
+    r, mentors, vals = select_top(s, cols, k)
+    for i in range(n):
+        allowed = np.flatnonzero(s[i] >= 0)
+        ranked = sorted(allowed, key=lambda c: (-s[i, c], cols[c]))[:k]
+        np.testing.assert_array_equal(mentors[r == i], cols[ranked])
+        np.testing.assert_array_equal(vals[r == i], s[i, ranked])
+
+
+def test_top_candidates_reports_progress_per_block() -> None:
+    mentees, mentors, rules, _ = synthetic_program(100, 40, seed=5, dim=16)
+    scorer = Scorer(mentees, mentors, rules=rules)
+    seen: list[float] = []
+    top_candidates(scorer, 5, block_elems=10 * scorer.n_cols, workers=2, progress=seen.append)
+    assert seen == [pytest.approx((b + 1) / 10) for b in range(10)]

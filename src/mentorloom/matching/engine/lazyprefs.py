@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .features import IntArray
-from .scoring import EXCLUDED, Q_MAX, Scorer, map_blocks, nonzero_2d, row_blocks, select_top
+from .scoring import EXCLUDED, Q_MAX, Progress, Scorer, map_blocks, nonzero_2d, row_blocks, select_top
 from .stable import PrefChunk
 
 
@@ -33,10 +33,12 @@ def _block_chunk(scorer: Scorer, rows: IntArray, after: IntArray, size: int) -> 
     return np.bincount(r, minlength=rows.size).astype(np.int64), mentors, key, mkey, remaining <= size
 
 
-def scorer_chunk(scorer: Scorer, rows: IntArray, after: IntArray, size: int, workers: int = 2) -> PrefChunk:
+def scorer_chunk(
+    scorer: Scorer, rows: IntArray, after: IntArray, size: int, workers: int = 2, progress: Progress | None = None
+) -> PrefChunk:
     """Next ``size`` preference entries of each mentee in ``rows`` (sorted ascending), block by block."""
     blocks = list(row_blocks(np.arange(rows.size), scorer.n_cols))
-    parts = map_blocks(lambda b: _block_chunk(scorer, rows[b], after[b], size), blocks, workers)
+    parts = map_blocks(lambda b: _block_chunk(scorer, rows[b], after[b], size), blocks, workers, progress)
     if not parts:
         empty = np.zeros(0, np.int64)
         return PrefChunk(empty, empty, empty, empty, np.zeros(0, np.bool_))
@@ -52,11 +54,11 @@ class ScorerExtender:
         self.size = np.full(scorer.n_mentees, first_size, dtype=np.int64)
         self.fetches = 0
 
-    def first(self) -> PrefChunk:
-        """Initial chunk for every mentee."""
+    def first(self, progress: Progress | None = None) -> PrefChunk:
+        """Initial chunk for every mentee (the one full scan, so the one worth reporting progress for)."""
         rows = np.arange(self.scorer.n_mentees, dtype=np.int64)
         return scorer_chunk(
-            self.scorer, rows, np.full(rows.size, np.iinfo(np.int64).max), self.first_size, self.workers
+            self.scorer, rows, np.full(rows.size, np.iinfo(np.int64).max), self.first_size, self.workers, progress
         )
 
     def __call__(self, mentees: IntArray, after: IntArray) -> PrefChunk:

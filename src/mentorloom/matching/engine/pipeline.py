@@ -26,7 +26,7 @@ from .features import IntArray, Labels, MenteeFeatures, MentorFeatures, PairSet,
 from .lazyprefs import ScorerExtender
 from .optimal import OptimalMode, apply_locks, solve_optimal, uncertified_mentees
 from .report import MatchResult, unmatched_reasons
-from .scoring import SCORE_SCALE, Scorer, top_candidates
+from .scoring import SCORE_SCALE, Progress, Scorer, top_candidates
 from .stable import deferred_acceptance
 
 Mode = Literal["max_matched", "total_score", "stable"]
@@ -45,6 +45,8 @@ class Options:
     exact: bool | None = None  # None: compute the exact optimum when the dense matrix is small enough
     exact_limit: int = DEFAULT_EXACT_LIMIT
     workers: int = 2
+    # called with the fraction (0–1) of the first full scoring pass done: that pass is most of a run's time
+    progress: Progress | None = None
 
 
 def match(
@@ -80,7 +82,7 @@ def match(
 def _run_optimal(scorer: Scorer, cap: IntArray, mode: OptimalMode, opts: Options) -> MatchResult:
     """Top-k candidates, flow, then lengthen the lists of uncertified mentees (×4) until the certificate holds."""
     t = time.perf_counter()
-    cands = top_candidates(scorer, opts.k, workers=opts.workers)
+    cands = top_candidates(scorer, opts.k, workers=opts.workers, progress=opts.progress)
     timings = {"scoring": time.perf_counter() - t, "solver": 0.0}
     k, certified = opts.k, False
     for round_no in range(opts.max_rounds + 1):
@@ -125,7 +127,7 @@ def _run_stable(scorer: Scorer, cap: IntArray, opts: Options) -> MatchResult:
     """Deferred acceptance on lazily generated full preference lists."""
     t = time.perf_counter()
     extender = ScorerExtender(scorer, opts.k, workers=opts.workers)
-    first = extender.first()
+    first = extender.first(opts.progress)
     timings = {"scoring": time.perf_counter() - t}
     t = time.perf_counter()
     sol = deferred_acceptance(scorer.n_mentees, cap, first, extender)
