@@ -11,9 +11,8 @@ popularity), 6 languages (en 85 %, de 60 %, others 5–10 %), time zones cluster
 Americas/Asia, weekday lunch/evening availability, 40 departments (same-department pairs excluded), ~1 % avoid
 pairs, ~5 % of mentees with a prefer list, topic-clustered unit embeddings.
 
-Embedding dimension: 512 (the sentence encoder's) up to 20k×8k. At 100k×25k the text product alone would be
-2.6 TFLOP, more than the 90 s budget on 2 cores, so that size uses 128 dimensions — what the service gets by
-storing PCA-reduced embeddings (float16 would not help: numpy has no fast float16 matrix product).
+Embedding dimension: 512 at every size, what the product stores (the multilingual sentence encoder's output);
+``--dim`` tries others.
 
 % of optimum: scipy's dense ``linear_sum_assignment`` over mentor slots (exact) up to 5k×2k. Above that it
 needs ~10 GB, so the optimal rows show the engine's dual certificate instead ("cert" = the top-k restriction
@@ -53,10 +52,11 @@ TARGETS = {  # (size, mode) -> (max end-to-end seconds, max peak MB)
     ("100k", "optimal"): (90.0, 4096),
 }
 SEED = 20261129
+TEXT_DIM = 512  # the stored embedding length (profiles.embeddings.DIM)
 
 
-def _dim(size: str, override: int | None) -> int:
-    return override if override is not None else (128 if size == "100k" else 512)
+def _dim(override: int | None) -> int:
+    return override if override is not None else TEXT_DIM
 
 
 def _peak_mb() -> float:
@@ -70,7 +70,7 @@ def worker(size: str, mode: str, dim: int, k: int) -> dict[str, Any]:
     features_mb = _peak_mb()
     engine_mode = "max_matched" if mode == "optimal" else "stable"
     opts = Options(k=k, exact=False, check_blocking=False)
-    result = match(mentees, mentors, mode=engine_mode, rules=rules, labels=labels, options=opts)  # type: ignore[arg-type]
+    result = match(mentees, mentors, mode=engine_mode, rules=rules, labels=labels, options=opts)
     peak = _peak_mb()
     scorer = Scorer(mentees, mentors, rules=rules)
     t = time.perf_counter()
@@ -225,13 +225,13 @@ def main() -> None:
     parser.add_argument("--peer-worker", metavar="SIZE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker[0], args.worker[1], _dim(args.worker[0], args.dim), args.k)))
+        print(json.dumps(worker(args.worker[0], args.worker[1], _dim(args.dim), args.k)))
         return
     if args.exact_worker:
-        print(json.dumps(exact_worker(args.exact_worker, _dim(args.exact_worker, args.dim))))
+        print(json.dumps(exact_worker(args.exact_worker, _dim(args.dim))))
         return
     if args.peer_worker:
-        print(json.dumps(peer_worker(args.peer_worker, _dim(args.peer_worker, args.dim), args.peer_k)))
+        print(json.dumps(peer_worker(args.peer_worker, _dim(args.dim), args.peer_k)))
         return
     report(args)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from mentorloom.accounts.models import User
 from mentorloom.profiles.schemas import ProfileIn
 from mentorloom.profiles.service import get_profile, update_profile
 from mentorloom.programs.models import Membership, Program, Role
@@ -37,7 +38,44 @@ def headers_for(session: Session, membership: Membership) -> dict[str, str]:
     return make_token(session, membership.user)
 
 
-def coordinator(session: Session, program: Program) -> dict[str, str]:
-    user = make_user(session, name="Coordinator")
+def coordinator_user(session: Session, program: Program, name: str = "Coordinator") -> User:
+    user = make_user(session, name=name)
     add_member(session, program, user, Role.COORDINATOR)
-    return make_token(session, user)
+    return user
+
+
+def coordinator(session: Session, program: Program) -> dict[str, str]:
+    return make_token(session, coordinator_user(session, program))
+
+
+def sample_people(session: Session, program: Program) -> dict[str, Membership]:
+    """Two mentors, four mentees with a clear best matching, so tests can name who should get whom.
+
+    Sophie fits Anna (shared values, Anna's top skill is Sophie's wish); Tom and Uli want Python, which only
+    Bernd (two slots) offers; Zoe speaks only French, so she stays unmatched.
+    """
+    return {
+        "anna": participant(
+            session,
+            program,
+            Role.MENTOR,
+            "Anna",
+            capacity=1,
+            values=["autonomy", "family"],
+            expertise=[{"skill": "Negotiation", "level": 5}],
+        ),
+        "bernd": participant(
+            session, program, Role.MENTOR, "Bernd", capacity=2, expertise=[{"skill": "Python", "level": 4}]
+        ),
+        "sophie": participant(
+            session,
+            program,
+            Role.MENTEE,
+            "Sophie",
+            values=["autonomy", "family"],
+            wanted_skills=[{"skill": "Negotiation", "priority": 1}],
+        ),
+        "tom": participant(session, program, Role.MENTEE, "Tom", wanted_skills=[{"skill": "Python", "priority": 1}]),
+        "uli": participant(session, program, Role.MENTEE, "Uli", wanted_skills=[{"skill": "python", "priority": 2}]),
+        "zoe": participant(session, program, Role.MENTEE, "Zoe", languages=["fr"]),  # nobody speaks French
+    }

@@ -13,9 +13,8 @@ from mentorloom.matching import service
 from mentorloom.matching.models import MatchPreference, MatchRun, MentorRequest, Proposal, ProposalStatus, RunStatus
 from mentorloom.mentorships.models import Mentorship, MentorshipSource
 from mentorloom.programs.models import Membership, Program, Role
-from mentorloom.programs.service import add_member
-from tests.factories import mailed, mailed_links, make_program, make_user, set_password
-from tests.matching.helpers import participant
+from tests.factories import mailed, mailed_links, make_program, set_password
+from tests.matching.helpers import coordinator_user, participant, sample_people
 
 pytestmark = pytest.mark.anyio
 
@@ -33,39 +32,10 @@ async def login(client: httpx.AsyncClient, session: Session, user: User) -> str:
     return token
 
 
-def coordinator_user(session: Session, program: Program) -> User:
-    user = make_user(session, name="Clara Coordinator")
-    add_member(session, program, user, Role.COORDINATOR)
-    return user
-
-
 def _program(session: Session) -> tuple[Program, User, dict[str, Membership]]:
     program = make_program(session)
-    people = {
-        "anna": participant(
-            session,
-            program,
-            Role.MENTOR,
-            "Anna",
-            values=["autonomy", "family"],
-            expertise=[{"skill": "Negotiation", "level": 5}],
-        ),
-        "bernd": participant(
-            session, program, Role.MENTOR, "Bernd", capacity=2, expertise=[{"skill": "Python", "level": 4}]
-        ),
-        "sophie": participant(
-            session,
-            program,
-            Role.MENTEE,
-            "Sophie",
-            values=["autonomy", "family"],
-            wanted_skills=[{"skill": "Negotiation", "priority": 1}],
-        ),
-        "tom": participant(session, program, Role.MENTEE, "Tom", wanted_skills=[{"skill": "Python", "priority": 1}]),
-        "uli": participant(session, program, Role.MENTEE, "Uli", wanted_skills=[{"skill": "python", "priority": 2}]),
-        "zoe": participant(session, program, Role.MENTEE, "Zoe", languages=["fr"]),  # nobody speaks French
-    }
-    return program, coordinator_user(session, program), people
+    people = sample_people(session, program)
+    return program, coordinator_user(session, program, "Clara Coordinator"), people
 
 
 def proposals_of(session: Session, run_id: int) -> dict[int, Proposal]:

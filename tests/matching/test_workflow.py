@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from mentorloom.mentorships.models import Mentorship
 from mentorloom.programs.models import Membership, Program, Role
 from tests.factories import make_program
-from tests.matching.helpers import coordinator, headers_for, participant
+from tests.matching.helpers import coordinator, headers_for, participant, sample_people
 
 pytestmark = pytest.mark.anyio
 
@@ -18,32 +18,7 @@ pytestmark = pytest.mark.anyio
 def _program(session: Session) -> tuple[Program, dict[str, str], dict[str, Membership]]:
     program = make_program(session)
     headers = coordinator(session, program)
-    people = {
-        "anna": participant(
-            session,
-            program,
-            Role.MENTOR,
-            "Anna",
-            capacity=1,
-            values=["autonomy", "family"],
-            expertise=[{"skill": "Negotiation", "level": 5}],
-        ),
-        "bernd": participant(
-            session, program, Role.MENTOR, "Bernd", capacity=2, expertise=[{"skill": "Python", "level": 4}]
-        ),
-        "sophie": participant(
-            session,
-            program,
-            Role.MENTEE,
-            "Sophie",
-            values=["autonomy", "family"],
-            wanted_skills=[{"skill": "Negotiation", "priority": 1}],
-        ),
-        "tom": participant(session, program, Role.MENTEE, "Tom", wanted_skills=[{"skill": "Python", "priority": 1}]),
-        "uli": participant(session, program, Role.MENTEE, "Uli", wanted_skills=[{"skill": "python", "priority": 2}]),
-        "zoe": participant(session, program, Role.MENTEE, "Zoe", languages=["fr"]),  # nobody speaks French
-    }
-    return program, headers, people
+    return program, headers, sample_people(session, program)
 
 
 def _by_mentee(proposals: list[dict]) -> dict[int, dict]:

@@ -7,6 +7,7 @@ get its state, history and agreement status, never the pair's private words.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -138,40 +139,55 @@ def list_transitions(
 # --- lifecycle ------------------------------------------------------------------------------------------
 
 
+def _transition(
+    program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession, change: Callable[[Seat], object]
+) -> MentorshipOut:
+    """Load the mentorship as the caller may see it (404 for outsiders), apply `change` and return the mentorship.
+
+    The services return different things (the mentorship, a transition, a new agreement); every lifecycle
+    endpoint answers with the mentorship as it is afterwards.
+    """
+    seat = _seat(program_id, mentorship_id, user, session)
+    change(seat)
+    return out.mentorship_out(seat.mentorship)
+
+
+def _apply(
+    action: str, program_id: ObjectId, mentorship_id: ObjectId, body: ReasonIn, user: ApiUser, session: DbSession
+) -> MentorshipOut:
+    """A change of state that takes nothing but an optional reason (decline, pause, resume, complete)."""
+    return _transition(
+        program_id, mentorship_id, user, session, lambda seat: lifecycle.apply(session, seat, action, body.reason)
+    )
+
+
 @router.post("/{mentorship_id}/accept", response_model=MentorshipOut)
 def accept(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> MentorshipOut:
     """Accept a proposed mentorship; it starts once both of you accepted."""
-    seat = _seat(program_id, mentorship_id, user, session)
-    return out.mentorship_out(lifecycle.accept(session, seat, seat.program))
-
-
-def _simple(
-    action: str, program_id: ObjectId, mentorship_id: ObjectId, body: ReasonIn, user: ApiUser, session: DbSession
-) -> MentorshipOut:
-    seat = _seat(program_id, mentorship_id, user, session)
-    lifecycle.apply(session, seat, action, body.reason)
-    return out.mentorship_out(seat.mentorship)
+    return _transition(
+        program_id, mentorship_id, user, session, lambda seat: lifecycle.accept(session, seat, seat.program)
+    )
 
 
 @router.post("/{mentorship_id}/decline", response_model=MentorshipOut)
 def decline(
     program_id: ObjectId, mentorship_id: ObjectId, body: ReasonIn, user: ApiUser, session: DbSession
 ) -> MentorshipOut:
-    return _simple("decline", program_id, mentorship_id, body, user, session)
+    return _apply("decline", program_id, mentorship_id, body, user, session)
 
 
 @router.post("/{mentorship_id}/pause", response_model=MentorshipOut)
 def pause(
     program_id: ObjectId, mentorship_id: ObjectId, body: ReasonIn, user: ApiUser, session: DbSession
 ) -> MentorshipOut:
-    return _simple("pause", program_id, mentorship_id, body, user, session)
+    return _apply("pause", program_id, mentorship_id, body, user, session)
 
 
 @router.post("/{mentorship_id}/resume", response_model=MentorshipOut)
 def resume(
     program_id: ObjectId, mentorship_id: ObjectId, body: ReasonIn, user: ApiUser, session: DbSession
 ) -> MentorshipOut:
-    return _simple("resume", program_id, mentorship_id, body, user, session)
+    return _apply("resume", program_id, mentorship_id, body, user, session)
 
 
 @router.post("/{mentorship_id}/complete", response_model=MentorshipOut)
@@ -179,7 +195,7 @@ def complete(
     program_id: ObjectId, mentorship_id: ObjectId, body: ReasonIn, user: ApiUser, session: DbSession
 ) -> MentorshipOut:
     """Enter the completing phase: both write a closing retrospective, then finish or renew."""
-    return _simple("complete", program_id, mentorship_id, body, user, session)
+    return _apply("complete", program_id, mentorship_id, body, user, session)
 
 
 @router.post("/{mentorship_id}/finish", response_model=MentorshipOut)
@@ -187,9 +203,9 @@ def finish(
     program_id: ObjectId, mentorship_id: ObjectId, body: ReasonIn, user: ApiUser, session: DbSession
 ) -> MentorshipOut:
     """Complete the mentorship (the pair: after both retrospectives; coordinators: at any time)."""
-    seat = _seat(program_id, mentorship_id, user, session)
-    closing.finish(session, seat, body.reason)
-    return out.mentorship_out(seat.mentorship)
+    return _transition(
+        program_id, mentorship_id, user, session, lambda seat: closing.finish(session, seat, body.reason)
+    )
 
 
 @router.post("/{mentorship_id}/renew", response_model=MentorshipOut)
@@ -197,9 +213,9 @@ def renew(
     program_id: ObjectId, mentorship_id: ObjectId, body: RenewIn, user: ApiUser, session: DbSession
 ) -> MentorshipOut:
     """Start another cycle with a new agreement (copied from the last, open goals carried on)."""
-    seat = _seat(program_id, mentorship_id, user, session)
-    closing.renew(session, seat, seat.program, body.note)
-    return out.mentorship_out(seat.mentorship)
+    return _transition(
+        program_id, mentorship_id, user, session, lambda seat: closing.renew(session, seat, seat.program, body.note)
+    )
 
 
 @router.post("/{mentorship_id}/end-early", response_model=MentorshipOut)
@@ -207,17 +223,21 @@ def end_early(
     program_id: ObjectId, mentorship_id: ObjectId, body: EndEarlyIn, user: ApiUser, session: DbSession
 ) -> MentorshipOut:
     """End before the planned end with a closure reason; by default the mentee is offered a new match."""
-    seat = _seat(program_id, mentorship_id, user, session)
-    lifecycle.end_early(session, seat, body.closure_reason, body.note, rematch=body.rematch)
-    return out.mentorship_out(seat.mentorship)
+
+    def end(seat: Seat) -> object:
+        return lifecycle.end_early(session, seat, body.closure_reason, body.note, rematch=body.rematch)
+
+    return _transition(program_id, mentorship_id, user, session, end)
 
 
 @router.put("/{mentorship_id}/planned-end", response_model=MentorshipOut)
 def set_planned_end(
     program_id: ObjectId, mentorship_id: ObjectId, body: PlannedEndIn, user: ApiUser, session: DbSession
 ) -> MentorshipOut:
-    seat = _seat(program_id, mentorship_id, user, session)
-    return out.mentorship_out(lifecycle.set_planned_end(session, seat, body.planned_end_on))
+    def move_end(seat: Seat) -> object:
+        return lifecycle.set_planned_end(session, seat, body.planned_end_on)
+
+    return _transition(program_id, mentorship_id, user, session, move_end)
 
 
 # --- agreement -----------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Pages: matching runs and their review (coordinators); offers, requests and prefer/avoid lists (participants)."""
+"""Coordinator pages: start a matching run and watch it, review its proposals (lock, reject, swap), re-run, publish."""
 
 from __future__ import annotations
 
@@ -7,41 +7,30 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from mentorloom.accounts.models import User
-from mentorloom.errors import Conflict, PermissionDenied, ValidationFailed
+from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.i18n import ngettext
-from mentorloom.matching import preferences, requests, service
+from mentorloom.matching import service
 from mentorloom.matching.api import queue_or_compute
-from mentorloom.matching.explain_text import fact_sentence, unmatched_text
-from mentorloom.matching.inputs import engaged_mentees, occupied_slots
-from mentorloom.matching.models import (
-    MatchPreference,
-    MatchRun,
-    PreferenceKind,
-    Proposal,
-    ProposalStatus,
-    RunStatus,
-)
-from mentorloom.matching.models import Response as Answer
-from mentorloom.matching.schemas import PreferencesIn
-from mentorloom.mentorships.models import OCCUPYING, Mentorship
-from mentorloom.permissions import Action, may, own_membership, program_for, role_in
-from mentorloom.profiles.models import Profile
+from mentorloom.matching.explain_text import unmatched_text
+from mentorloom.matching.inputs import engaged_mentees
+from mentorloom.matching.models import MatchPreference, MatchRun, Proposal, ProposalStatus, RunStatus
+from mentorloom.matching.views.common import base_url, page_router, reason_phrases
+from mentorloom.permissions import Action, program_for
 from mentorloom.programs import service as programs
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.web.api_common import ObjectId
-from mentorloom.web.deps import CurrentUser, DbSession, Jobs, csrf_protect
-from mentorloom.web.forms import PostedForm, validation_messages
+from mentorloom.web.deps import CurrentUser, DbSession, Jobs
+from mentorloom.web.forms import PostedForm
 from mentorloom.web.pages import redirect, render
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = page_router()
 
 PER_PAGE = 50
 RECENT_RUNS = 10
@@ -53,23 +42,6 @@ _PEOPLE = (
     selectinload(Proposal.mentee).selectinload(Membership.user),
     selectinload(Proposal.mentor).selectinload(Membership.user),
 )
-
-
-def _base(program_id: ObjectId) -> str:
-    return f"/programs/{program_id}/matching"
-
-
-def _reasons(facts: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(tone, phrase) per fact: "gap" for what speaks against a pair, so it is not ticked off as a plus."""
-    out = []
-    for fact in facts:
-        phrase = fact_sentence(fact)
-        if phrase:
-            gap = fact.get("kind") == "skill_gap" or (
-                fact.get("kind") == "time_overlap" and not fact.get("hours_per_week")
-            )
-            out.append(("gap" if gap else "fit", phrase))
-    return out
 
 
 # --- coordinators: start a run, watch it, list runs ---------------------------------------------
@@ -118,9 +90,9 @@ def _started(request: Request, run: MatchRun) -> Response:
             "Matching is done: %(num)d pairs are proposed. Review them below.",
             matched,
         )
-        return redirect(f"{_base(run.program_id)}/runs/{run.id}", flash=flash, request=request)
+        return redirect(f"{base_url(run.program_id)}/runs/{run.id}", flash=flash, request=request)
     flash = _("Matching runs in the background. This page shows the progress.")
-    return redirect(_base(run.program_id), flash=flash, request=request)
+    return redirect(base_url(run.program_id), flash=flash, request=request)
 
 
 @router.post("/programs/{program_id}/matching/runs")
@@ -230,7 +202,7 @@ def _proposal_page(session: Session, run: MatchRun, listing: Listing) -> Proposa
 def _why(proposal: Proposal) -> list[tuple[str, str]]:
     if proposal.status is ProposalStatus.UNMATCHED:
         return [("gap", unmatched_text(proposal.unmatched_reason))]
-    return _reasons(proposal.facts)
+    return reason_phrases(proposal.facts)
 
 
 def _figures(session: Session, run: MatchRun, counts: dict[str, int]) -> dict[str, Any]:
@@ -348,7 +320,7 @@ def _review_action(
         "reject": _("%(mentee)s and %(mentor)s are ruled out: a re-run will not propose them again.", **names),
     }[action]
     anchor = "" if action == "reject" else f"#p-{proposal.id}"
-    return redirect(f"{_base(program_id)}/runs/{run.id}{listing.query()}{anchor}", flash=flash, request=request)
+    return redirect(f"{base_url(program_id)}/runs/{run.id}{listing.query()}{anchor}", flash=flash, request=request)
 
 
 @router.post("/programs/{program_id}/matching/proposals/{proposal_id}/lock")
@@ -413,7 +385,7 @@ def _swap_page(
     )
     choices = [p for p in others if p.mentor_id is not None or proposal.mentor_id is not None]
     context = {"program": program, "run": proposal.run, "proposal": proposal, "choices": choices}
-    context |= {"listing": listing, "problem": problem, "explanation": _reasons(proposal.facts)}
+    context |= {"listing": listing, "problem": problem, "explanation": reason_phrases(proposal.facts)}
     return render(request, "matching/swap.html", context, status_code=status_code)
 
 
@@ -459,7 +431,7 @@ def swap_proposals(
         b=second.mentee.user.display_name,
         y=second.mentor.user.display_name if second.mentor else _("nobody"),
     )
-    url = f"{_base(program_id)}/runs/{first.run_id}{listing.query()}#p-{first.id}"
+    url = f"{base_url(program_id)}/runs/{first.run_id}{listing.query()}#p-{first.id}"
     return redirect(url, flash=flash, request=request)
 
 
@@ -484,7 +456,7 @@ def publish_form(
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     run = service.run_for(session, program_id, run_id)
     if run.status is not RunStatus.READY:
-        return redirect(f"{_base(program_id)}/runs/{run.id}")
+        return redirect(f"{base_url(program_id)}/runs/{run.id}")
     counts = _status_counts(session, run.id)
     return render(request, "matching/publish.html", {"program": program, "run": run, "counts": counts})
 
@@ -507,343 +479,4 @@ def publish_run(
         "Published: %(num)d pairs are asked by e-mail to accept.",
         len(offers),
     )
-    return redirect(f"{_base(program_id)}/runs/{run.id}", flash=flash, request=request)
-
-
-# --- participants: my match ---------------------------------------------------------------------
-
-
-def _participant(session: Session, user: User, program_id: ObjectId, role: Role | None = None) -> Membership:
-    me = own_membership(session, user, program_id, role)
-    if me.role is Role.COORDINATOR:
-        raise PermissionDenied(_("This page is for the mentors and mentees of the program."))
-    return me
-
-
-def _offers(session: Session, user: User, program_id: ObjectId, me: Membership) -> list[dict[str, Any]]:
-    side, other = ("mentee", "mentor") if me.role is Role.MENTEE else ("mentor", "mentee")
-    return [
-        {
-            "proposal": p,
-            "partner": getattr(p, other),
-            "mine": getattr(p, f"{side}_response"),
-            "theirs": getattr(p, f"{other}_response"),
-            "explanation": _reasons(p.facts),
-        }
-        for p in service.offers_for(session, user, program_id)
-    ]
-
-
-def _partners(session: Session, me: Membership) -> list[Membership]:
-    rows = session.scalars(
-        select(Mentorship)
-        .where((Mentorship.mentee_id == me.id) | (Mentorship.mentor_id == me.id), Mentorship.status.in_(OCCUPYING))
-        .options(selectinload(Mentorship.mentor).selectinload(Membership.user))
-        .options(selectinload(Mentorship.mentee).selectinload(Membership.user))
-        .order_by(Mentorship.id)
-    )
-    return [m.mentor if m.mentee_id == me.id else m.mentee for m in rows]
-
-
-def _mentee_context(session: Session, program: Program, me: Membership) -> dict[str, Any]:
-    pending = requests.open_requests(session, me.id)
-    engaged = me.id in engaged_mentees(session, program.id)
-    shortlist = [] if engaged else requests.shortlist(session, program, me)
-    return {
-        "shortlist": [(c, _reasons(c.facts)) for c in shortlist],
-        "open_requests": pending,
-        "requested": {r.mentor_id for r in pending},
-        "engaged": engaged,
-    }
-
-
-def _mentor_context(session: Session, program: Program, me: Membership) -> dict[str, Any]:
-    profile = session.get(Profile, me.id)
-    return {
-        "incoming": requests.incoming_requests(session, me.id),
-        "capacity": profile.capacity if profile else 0,
-        "taken": occupied_slots(session, program.id).get(me.id, 0),
-    }
-
-
-def _preference_context(session: Session, me: Membership, posted: dict[int, str] | None) -> dict[str, Any]:
-    other = Role.MENTOR if me.role is Role.MENTEE else Role.MENTEE
-    people = session.execute(
-        select(Membership, Profile.department)
-        .join(User, Membership.user_id == User.id)
-        .outerjoin(Profile, Profile.membership_id == Membership.id)
-        .where(Membership.program_id == me.program_id, Membership.role == other)
-        .options(selectinload(Membership.user))
-        .order_by(func.lower(User.display_name))
-    ).all()
-    if posted is None:
-        saved = preferences.preferences_of(session, me)
-        posted = {i: kind.value for kind in (PreferenceKind.PREFER, PreferenceKind.AVOID) for i in saved[kind]}
-    return {"people": people, "choices": posted}
-
-
-def _mine(
-    request: Request,
-    session: Session,
-    user: User,
-    program: Program,
-    me: Membership,
-    *,
-    errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
-    status_code: int = 200,
-) -> Response:
-    values = values or {}
-    published = session.scalar(
-        select(MatchRun.id).where(MatchRun.program_id == program.id, MatchRun.status == RunStatus.PUBLISHED).limit(1)
-    )
-    context: dict[str, Any] = {
-        "program": program,
-        "me": me,
-        "errors": errors or {},
-        "values": values,
-        "offers": _offers(session, user, program.id, me),
-        "partners": _partners(session, me),
-        "published": published is not None,
-        "settings": programs.program_settings(program),
-        **_preference_context(session, me, values.get("choices")),
-    }
-    context |= (
-        _mentee_context(session, program, me) if me.role is Role.MENTEE else _mentor_context(session, program, me)
-    )
-    return render(request, "matching/mine.html", context, status_code=status_code)
-
-
-def _mine_again(
-    request: Request,
-    session: Session,
-    user: User,
-    program_id: ObjectId,
-    exc: Conflict | ValidationFailed,
-    key: str,
-    **values: Any,
-) -> Response:
-    """After a refused action: roll back and show the page again with the message at the form."""
-    session.rollback()
-    program = program_for(session, user, program_id)
-    me = _participant(session, user, program_id)
-    return _mine(
-        request, session, user, program, me, errors={key: exc.detail}, values=values, status_code=exc.status_code
-    )
-
-
-@router.get("/programs/{program_id}/matching/mine", response_class=HTMLResponse)
-def my_match(request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
-    program = program_for(session, user, program_id)
-    if role_in(session, user, program_id) in (None, Role.COORDINATOR) and may(
-        session, user, Action.MANAGE_PROGRAM, program_id
-    ):
-        return redirect(_base(program_id))
-    return _mine(request, session, user, program, _participant(session, user, program_id))
-
-
-def _answer_offer(
-    request: Request,
-    session: Session,
-    jobs: Any,
-    user: User,
-    program_id: ObjectId,
-    proposal_id: ObjectId,
-    reason: str | None,
-) -> Response:
-    program_for(session, user, program_id)
-    me = _participant(session, user, program_id)
-    proposal = service.proposal_for(session, program_id, proposal_id)
-    answer = Answer.ACCEPTED if reason is None else Answer.DECLINED
-    try:
-        offer = service.answer_offer(session, proposal, user, answer, reason or "")
-    except (Conflict, ValidationFailed) as exc:
-        key = f"reason-{proposal_id}" if isinstance(exc, ValidationFailed) else "__all__"
-        return _mine_again(request, session, user, program_id, exc, key, **{f"reason-{proposal_id}": reason or ""})
-    jobs.enqueue_after_commit(session, "matching.mail_answer", proposal_id=proposal.id)
-    partner = (proposal.mentor if me.role is Role.MENTEE else proposal.mentee) or proposal.mentee
-    name = partner.user.display_name
-    if answer is Answer.ACCEPTED:
-        flash = (
-            _("You and %(name)s are now a mentoring pair. Have a great start!", name=name)
-            if proposal.status is ProposalStatus.ACCEPTED
-            else _("Thank you! The pair starts as soon as %(name)s accepts too.", name=name)
-        )
-        return redirect(f"{_base(program_id)}/mine", flash=flash, request=request)
-    if offer is not None:
-        jobs.enqueue_after_commit(session, "matching.mail_offer", proposal_id=offer.id)
-    if me.role is Role.MENTOR:
-        flash = _("Thanks for telling us. We look for another mentor for %(name)s.", name=name)
-    elif offer is not None and offer.mentor is not None:
-        flash = _("Thanks for telling us. We suggest %(name)s instead.", name=offer.mentor.user.display_name)
-    else:
-        flash = _("Thanks for telling us. Your coordinator will look for a better match.")
-    return redirect(f"{_base(program_id)}/mine", flash=flash, request=request)
-
-
-@router.post("/programs/{program_id}/matching/offers/{proposal_id}/accept")
-def accept_offer(
-    request: Request, program_id: ObjectId, proposal_id: ObjectId, user: CurrentUser, session: DbSession, jobs: Jobs
-) -> Response:
-    return _answer_offer(request, session, jobs, user, program_id, proposal_id, None)
-
-
-@router.post("/programs/{program_id}/matching/offers/{proposal_id}/decline")
-def decline_offer(
-    request: Request,
-    program_id: ObjectId,
-    proposal_id: ObjectId,
-    user: CurrentUser,
-    session: DbSession,
-    jobs: Jobs,
-    reason: Annotated[str, Form()] = "",
-) -> Response:
-    return _answer_offer(request, session, jobs, user, program_id, proposal_id, reason)
-
-
-@router.post("/programs/{program_id}/matching/requests")
-def send_request(
-    request: Request,
-    program_id: ObjectId,
-    user: CurrentUser,
-    session: DbSession,
-    jobs: Jobs,
-    mentor_id: Annotated[int, Form()],
-    message: Annotated[str, Form()] = "",
-) -> Response:
-    program = program_for(session, user, program_id)
-    mentee = _participant(session, user, program_id, Role.MENTEE)
-    try:
-        sent = requests.send_request(session, program, mentee, mentor_id, message)
-    except (Conflict, ValidationFailed) as exc:
-        return _mine_again(
-            request, session, user, program_id, exc, f"request-{mentor_id}", **{f"message-{mentor_id}": message}
-        )
-    jobs.enqueue_after_commit(session, "matching.mail_request", request_id=sent.id, event="sent")
-    flash = _(
-        "Your request is on its way to %(name)s. You get an e-mail when they answer.",
-        name=sent.mentor.user.display_name,
-    )
-    return redirect(f"{_base(program_id)}/mine#requests", flash=flash, request=request)
-
-
-@router.post("/programs/{program_id}/matching/requests/{request_id}/withdraw")
-def withdraw_request(
-    request: Request, program_id: ObjectId, request_id: ObjectId, user: CurrentUser, session: DbSession
-) -> Response:
-    program_for(session, user, program_id)
-    mentee = _participant(session, user, program_id, Role.MENTEE)
-    sent = requests.request_for(session, program_id, request_id)
-    try:
-        requests.withdraw(session, sent, mentee)
-    except Conflict as exc:
-        return _mine_again(request, session, user, program_id, exc, "__all__")
-    flash = _("Your request to %(name)s is withdrawn.", name=sent.mentor.user.display_name)
-    return redirect(f"{_base(program_id)}/mine#requests", flash=flash, request=request)
-
-
-def _answer_request(
-    request: Request,
-    session: Session,
-    jobs: Any,
-    user: User,
-    program_id: ObjectId,
-    request_id: ObjectId,
-    accept: bool,
-    note: str,
-) -> Response:
-    program_for(session, user, program_id)
-    mentor = _participant(session, user, program_id, Role.MENTOR)
-    incoming = requests.request_for(session, program_id, request_id)
-    try:
-        requests.answer_request(session, incoming, mentor, accept, note)
-    except (Conflict, ValidationFailed) as exc:
-        return _mine_again(
-            request, session, user, program_id, exc, f"note-{request_id}", **{f"note-{request_id}": note}
-        )
-    jobs.enqueue_after_commit(session, "matching.mail_request", request_id=incoming.id, event="answered")
-    name = incoming.mentee.user.display_name
-    flash = (
-        _("You are now %(name)s's mentor. We let them know.", name=name)
-        if accept
-        else _("You declined the request of %(name)s. We let them know.", name=name)
-    )
-    return redirect(f"{_base(program_id)}/mine", flash=flash, request=request)
-
-
-@router.post("/programs/{program_id}/matching/requests/{request_id}/accept")
-def accept_request(
-    request: Request,
-    program_id: ObjectId,
-    request_id: ObjectId,
-    user: CurrentUser,
-    session: DbSession,
-    jobs: Jobs,
-    note: Annotated[str, Form()] = "",
-) -> Response:
-    return _answer_request(request, session, jobs, user, program_id, request_id, True, note)
-
-
-@router.post("/programs/{program_id}/matching/requests/{request_id}/decline")
-def decline_request(
-    request: Request,
-    program_id: ObjectId,
-    request_id: ObjectId,
-    user: CurrentUser,
-    session: DbSession,
-    jobs: Jobs,
-    note: Annotated[str, Form()] = "",
-) -> Response:
-    return _answer_request(request, session, jobs, user, program_id, request_id, False, note)
-
-
-def _posted_choices(form: Any) -> dict[int, str]:
-    """{membership id: "prefer" | "avoid"} from the radio groups named pref-<id>; "none" is dropped."""
-    choices: dict[int, str] = {}
-    for key, value in form.multi_items():
-        target = key.removeprefix("pref-")
-        if key.startswith("pref-") and target.isdigit() and value in ("prefer", "avoid"):
-            choices[int(target)] = str(value)
-    return choices
-
-
-@router.post("/programs/{program_id}/matching/preferences")
-def save_preferences(
-    request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession, form: PostedForm
-) -> Response:
-    program = program_for(session, user, program_id)
-    me = _participant(session, user, program_id)
-    choices = _posted_choices(form)
-    prefer = [i for i, kind in choices.items() if kind == "prefer"]
-    avoid = [i for i, kind in choices.items() if kind == "avoid"]
-    try:
-        data = PreferencesIn(prefer=prefer, avoid=avoid)
-        preferences.set_preferences(session, me, data.prefer, data.avoid)
-    except ValidationError as exc:
-        messages = validation_messages(exc)
-        labels = {"prefer": _("Preferred"), "avoid": _("Avoid")}
-        problem = " ".join(f"{labels.get(k.split('.')[0], k)}: {v}" for k, v in messages.items())
-        return _mine(
-            request,
-            session,
-            user,
-            program,
-            me,
-            errors={"preferences": problem},
-            values={"choices": choices},
-            status_code=422,
-        )
-    except ValidationFailed as exc:
-        session.rollback()
-        return _mine(
-            request,
-            session,
-            user,
-            program,
-            me,
-            errors={"preferences": exc.detail},
-            values={"choices": choices},
-            status_code=422,
-        )
-    flash = _("Your preferences are saved. They count in the next matching run.")
-    return redirect(f"{_base(program_id)}/mine#preferences", flash=flash, request=request)
+    return redirect(f"{base_url(program_id)}/runs/{run.id}", flash=flash, request=request)

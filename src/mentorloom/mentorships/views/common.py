@@ -1,0 +1,106 @@
+"""What several mentorship pages share: their URLs, form reading, loading the seat, the pair home and `act`.
+
+`act` is the one way a page changes a mentorship: run the change, and on refusal show the pair home again
+with the message instead of an error page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from mentorloom.accounts.models import User
+from mentorloom.errors import Conflict, PermissionDenied, ValidationFailed
+from mentorloom.i18n import gettext as _
+from mentorloom.mentorships import goals, lifecycle
+from mentorloom.mentorships import presenters as out
+from mentorloom.mentorships.access import Seat, seat_for
+from mentorloom.mentorships.models import ClosureReason, MentorshipStatus, Side
+from mentorloom.web.forms import PostedForm, validation_messages
+from mentorloom.web.pages import redirect, render
+
+
+def base_url(program_id: int, mentorship_id: int | None = None) -> str:
+    url = f"/programs/{program_id}/mentorships"
+    return f"{url}/{mentorship_id}" if mentorship_id else url
+
+
+def form_text(form: PostedForm, name: str) -> str:
+    return str(form.get(name, "")).strip()
+
+
+def pair_seat(session: Session, user: User, program_id: int, mentorship_id: int) -> Seat:
+    seat = seat_for(session, user, program_id, mentorship_id)
+    seat.require_pair()
+    return seat
+
+
+def render_home(
+    request: Request,
+    session: Session,
+    seat: Seat,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The pair home, or a coordinator's view of it; a refused change shows it again with `errors`."""
+    status = seat.mentorship.status
+    ctx: dict[str, Any] = {
+        "program": seat.program,
+        "seat": seat,
+        "status_label": lifecycle.status_label,
+        "closure_reasons": [(r.value, lifecycle.closure_label(r)) for r in ClosureReason],
+        "errors": errors or {},
+        "values": values or {},
+        "base": base_url(seat.program.id, seat.mentorship.id),
+        "completing": status is MentorshipStatus.COMPLETING,
+        "can_plan_end": status not in lifecycle.FINAL,
+    }
+    if seat.in_pair:
+        ctx["home"] = out.pair_home(session, seat, seat.program)
+        ctx["timeline"] = [out.timeline_out(e) for e in goals.timeline(session, seat.mentorship)]
+        ctx.update(_closing_context(ctx["home"]))
+    else:
+        ctx["view"] = out.coordinator_view(session, seat, seat.program)
+    return render(request, "mentorships/home.html", ctx, status_code=status_code)
+
+
+def _closing_context(home: Any) -> dict[str, Any]:
+    """The caller's own retrospective (to prefill the form) and the partner's, of the current cycle."""
+    cycle = home.mentorship.cycle
+    retros = {r.side: r for r in home.retrospectives if r.cycle == cycle}
+    partner = Side.MENTEE if home.my_side is Side.MENTOR else Side.MENTOR
+    return {"my_retro": retros.get(home.my_side), "partner_retro": retros.get(partner)}
+
+
+def act(
+    request: Request,
+    session: Session,
+    user: User,
+    ids: tuple[int, int],
+    work: Callable[[Seat], object],
+    flash: str,
+    key: str = "__all__",
+    values: dict[str, str] | None = None,
+) -> Response:
+    """Run one change of the pair; on refusal roll back and show the home again with the message."""
+    seat = seat_for(session, user, *ids)
+    try:
+        work(seat)
+    except ValidationError as exc:
+        session.rollback()
+        messages = validation_messages(exc)
+        detail = next(iter(messages.values()), _("Check the form."))
+        seat = seat_for(session, user, *ids)
+        return render_home(request, session, seat, errors={key: detail}, values=values, status_code=422)
+    except (Conflict, ValidationFailed, PermissionDenied) as exc:
+        session.rollback()
+        seat = seat_for(session, user, *ids)
+        return render_home(request, session, seat, errors={key: exc.detail}, values=values, status_code=exc.status_code)
+    return redirect(base_url(*ids), flash=flash, request=request)

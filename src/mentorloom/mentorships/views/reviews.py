@@ -1,0 +1,135 @@
+"""Review pages: the review form, the comparison of both shared views, and a suggestion turned into a draft."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from mentorloom.errors import Conflict, ValidationFailed
+from mentorloom.i18n import gettext as _
+from mentorloom.mentorships import presenters as out
+from mentorloom.mentorships import reviews
+from mentorloom.mentorships.access import Seat
+from mentorloom.mentorships.models import Side
+from mentorloom.mentorships.schemas import ReviewIn
+from mentorloom.mentorships.views.common import act, base_url, form_text, pair_seat
+from mentorloom.web.api_common import ObjectId
+from mentorloom.web.deps import CurrentUser, DbSession
+from mentorloom.web.forms import PostedForm, validation_messages
+from mentorloom.web.pages import redirect, render
+
+router = APIRouter()
+
+
+def _review_page(
+    request: Request,
+    seat: Seat,
+    state: reviews.ReviewDue,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    ctx = {
+        "program": seat.program,
+        "seat": seat,
+        "state": state,
+        "statements": [(k, reviews.statement_text(k)) for k in reviews.STATEMENTS],
+        "values": values or {},
+        "errors": errors or {},
+        "base": base_url(seat.program.id, seat.mentorship.id),
+    }
+    return render(request, "mentorships/review.html", ctx, status_code=status_code)
+
+
+@router.get("/programs/{program_id}/mentorships/{mentorship_id}/reviews/new", response_class=HTMLResponse)
+def review_form(
+    request: Request, program_id: ObjectId, mentorship_id: ObjectId, user: CurrentUser, session: DbSession
+) -> Response:
+    seat = pair_seat(session, user, program_id, mentorship_id)
+    return _review_page(request, seat, reviews.due(session, seat, seat.program))
+
+
+@router.post("/programs/{program_id}/mentorships/{mentorship_id}/reviews/new", response_class=HTMLResponse)
+def submit_review(
+    request: Request,
+    program_id: ObjectId,
+    mentorship_id: ObjectId,
+    form: PostedForm,
+    user: CurrentUser,
+    session: DbSession,
+) -> Response:
+    seat = pair_seat(session, user, program_id, mentorship_id)
+    values: dict[str, Any] = {k: form_text(form, f"score.{k}") for k in reviews.STATEMENTS}
+    values["change_suggestion"] = form_text(form, "change_suggestion")
+    values["shared"] = bool(form.get("shared_with_partner"))
+    missing = {f"score.{k}": _("Choose a value from 1 to 5.") for k in reviews.STATEMENTS if values[k] not in "12345"}
+    missing.update({f"score.{k}": _("Choose a value from 1 to 5.") for k in reviews.STATEMENTS if not values[k]})
+    state = reviews.due(session, seat, seat.program)
+    if missing:
+        return _review_page(request, seat, state, values=values, errors=missing, status_code=422)
+    try:
+        body = ReviewIn(
+            scores={k: int(values[k]) for k in reviews.STATEMENTS},
+            change_suggestion=values["change_suggestion"],
+            shared_with_partner=values["shared"],
+        )
+        reviews.submit(session, seat, seat.program, body.scores, body.change_suggestion, body.shared_with_partner)
+    except ValidationError as exc:
+        return _review_page(request, seat, state, values=values, errors=validation_messages(exc), status_code=422)
+    except (Conflict, ValidationFailed) as exc:
+        session.rollback()
+        seat = pair_seat(session, user, program_id, mentorship_id)
+        state = reviews.due(session, seat, seat.program)
+        errors = {"__all__": exc.detail}
+        return _review_page(request, seat, state, values=values, errors=errors, status_code=exc.status_code)
+    url = base_url(program_id, mentorship_id) + "/reviews/comparison"
+    return redirect(url, flash=_("Thank you, your review was saved."), request=request)
+
+
+@router.get("/programs/{program_id}/mentorships/{mentorship_id}/reviews/comparison", response_class=HTMLResponse)
+def review_comparison(
+    request: Request, program_id: ObjectId, mentorship_id: ObjectId, user: CurrentUser, session: DbSession
+) -> Response:
+    seat = pair_seat(session, user, program_id, mentorship_id)
+    side = seat.require_pair()
+    mine = reviews.submissions(session, seat.mentorship, side, shared_only=False)
+    ctx = {
+        "program": seat.program,
+        "seat": seat,
+        "comparison": out.comparison_out(reviews.comparison(session, seat)),
+        "mine": out.review_out(mine[0]) if mine else None,
+        "statement_text": reviews.statement_text,
+        "base": base_url(program_id, mentorship_id),
+    }
+    return render(request, "mentorships/comparison.html", ctx)
+
+
+@router.post("/programs/{program_id}/mentorships/{mentorship_id}/reviews/suggestion", response_class=HTMLResponse)
+def suggestion_to_agreement(
+    request: Request,
+    program_id: ObjectId,
+    mentorship_id: ObjectId,
+    form: PostedForm,
+    user: CurrentUser,
+    session: DbSession,
+) -> Response:
+    """Turn a shared "what should we change?" into a new draft agreement version carrying it as its note."""
+    side_value, period = str(form.get("side", "")), str(form.get("period", ""))
+    if side_value not in {s.value for s in Side} or not period.isdigit():
+        raise ValidationFailed(_("Choose a suggestion from the comparison."), field="side")
+
+    def work(seat: Seat) -> object:
+        return reviews.suggestion_to_agreement(session, seat, seat.program, int(period), Side(side_value))
+
+    response = act(request, session, user, (program_id, mentorship_id), work, _("A new agreement draft is open."))
+    if response.status_code == 303:
+        return redirect(
+            base_url(program_id, mentorship_id) + "/agreement/edit",
+            request=request,
+            flash=_("The suggestion is now a draft of your agreement. Edit it, then both confirm."),
+        )
+    return response
