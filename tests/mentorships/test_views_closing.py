@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from babel.dates import format_date
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
@@ -82,6 +83,9 @@ async def test_planned_end_date_edit(app: FastAPI, db_session: Session) -> None:
         assert 'id="f-planned_end_on-error"' in before.text
         day = (date.today() + timedelta(days=200)).isoformat()
         assert (await c.post(url, data={"csrf_token": token, "planned_end_on": day})).status_code == 303
+        home = await c.get(_page(pair))
+        shown = format_date(date.fromisoformat(day), "medium", locale="en")  # e.g. "Jun 17, 2027", not ISO
+        assert f"planned until {shown}" in home.text
     db_session.refresh(pair.mentorship)
     assert pair.mentorship.planned_end_on == date.fromisoformat(day)
 
