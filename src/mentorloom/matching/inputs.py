@@ -252,6 +252,18 @@ def _rules(
         excluded=PairSet.of(excluded),
         preferred=PairSet.of(preferred),
         exclude_same_department=settings.exclude_same_department,
+        priority=np.array(sorted(ti[m] for m in rematch_priority_mentees(session, program.id) if m in ti), np.int64),
+    )
+
+
+def rematch_priority_mentees(session: Session, program_id: int) -> set[int]:
+    """Mentees whose latest mentorship ended early with a re-match promised (e.g. a private "no" at the fit check).
+
+    Only the latest counts: once the promised new match has happened, an old flag must not win places again.
+    """
+    latest = select(func.max(Mentorship.id)).where(Mentorship.program_id == program_id).group_by(Mentorship.mentee_id)
+    return set(
+        session.scalars(select(Mentorship.mentee_id).where(Mentorship.id.in_(latest), Mentorship.rematch_priority))
     )
 
 

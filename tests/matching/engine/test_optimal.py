@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from mentorloom.matching.engine import (
@@ -17,6 +19,7 @@ from mentorloom.matching.engine import (
     InfeasibleLockError,
     Options,
     PairSet,
+    Rules,
     exact_optimum,
     match,
     solve_optimal,
@@ -178,3 +181,32 @@ def test_empty_sides(mode: str, n_mentees: int, n_mentors: int) -> None:
     assert result.unmatched == n_mentees
     assert set(result.unmatched_reason.values()) <= {NO_COMPATIBLE}
     assert result.blocking_pairs == 0
+
+
+def _with_priority(rules: Rules, priority: np.ndarray) -> Rules:
+    return dataclasses.replace(rules, priority=priority.astype(np.int64))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.data())
+def test_priority_mentees_are_matched_at_least_as_often(seed: int, data: st.DataObject) -> None:
+    """Places are scarce (12 for 30 mentees): priority changes who is matched, never how many or the capacities."""
+    mentees, mentors, rules, _ = synthetic_program(30, 6, 2, seed=seed, dim=8)
+    priority = np.array(data.draw(st.lists(st.integers(0, 29), max_size=10, unique=True)), dtype=np.int64)
+    opts = Options(explain=False, check_blocking=False, exact=False)
+    plain = match(mentees, mentors, rules=rules, options=opts)
+    favoured = match(mentees, mentors, rules=_with_priority(rules, priority), options=opts)
+    assert favoured.matched == plain.matched
+    assert np.bincount(favoured.assignment[favoured.assignment >= 0], minlength=6).max() <= 2
+    assert (favoured.assignment[priority] >= 0).sum() >= (plain.assignment[priority] >= 0).sum()
+    assert favoured.total_score <= plain.total_score + 1e-9  # the bonus is not counted in the reported score
+
+
+def test_priority_mentees_take_scarce_places_from_better_scoring_ones() -> None:
+    mentees, mentors, rules, _ = synthetic_program(40, 5, 2, seed=7, dim=8)
+    opts = Options(explain=False, check_blocking=False, exact=False)
+    plain = match(mentees, mentors, rules=rules, options=opts)
+    left_out = np.flatnonzero(plain.assignment < 0)[:4]
+    favoured = match(mentees, mentors, rules=_with_priority(rules, left_out), options=opts)
+    assert (plain.assignment[left_out] < 0).all() and (favoured.assignment[left_out] >= 0).sum() >= 3
+    assert favoured.certified_optimal

@@ -106,12 +106,15 @@ class Rules:
     """Program rules: hard exclusions and the mentees' prefer lists.
 
     ``excluded`` holds every pair the service forbids: "avoid" from either side, the mentee's line manager and
-    management chain (see :func:`management_exclusions`), and coordinator rejections.
+    management chain (see :func:`management_exclusions`), and coordinator rejections. ``priority`` lists mentee
+    indices whose pairs count :data:`~.pipeline.PRIORITY_BONUS` points more in the optimal modes' objective.
     """
 
     excluded: PairSet = field(default_factory=PairSet)
     preferred: PairSet = field(default_factory=PairSet)
     exclude_same_department: bool = False
+    # mentees owed a new match (their mentorship ended early): the optimal modes place them first
+    priority: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 CRITERIA = ("expertise", "values", "interests", "text", "time")

@@ -12,7 +12,7 @@ mentees than places) need more rounds, because prices of full mentors are then h
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -32,6 +32,10 @@ from .stable import deferred_acceptance
 Mode = Literal["max_matched", "total_score", "stable"]
 DEFAULT_K = 64
 K_GROWTH = 4
+# Points added to a priority mentee's pairs in the flow objective only (reported scores stay true): with the
+# number matched already maximal, a priority mentee loses a scarce place only if keeping it cost the others
+# more than 50 points in total. Enough to honour "re-match first" without overriding every fit consideration.
+PRIORITY_BONUS = 50.0
 
 
 @dataclass(frozen=True)
@@ -65,10 +69,13 @@ def match(
     opts, rules, locked = options or Options(), rules or Rules(), locked or PairSet()
     started = time.perf_counter()
     if rejected is not None and len(rejected):
-        rules = Rules(rules.excluded.union(rejected), rules.preferred, rules.exclude_same_department)
+        rules = replace(rules, excluded=rules.excluded.union(rejected))
     cap = apply_locks(mentors.capacity, locked)
     scorer = Scorer(mentees, mentors, weights, rules, skip_mentees=locked.mentee, capacity=cap)
-    result = _run_stable(scorer, cap, opts) if mode == "stable" else _run_optimal(scorer, cap, mode, opts)
+    if mode == "stable":  # stability is defined by the two sides' rankings alone, so priority has no say
+        result = _run_stable(scorer, cap, opts)
+    else:
+        result = _run_optimal(scorer, cap, mode, opts, rules.priority)
     _add_locked(result, locked, mentees, mentors, scorer)
     if opts.explain:
         t = time.perf_counter()
@@ -79,17 +86,30 @@ def match(
     return result
 
 
-def _run_optimal(scorer: Scorer, cap: IntArray, mode: OptimalMode, opts: Options) -> MatchResult:
+def _boosted(cands: Candidates, priority: IntArray) -> Candidates:
+    """The candidate lists as the solver sees them: priority mentees' pairs raised by ``PRIORITY_BONUS``.
+
+    The raise is the same along a row, so each row's order and the top-k certificate's argument are unchanged.
+    """
+    if priority.size == 0:
+        return cands
+    is_priority = np.zeros(cands.n_mentees, dtype=np.bool_)
+    is_priority[priority] = True
+    return replace(cands, score=cands.score + PRIORITY_BONUS * is_priority[cands.mentee])
+
+
+def _run_optimal(scorer: Scorer, cap: IntArray, mode: OptimalMode, opts: Options, priority: IntArray) -> MatchResult:
     """Top-k candidates, flow, then lengthen the lists of uncertified mentees (×4) until the certificate holds."""
     t = time.perf_counter()
     cands = top_candidates(scorer, opts.k, workers=opts.workers, progress=opts.progress)
     timings = {"scoring": time.perf_counter() - t, "solver": 0.0}
     k, certified = opts.k, False
     for round_no in range(opts.max_rounds + 1):
-        sol = solve_optimal(cands, cap, mode)
+        objective = _boosted(cands, priority)
+        sol = solve_optimal(objective, cap, mode)
         timings["solver"] += sol.seconds
         t = time.perf_counter()
-        failing = uncertified_mentees(cands, sol.assignment, sol.spare, mode)
+        failing = uncertified_mentees(objective, sol.assignment, sol.spare, mode)
         timings["certificate"] = timings.get("certificate", 0.0) + time.perf_counter() - t
         certified = failing.size == 0
         if certified or round_no == opts.max_rounds:

@@ -19,7 +19,7 @@ from mentorloom.i18n import ngettext
 from mentorloom.matching import service
 from mentorloom.matching.api import queue_or_compute
 from mentorloom.matching.explain_text import unmatched_text
-from mentorloom.matching.inputs import engaged_mentees
+from mentorloom.matching.inputs import engaged_mentees, rematch_priority_mentees
 from mentorloom.matching.models import MatchPreference, MatchRun, Proposal, ProposalStatus, RunStatus
 from mentorloom.matching.views.common import base_url, page_router, reason_phrases
 from mentorloom.permissions import Action, program_for
@@ -269,6 +269,7 @@ def _review(
         "counts": counts,
         "figures": _figures(session, run, counts),
         "unmatched": _unmatched_preview(session, run.id),
+        "priority": rematch_priority_mentees(session, program.id),
         "reviewable": run.status is RunStatus.READY,
         "problem": problem,
     }
