@@ -1,4 +1,4 @@
-"""The demo program that `make run` loads once: a coordinator, mentors and mentees with profiles."""
+"""The demo program that `make run` loads once: a coordinator, mentors and mentees with profiles, one live pair."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from mentorloom.accounts.security import hash_password
 from mentorloom.accounts.service import create_admin, get_or_create_user
+from mentorloom.demo_pair import load_pair
 from mentorloom.profiles.schemas import ProfileIn
 from mentorloom.profiles.service import get_profile, update_profile
-from mentorloom.programs.models import Cadence, Program, Role
+from mentorloom.programs.models import Cadence, Membership, Program, Role
 from mentorloom.programs.schemas import ProgramIn
 from mentorloom.programs.service import add_member, create_program
 
@@ -121,10 +122,9 @@ def load_demo(session: Session) -> int | None:
         ),
         coordinator=coordinator,
     )
-    for spec in MENTORS:
-        _participant(session, program, Role.MENTOR, spec)
-    for spec in MENTEES:
-        _participant(session, program, Role.MENTEE, spec)
+    people = {spec["email"]: _participant(session, program, Role.MENTOR, spec) for spec in MENTORS}
+    people |= {spec["email"]: _participant(session, program, Role.MENTEE, spec) for spec in MENTEES}
+    load_pair(session, program, coordinator, people)
     return program.id
 
 
@@ -134,7 +134,7 @@ def _person(session: Session, email: str, name: str) -> Any:
     return user
 
 
-def _participant(session: Session, program: Program, role: Role, spec: dict[str, Any]) -> None:
+def _participant(session: Session, program: Program, role: Role, spec: dict[str, Any]) -> Membership:
     membership = add_member(session, program, _person(session, spec["email"], spec["name"]), role)
     data = ProfileIn.model_validate(
         dict(
@@ -152,3 +152,4 @@ def _participant(session: Session, program: Program, role: Role, spec: dict[str,
         )
     )
     update_profile(session, get_profile(session, membership), data)
+    return membership
