@@ -120,6 +120,7 @@ def demo() -> None:
     typer.echo(f"Demo logins (password for all: {DEMO_LOGINS['password']}):")
     for role, email in DEMO_LOGINS["accounts"]:
         typer.echo(f"  {role:<12} {email}")
+    typer.echo("mentor@ and mentee@ already have a mentorship; tom@ and amira@ are waiting to be matched.")
 
 
 @user_app.command("create-admin")
