@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -72,3 +73,22 @@ def test_run_progress_is_committed_while_the_run_is_computing(
     finally:
         database.dispose()
     assert seen[0] == 15 and seen[-1] == 85 and seen == sorted(seen)
+
+
+def test_progress_needs_the_run_committed_as_running_first(db_session: Session) -> None:
+    """Reporting progress from a run whose own transaction already wrote would wait for its own lock."""
+    program = make_program(db_session)
+    run = service.start_run(db_session, program, make_user(db_session))
+    with pytest.raises(ValueError, match="RUNNING"):
+        service.compute_run(db_session, run, progress=lambda _pct: None)
+
+
+def test_a_failed_progress_write_does_not_fail_the_run(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    unreachable = Database(f"sqlite:///{tmp_path / 'missing-dir' / 'm.db'}")  # cannot be opened
+    try:
+        tasks._progress_recorder(JobContext(settings, unreachable), 1)(50)
+    finally:
+        unreachable.dispose()
+    assert "could not record progress 50% of matching run 1" in caplog.text

@@ -91,11 +91,14 @@ _INPUTS_PCT, _SCORED_PCT = 15, 85
 def compute_run(session: Session, run: MatchRun, progress: Callable[[int], None] | None = None) -> None:
     """Build features, run the engine and store one proposal per mentee (idempotent per run).
 
-    ``progress`` gets the percentage done; it must write in its own transaction, because this one stays open
-    (and writes nothing) until the proposals are stored.
+    ``progress`` gets the percentage done and writes it in its own transaction. That is only safe while this
+    transaction has written nothing (else the progress write waits for a lock this one holds), so a caller
+    passing ``progress`` must have committed the run as RUNNING first, as the worker's job does.
     """
     if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         return
+    if progress is not None and run.status is not RunStatus.RUNNING:
+        raise ValueError("commit the run as RUNNING before computing it with progress reports")
     run.status = RunStatus.RUNNING
     report = progress or (lambda _pct: None)
     program = session.get(Program, run.program_id)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from huey import crontab
 from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 
 from mentorloom.i18n import use_locale
 from mentorloom.jobs import JobContext, job
@@ -13,6 +15,8 @@ from mentorloom.matching.models import MatchRun, MentorRequest, Proposal, Propos
 from mentorloom.notifications.mail import build_mailer, build_message, send_once
 from mentorloom.programs.models import Membership
 from mentorloom.templating import build_environment, render_mail
+
+log = logging.getLogger(__name__)
 
 
 @job("matching.run")
@@ -52,8 +56,11 @@ def _progress_recorder(ctx: JobContext, run_id: int) -> Callable[[int], None]:
         if pct < shown + 5:
             return
         shown = pct
-        with ctx.database.session() as session:
-            session.execute(update(MatchRun).where(MatchRun.id == run_id).values(progress=pct))
+        try:
+            with ctx.database.session() as session:
+                session.execute(update(MatchRun).where(MatchRun.id == run_id).values(progress=pct))
+        except SQLAlchemyError:  # the bar is cosmetic: a busy or dropped database must not fail the run
+            log.warning("could not record progress %s%% of matching run %s", pct, run_id, exc_info=True)
 
     return record
 

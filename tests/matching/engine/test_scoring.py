@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from threadpoolctl import threadpool_info
 
 from mentorloom.matching.engine import PairSet, Rules, Scorer, Weights, pair_breakdown, top_candidates
 from mentorloom.matching.engine.features import MenteeFeatures, MentorFeatures
-from mentorloom.matching.engine.scoring import EXCLUDED, SCORE_SCALE, select_top
+from mentorloom.matching.engine.scoring import _BLAS, EXCLUDED, SCORE_SCALE, select_top
 from mentorloom.matching.engine.synthetic import synthetic_program
 
 weights_st = st.builds(
@@ -130,3 +133,20 @@ def test_top_candidates_reports_progress_per_block() -> None:
     seen: list[float] = []
     top_candidates(scorer, 5, block_elems=10 * scorer.n_cols, workers=2, progress=seen.append)
     assert seen == [pytest.approx((b + 1) / 10) for b in range(10)]
+
+
+def _blas_threads() -> int:
+    return min(int(lib["num_threads"]) for lib in threadpool_info() if lib["user_api"] == "blas")
+
+
+def test_overlapping_scoring_pools_share_one_blas_limit() -> None:
+    """Two runs in one worker process: the first to end must not lift the limit under the second."""
+    before = _blas_threads()
+    first, second = _BLAS.single_threaded(), _BLAS.single_threaded()
+    with ExitStack() as outer:
+        outer.enter_context(first)
+        with ExitStack() as inner:
+            inner.enter_context(second)
+            outer.close()  # the first run ends while the second is still scoring
+            assert _blas_threads() == 1
+        assert _blas_threads() == before

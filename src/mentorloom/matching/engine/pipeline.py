@@ -89,7 +89,8 @@ def match(
 def _boosted(cands: Candidates, priority: IntArray) -> Candidates:
     """The candidate lists as the solver sees them: priority mentees' pairs raised by ``PRIORITY_BONUS``.
 
-    The raise is the same along a row, so each row's order and the top-k certificate's argument are unchanged.
+    The raise is the same along a row, so each row's order and the top-k certificate's argument are unchanged;
+    ``certified_optimal`` then speaks of this objective, while totals and % of optimum use the true scores.
     """
     if priority.size == 0:
         return cands

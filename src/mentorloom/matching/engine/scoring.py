@@ -12,8 +12,10 @@ checks are decided consistently everywhere.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -239,6 +241,7 @@ class Scorer:
             s += t
         self._apply_preference(s, rows)
         np.rint(s, out=s)
+        np.minimum(s, Q_MAX, out=s)  # float32 sums may overshoot 100 by a hair; q units must stay in range
         self._apply_exclusions(s, rows)
         return s
 
@@ -306,10 +309,40 @@ def map_blocks(
     """
     if workers <= 1 or len(blocks) <= 1:
         return _reported((fn(b) for b in blocks), len(blocks), progress)
-    # one BLAS thread per worker: letting each worker's matrix products spread over all cores as well
-    # oversubscribes them, measured ~30 % slower at 20k×8k on 2 cores
-    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=workers) as pool:
+    with _BLAS.single_threaded(), ThreadPoolExecutor(max_workers=workers) as pool:
         return _reported(pool.map(fn, blocks), len(blocks), progress)
+
+
+class _BlasThreads:
+    """One BLAS thread per scoring worker while any pool runs; the previous setting back when the last ends.
+
+    Letting each worker's matrix products spread over all cores as well oversubscribes them (measured ~30 %
+    slower at 20k×8k on 2 cores). The limit is per process, not per thread, so overlapping runs (a job worker
+    with several threads) share one limiter by reference count instead of restoring each other's setting.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._limiter: threadpool_limits | None = None
+
+    @contextmanager
+    def single_threaded(self) -> Iterator[None]:
+        with self._lock:
+            if self._users == 0:
+                self._limiter = threadpool_limits(limits=1, user_api="blas")
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0 and self._limiter is not None:
+                    self._limiter.restore_original_limits()
+                    self._limiter = None
+
+
+_BLAS = _BlasThreads()
 
 
 def _reported(results: Iterable[T], total: int, progress: Progress | None) -> list[T]:

@@ -269,7 +269,8 @@ def _review(
         "counts": counts,
         "figures": _figures(session, run, counts),
         "unmatched": _unmatched_preview(session, run.id),
-        "priority": rematch_priority_mentees(session, program.id),
+        # the stable method ignores priority, so marking anyone there would promise what did not happen
+        "priority": set() if run.mode == "stable" else rematch_priority_mentees(session, program.id),
         "reviewable": run.status is RunStatus.READY,
         "problem": problem,
     }
