@@ -64,9 +64,5 @@ class LinkSigner:
         return int(data["u"]), str(data["f"])
 
 
-def csrf_token_for(secret: str, session_seed: str) -> str:
-    return hmac.new(secret.encode(), session_seed.encode(), hashlib.sha256).hexdigest()
-
-
 def constant_time_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())

@@ -81,7 +81,9 @@ def set_password(session: Session, user: User, password: str) -> None:
 def authenticate(session: Session, email: str, password: str) -> User:
     """The user with these credentials; one vague error for every failure (no account probing)."""
     user = user_by_email(session, email)
-    if user is None or not user.is_active or not verify_password(user.password_hash if user else None, password):
+    # verify first, also for unknown addresses: the hash costs ~100 ms, and skipping it would tell which exist
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not user.is_active or not password_ok:
         raise NotAuthenticated(_("E-mail or password is not correct."))
     user.last_login_at = utcnow()
     return user
