@@ -23,6 +23,7 @@ from mentorloom.profiles.models import Profile, SkillKind
 from mentorloom.profiles.vocab import WORK_VALUES
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.programs.schemas import ProgramSettings
+from mentorloom.programs.service import program_settings
 
 VALUE_KEYS = list(WORK_VALUES)
 MAX_CHAIN = 10  # management chains longer than this are cut (and cycles stop) when walking line managers
@@ -123,7 +124,7 @@ def build_inputs(
     mentor_features = MentorFeatures(
         **_shared(mentors, **common), capacity=capacity, expertise=_skill_matrix(mentors, skills, SkillKind.EXPERTISE)
     )
-    settings = ProgramSettings.model_validate(program.settings or {})
+    settings = program_settings(program)
     inputs = ProgramInputs(
         mentee_ids=[p.membership_id for p in mentees],
         mentor_ids=[p.membership_id for p in mentors],

@@ -18,10 +18,11 @@ from mentorloom.matching.engine import Scorer, pair_breakdown, top_candidates
 from mentorloom.matching.engine.explain import explain_pairs
 from mentorloom.matching.inputs import allowed, build_inputs, occupied_slots
 from mentorloom.matching.models import MentorRequest, RequestStatus
+from mentorloom.mentorships.cycles import start_cycle
 from mentorloom.mentorships.models import OCCUPYING, Mentorship, MentorshipSource, MentorshipStatus
 from mentorloom.profiles.models import Profile
 from mentorloom.programs.models import Membership, Program, Role
-from mentorloom.programs.schemas import ProgramSettings
+from mentorloom.programs.service import program_settings
 
 SHORTLIST_SIZE = 10
 _STATUS_LABELS = {
@@ -84,7 +85,7 @@ def open_requests(session: Session, mentee_id: int) -> list[MentorRequest]:
 
 def send_request(session: Session, program: Program, mentee: Membership, mentor_id: int, message: str) -> MentorRequest:
     """Ask a mentor from the shortlist; limited number of open requests per mentee, expiring after N days."""
-    settings = ProgramSettings.model_validate(program.settings or {})
+    settings = program_settings(program)
     if mentee.role is not Role.MENTEE:
         raise PermissionDenied(_("Only mentees can request a mentor."))
     if len(message) > MAX_MESSAGE:
@@ -184,16 +185,15 @@ def _take_slot(session: Session, request: MentorRequest) -> None:
     if busy:
         raise Conflict(_("This mentee has found a mentor meanwhile."))
     request.status = RequestStatus.ACCEPTED
-    session.add(
-        Mentorship(
-            program_id=request.program_id,
-            mentor_id=request.mentor_id,
-            mentee_id=request.mentee_id,
-            source=MentorshipSource.REQUEST,
-            status=MentorshipStatus.ACTIVE,
-            started_at=utcnow(),
-        )
+    mentorship = Mentorship(
+        program_id=request.program_id,
+        mentor_id=request.mentor_id,
+        mentee_id=request.mentee_id,
+        source=MentorshipSource.REQUEST,
+        status=MentorshipStatus.ACTIVE,
     )
+    start_cycle(mentorship, session.get_one(Program, request.program_id).duration_months)
+    session.add(mentorship)
     # The mentee's other open requests are no longer needed.
     session.execute(
         update(MentorRequest)

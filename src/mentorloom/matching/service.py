@@ -17,9 +17,11 @@ from mentorloom.matching.engine import MatchResult, Mode, Options, PairSet, matc
 from mentorloom.matching.engine.explain import explain_pairs
 from mentorloom.matching.inputs import ProgramInputs, allowed, build_inputs
 from mentorloom.matching.models import MatchRun, Proposal, ProposalStatus, Response, RunStatus
+from mentorloom.mentorships.cycles import start_cycle
 from mentorloom.mentorships.models import Mentorship, MentorshipSource, MentorshipStatus
 from mentorloom.programs.models import Membership, Program
 from mentorloom.programs.schemas import ProgramSettings
+from mentorloom.programs.service import program_settings
 
 REVIEWABLE = (ProposalStatus.DRAFT, ProposalStatus.LOCKED, ProposalStatus.REJECTED, ProposalStatus.UNMATCHED)
 # Runs this large are computed by the worker; smaller ones right away, so small programs feel instant.
@@ -48,7 +50,7 @@ def start_run(
         raise Conflict(_("A matching run is already in progress. Wait for it to finish."))
     if previous is not None and previous.status is not RunStatus.READY:
         raise Conflict(_("Only a run under review can be run again."))
-    settings = ProgramSettings.model_validate(program.settings or {})
+    settings = program_settings(program)
     run = MatchRun(
         program_id=program.id,
         mode=engine_mode(settings, mode),
@@ -108,29 +110,19 @@ def compute_run(session: Session, run: MatchRun, progress: Callable[[int], None]
     report(_INPUTS_PCT)
     ti, tj = inputs.mentee_index(), inputs.mentor_index()
     locked_rows = PairSet.of([(ti[a], tj[b]) for a, b in locked if a in ti and b in tj])
-    if not inputs.mentee_ids or not inputs.mentor_ids:
-        # Nothing to match (everyone is paired, or no mentors yet): an empty, finished run says so.
-        run.stats = {
-            **run.stats,
-            "matched": 0,
-            "unmatched": len(inputs.mentee_ids),
-            "unmatched_reasons": {"no_compatible_mentor": len(inputs.mentee_ids)} if inputs.mentee_ids else {},
-        }
-        rows = [_unmatched_row(run, mentee_id) for mentee_id in inputs.mentee_ids]
-    else:
-        result = match(
-            inputs.mentees,
-            inputs.mentors,
-            mode=cast(Mode, run.mode),
-            weights=inputs.weights,
-            rules=inputs.rules,
-            locked=locked_rows,
-            labels=inputs.labels,
-            options=Options(progress=lambda done: report(_INPUTS_PCT + round((_SCORED_PCT - _INPUTS_PCT) * done))),
-        )
-        report(_SCORED_PCT)
-        rows = _proposal_rows(run, inputs, result, rejected)
-        run.stats = {**run.stats, **result.summary()}
+    result = match(
+        inputs.mentees,
+        inputs.mentors,
+        mode=cast(Mode, run.mode),
+        weights=inputs.weights,
+        rules=inputs.rules,
+        locked=locked_rows,
+        labels=inputs.labels,
+        options=Options(progress=lambda done: report(_INPUTS_PCT + round((_SCORED_PCT - _INPUTS_PCT) * done))),
+    )
+    report(_SCORED_PCT)
+    rows = _proposal_rows(run, inputs, result, rejected)
+    run.stats = {**run.stats, **result.summary()}
     if rows:  # an executemany with no rows would insert one row of defaults
         session.execute(insert(Proposal), rows)
     run.status = RunStatus.READY
@@ -146,55 +138,34 @@ def _proposal_rows(
     rows = []
     for i, mentee_id in enumerate(inputs.mentee_ids):
         j = int(result.assignment[i])
+        if j < 0:
+            rows.append(
+                _row(run, mentee_id, status=ProposalStatus.UNMATCHED, unmatched_reason=result.unmatched_reason[i])
+            )
+            continue
         e = explanation.get(i, {})
         rows.append(
-            {
-                "run_id": run.id,
-                "program_id": run.program_id,
-                "mentee_id": mentee_id,
-                "mentor_id": inputs.mentor_ids[j] if j >= 0 else None,
-                "status": (ProposalStatus.LOCKED if bool(result.locked[i]) else ProposalStatus.DRAFT)
-                if j >= 0
-                else ProposalStatus.UNMATCHED,
-                "score": float(result.pair_score[i]) if j >= 0 else None,
-                "rank": int(result.rank[i]),
-                "criteria": e.get("criteria", {}),
-                "facts": e.get("facts", []),
-                "unmatched_reason": result.unmatched_reason.get(i, "") if j < 0 else "",
-            }
+            _row(
+                run,
+                mentee_id,
+                inputs.mentor_ids[j],
+                status=ProposalStatus.LOCKED if bool(result.locked[i]) else ProposalStatus.DRAFT,
+                score=float(result.pair_score[i]),
+                rank=int(result.rank[i]),
+                criteria=e.get("criteria", {}),
+                facts=e.get("facts", []),
+            )
         )
     # Rejections stay visible (and carried into the next re-run) as their own rows.
-    rows += [
-        {
-            "run_id": run.id,
-            "program_id": run.program_id,
-            "mentee_id": a,
-            "mentor_id": b,
-            "status": ProposalStatus.REJECTED,
-            "score": None,
-            "rank": 0,
-            "criteria": {},
-            "facts": [],
-            "unmatched_reason": "",
-        }
-        for a, b in rejected
-    ]
-    return rows
+    return rows + [_row(run, a, b, status=ProposalStatus.REJECTED) for a, b in rejected]
 
 
-def _unmatched_row(run: MatchRun, mentee_id: int) -> dict[str, Any]:
-    return {
-        "run_id": run.id,
-        "program_id": run.program_id,
-        "mentee_id": mentee_id,
-        "mentor_id": None,
-        "status": ProposalStatus.UNMATCHED,
-        "score": None,
-        "rank": 0,
-        "criteria": {},
-        "facts": [],
-        "unmatched_reason": "no_compatible_mentor",
-    }
+def _row(run: MatchRun, mentee_id: int, mentor_id: int | None = None, **fields: Any) -> dict[str, Any]:
+    """One proposal row for the bulk insert, with the defaults of a pair that has no score."""
+    defaults: dict[str, Any] = {"score": None, "rank": 0, "criteria": {}, "facts": [], "unmatched_reason": ""}
+    return {"run_id": run.id, "program_id": run.program_id, "mentee_id": mentee_id, "mentor_id": mentor_id} | (
+        defaults | fields
+    )
 
 
 def run_for(session: Session, program_id: int, run_id: int) -> MatchRun:
@@ -310,16 +281,15 @@ def respond(session: Session, proposal: Proposal, user: User, answer: Response, 
     elif proposal.mentee_response is Response.ACCEPTED and proposal.mentor_response is Response.ACCEPTED:
         proposal.status = ProposalStatus.ACCEPTED
         assert proposal.mentor_id is not None
-        session.add(
-            Mentorship(
-                program_id=proposal.program_id,
-                mentor_id=proposal.mentor_id,
-                mentee_id=proposal.mentee_id,
-                source=MentorshipSource.MATCHING,
-                status=MentorshipStatus.ACTIVE,
-                started_at=utcnow(),
-            )
+        mentorship = Mentorship(
+            program_id=proposal.program_id,
+            mentor_id=proposal.mentor_id,
+            mentee_id=proposal.mentee_id,
+            source=MentorshipSource.MATCHING,
+            status=MentorshipStatus.ACTIVE,
         )
+        start_cycle(mentorship, session.get_one(Program, proposal.program_id).duration_months)
+        session.add(mentorship)
     session.flush()
     return proposal
 
