@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,12 @@ def build_environment() -> Environment:
     env.filters["number"] = _format_number
     env.globals["get_locale"] = i18n.get_locale
     return env
+
+
+@lru_cache(maxsize=1)
+def mail_environment() -> Environment:
+    """One environment for all mail jobs, so its template cache survives from one mail to the next."""
+    return build_environment()
 
 
 def build_templates() -> Jinja2Templates:

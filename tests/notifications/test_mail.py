@@ -43,7 +43,12 @@ def smtp_server() -> Iterator[tuple[Controller, Collector]]:
 def test_smtp_delivery_keeps_umlauts(smtp_server: tuple[Controller, Collector], db_session: Session) -> None:
     controller, collector = smtp_server
     mailer = SmtpMailer("127.0.0.1", controller.port)
-    message = build_message(to="jürgen@example.org", subject="Einladung für Jürgen", body="Grüße aus Köln")
+    message = build_message(
+        to="jürgen@example.org",
+        subject="Einladung für Jürgen",
+        body="Grüße aus Köln",
+        sender="Mentorloom <m@example.org>",
+    )
     assert send_once(db_session, mailer, "test:1", message) is True
     assert send_once(db_session, mailer, "test:1", message) is False  # idempotent
     assert len(collector.messages) == 1
@@ -53,6 +58,6 @@ def test_smtp_delivery_keeps_umlauts(smtp_server: tuple[Controller, Collector], 
 
 
 def test_outbox_writes_eml_files(tmp_path: Any) -> None:
-    OutboxMailer(tmp_path).send(build_message(to="a@example.org", subject="Hi", body="Body"))
+    OutboxMailer(tmp_path).send(build_message(to="a@example.org", subject="Hi", body="Body", sender="m@example.org"))
     (path,) = tmp_path.glob("*.eml")
     assert message_from_bytes(path.read_bytes())["Subject"] == "Hi"

@@ -8,13 +8,12 @@ from collections.abc import Callable
 from huey import crontab
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from mentorloom.i18n import use_locale
 from mentorloom.jobs import JobContext, job
 from mentorloom.matching.models import MatchRun, MentorRequest, Proposal, ProposalStatus, Response, RunStatus
-from mentorloom.notifications.mail import build_mailer, build_message, send_once
+from mentorloom.notifications.mail import send_templated
 from mentorloom.programs.models import Membership
-from mentorloom.templating import build_environment, render_mail
 
 log = logging.getLogger(__name__)
 
@@ -65,21 +64,21 @@ def _progress_recorder(ctx: JobContext, run_id: int) -> Callable[[int], None]:
     return record
 
 
-def _mail(ctx: JobContext, recipient: Membership, template: str, key: str, **context: object) -> bool:
+def _mail(ctx: JobContext, session: Session, recipient: Membership, template: str, key: str, **context: object) -> bool:
     user = recipient.user
-    with use_locale(user.locale or recipient.program.language):
-        subject, body = render_mail(
-            build_environment(),
-            template,
-            name=user.display_name,
-            program_name=recipient.program.name,
-            base_url=ctx.settings.base_url,
-            program_id=recipient.program_id,
-            **context,
-        )
-    message = build_message(to=user.email, subject=subject, body=body, sender=ctx.settings.mail_from)
-    with ctx.database.session() as session:
-        return send_once(session, build_mailer(ctx.settings), key, message)
+    return send_templated(
+        session,
+        ctx.settings,
+        key=key,
+        to=user.email,
+        locale=user.locale or recipient.program.language,
+        template=template,
+        name=user.display_name,
+        program_name=recipient.program.name,
+        base_url=ctx.settings.base_url,
+        program_id=recipient.program_id,
+        **context,
+    )
 
 
 @job("matching.mail_offer")
@@ -94,6 +93,7 @@ def mail_offer(ctx: JobContext, *, proposal_id: int) -> int:
         for recipient, partner in pairs:
             sent += _mail(
                 ctx,
+                session,
                 recipient,
                 "match_offer",
                 f"offer:{proposal.id}:{recipient.id}",
@@ -127,6 +127,7 @@ def mail_answer(ctx: JobContext, *, proposal_id: int) -> int:
             recipient, partner = sides[side]
             sent += _mail(
                 ctx,
+                session,
                 recipient,
                 "match_answer",
                 f"answer:{proposal.id}:{outcome}:{recipient.id}",
@@ -146,6 +147,7 @@ def mail_request(ctx: JobContext, *, request_id: int, event: str) -> bool:
         if event == "sent":
             return _mail(
                 ctx,
+                session,
                 request.mentor,
                 "request_sent",
                 f"request:{request.id}:sent",
@@ -154,6 +156,7 @@ def mail_request(ctx: JobContext, *, request_id: int, event: str) -> bool:
             )
         return _mail(
             ctx,
+            session,
             request.mentee,
             "request_answered",
             f"request:{request.id}:{request.status.value}",

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mentorloom.i18n import use_locale
 from mentorloom.notifications.models import SentMail
+from mentorloom.templating import mail_environment, render_mail
 
 if TYPE_CHECKING:
     from mentorloom.config import Settings
-
-FROM_ADDRESS = "Mentorloom <no-reply@mentorloom.local>"
 
 
 class Mailer(Protocol):
@@ -52,7 +52,7 @@ class SmtpMailer:
             smtp.send_message(message)
 
 
-def build_message(*, to: str, subject: str, body: str, sender: str = FROM_ADDRESS) -> EmailMessage:
+def build_message(*, to: str, subject: str, body: str, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -75,6 +75,16 @@ def send_once(session: Session, mailer: Mailer, dedupe_key: str, message: EmailM
     session.flush()
     mailer.send(message)
     return True
+
+
+def send_templated(
+    session: Session, settings: Settings, *, key: str, to: str, locale: str, template: str, **context: object
+) -> bool:
+    """Render ``mail/<template>.txt`` in the recipient's language and send it once under ``key``."""
+    with use_locale(locale):
+        subject, body = render_mail(mail_environment(), template, **context)
+    message = build_message(to=to, subject=subject, body=body, sender=settings.mail_from)
+    return send_once(session, build_mailer(settings), key, message)
 
 
 def build_mailer(settings: Settings) -> Mailer:
