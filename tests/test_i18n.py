@@ -11,6 +11,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from fastapi import FastAPI
 
 from mentorloom import i18n
 from mentorloom.templating import build_environment, render_mail
@@ -153,3 +154,14 @@ async def test_login_page_follows_accept_language(
     response = await client.get("/login", headers={"Accept-Language": accept_language})
     assert response.headers["content-language"] == expected
     assert text in response.text
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("accept_language", "text"), [(None, "Willkommen zurück"), ("fr-FR", "Willkommen zurück")])
+async def test_the_instance_default_locale_applies_when_the_browser_names_neither(
+    app: FastAPI, client: httpx.AsyncClient, accept_language: str | None, text: str
+) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"default_locale": "de"})
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    response = await client.get("/login", headers=headers)
+    assert response.headers["content-language"] == "de" and text in response.text

@@ -100,7 +100,10 @@ def _include_routers(app: FastAPI) -> None:
 
 
 async def _locale_middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    locale = request.cookies.get(LOCALE_COOKIE) or i18n.negotiate_locale(request.headers.get("accept-language"))
+    default = request.app.state.settings.default_locale
+    locale = request.cookies.get(LOCALE_COOKIE) or i18n.negotiate_locale(
+        request.headers.get("accept-language"), default
+    )
     i18n.set_locale(locale)
     response = await call_next(request)
     response.headers.setdefault("Content-Language", i18n.get_locale())

@@ -42,14 +42,18 @@ def get_locale() -> str:
     return _current_locale.get()
 
 
+def _supported(locale: str) -> str:
+    return locale if locale in SUPPORTED_LOCALES else DEFAULT_LOCALE
+
+
 def set_locale(locale: str) -> None:
-    _current_locale.set(locale if locale in SUPPORTED_LOCALES else DEFAULT_LOCALE)
+    _current_locale.set(_supported(locale))
 
 
 @contextmanager
 def use_locale(locale: str) -> Iterator[None]:
     """Render in a locale for a while, e.g. an e-mail in the recipient's language."""
-    token = _current_locale.set(locale if locale in SUPPORTED_LOCALES else DEFAULT_LOCALE)
+    token = _current_locale.set(_supported(locale))
     try:
         yield
     finally:
@@ -84,15 +88,13 @@ def lazy_gettext(message: str) -> LazyProxy:
     return LazyProxy(gettext, message, enable_cache=False)
 
 
-def negotiate_locale(accept_language: str | None) -> str:
-    """Pick de or en from an Accept-Language header."""
-    if not accept_language:
-        return DEFAULT_LOCALE
-    for part in accept_language.split(","):
+def negotiate_locale(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """Pick de or en from an Accept-Language header; ``default`` (the instance's) when it names neither."""
+    for part in (accept_language or "").split(","):
         code = part.split(";")[0].strip().lower()[:2]
         if code in SUPPORTED_LOCALES:
             return code
-    return DEFAULT_LOCALE
+    return _supported(default)
 
 
 _ = gettext
