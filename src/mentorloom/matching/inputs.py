@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from mentorloom.accounts.models import User
 from mentorloom.matching.engine import Labels, MenteeFeatures, MentorFeatures, PairSet, Rules, Weights
-from mentorloom.matching.engine.features import HOURS_PER_WEEK
+from mentorloom.matching.engine.features import HOURS_PER_WEEK, languages_to_mask
 from mentorloom.matching.models import MatchPreference, PreferenceKind, Proposal, ProposalStatus
 from mentorloom.mentorships.models import OCCUPYING, Mentorship
 from mentorloom.profiles.embeddings import DIM, from_bytes
@@ -167,10 +167,7 @@ def _shared(
     interest_matrix = sp.csr_matrix(
         (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, max(len(interests), 1))
     )
-    lang_mask = np.zeros(n, dtype=np.int64)
-    for i, p in enumerate(profiles):
-        for code in p.languages:
-            lang_mask[i] |= np.int64(1) << np.int64(languages[code] % 63)
+    lang_mask = languages_to_mask([[languages[code] for code in p.languages] for p in profiles])
     offsets = np.array([_utc_offset_hours(p.timezone, now) for p in profiles], dtype=np.float64)
     availability = np.zeros((n, HOURS_PER_WEEK), dtype=np.bool_)
     for i, p in enumerate(profiles):

@@ -182,12 +182,6 @@ def proposal_for(session: Session, program_id: int, proposal_id: int) -> Proposa
     return proposal
 
 
-def latest_run(session: Session, program_id: int) -> MatchRun | None:
-    return session.scalar(
-        select(MatchRun).where(MatchRun.program_id == program_id).order_by(MatchRun.id.desc()).limit(1)
-    )
-
-
 def _require_reviewable(proposal: Proposal) -> None:
     if proposal.run.status is not RunStatus.READY or proposal.status not in REVIEWABLE:
         raise Conflict(_("This run is no longer under review."))

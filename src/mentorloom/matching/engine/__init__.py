@@ -17,7 +17,6 @@ from .features import (
     Rules,
     Weights,
     languages_to_mask,
-    management_exclusions,
 )
 from .optimal import InfeasibleLockError, OptimalSolution, solve_optimal, uncertified_mentees
 from .pipeline import Mode, Options, match
@@ -50,7 +49,6 @@ __all__ = [
     "exact_optimum",
     "explain_pairs",
     "languages_to_mask",
-    "management_exclusions",
     "match",
     "pair_breakdown",
     "solve_optimal",

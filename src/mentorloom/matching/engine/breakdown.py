@@ -27,10 +27,6 @@ class Breakdown:
     overlap_hours: IntArray
     tz_diff_hours: FloatArray
 
-    def as_dict(self, p: int) -> dict[str, float]:
-        """Criterion name → value for pair number ``p``."""
-        return {c: float(self.criteria[p, k]) for k, c in enumerate(CRITERIA)}
-
 
 def _ochiai(a: NDArray[np.bool_], b: NDArray[np.bool_]) -> FloatArray:
     """|A∩B| / sqrt(|A||B|) row by row; 0 when either side is empty."""

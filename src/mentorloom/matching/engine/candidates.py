@@ -16,7 +16,7 @@ class Candidates:
 
     ``n_compatible[i]`` counts every mentor allowed for mentee ``i`` after hard rules; when it exceeds the row
     length the row was cut to its top-k ("truncated") and every mentor left out scores at most the row's last score.
-    ``mentor_score`` is the mentors' side of the ranking for stable matching (``None``: same as ``score``).
+    Mentors rank their mentees by the same ``score`` (stable matching).
     """
 
     n_mentees: int
@@ -25,7 +25,6 @@ class Candidates:
     mentor: IntArray
     score: FloatArray
     n_compatible: IntArray
-    mentor_score: FloatArray | None = None
 
     @property
     def lengths(self) -> IntArray:
@@ -42,11 +41,6 @@ class Candidates:
         """Mentee index of every entry (expanded from indptr)."""
         return np.repeat(np.arange(self.n_mentees, dtype=np.int64), self.lengths)
 
-    @property
-    def mentor_side(self) -> FloatArray:
-        """The score mentors rank by."""
-        return self.score if self.mentor_score is None else self.mentor_score
-
     @classmethod
     def from_pairs(
         cls,
@@ -55,7 +49,6 @@ class Candidates:
         mentee: IntArray,
         mentor: IntArray,
         score: FloatArray,
-        mentor_score: FloatArray | None = None,
     ) -> Candidates:
         """Complete candidate lists from an unordered list of allowed pairs (pairs files, tests, exact checks)."""
         order = np.lexsort((mentor, -score, mentee))
@@ -67,7 +60,6 @@ class Candidates:
             mentor=mentor[order].astype(np.int64),
             score=score[order].astype(np.float64),
             n_compatible=counts,
-            mentor_score=None if mentor_score is None else mentor_score[order].astype(np.float64),
         )
 
     def without(self, mentee: IntArray, mentor: IntArray) -> Candidates:
@@ -97,7 +89,6 @@ class Candidates:
             mentor=self.mentor[keep],
             score=self.score[keep],
             n_compatible=n_compat,
-            mentor_score=None if self.mentor_score is None else self.mentor_score[keep],
         )
 
     def with_rows(self, rows: IntArray, other: Candidates) -> Candidates:

@@ -106,7 +106,7 @@ class Rules:
     """Program rules: hard exclusions and the mentees' prefer lists.
 
     ``excluded`` holds every pair the service forbids: "avoid" from either side, the mentee's line manager and
-    management chain (see :func:`management_exclusions`), and coordinator rejections. ``priority`` lists mentee
+    management chain, and coordinator rejections. ``priority`` lists mentee
     indices whose pairs count :data:`~.pipeline.PRIORITY_BONUS` points more in the optimal modes' objective.
     """
 
@@ -165,15 +165,6 @@ class Labels:
     values: Sequence[str] = ()
     interests: Sequence[str] = ()
     languages: Sequence[str] = ()
-
-
-def management_exclusions(mentee_chains: Sequence[Sequence[int]], mentor_person_ids: Sequence[int]) -> PairSet:
-    """Pairs where the mentor is in the mentee's management chain (line manager upwards), given person ids."""
-    mentor_index: dict[int, list[int]] = {}
-    for j, pid in enumerate(mentor_person_ids):
-        mentor_index.setdefault(int(pid), []).append(j)
-    pairs = [(i, j) for i, chain in enumerate(mentee_chains) for pid in chain for j in mentor_index.get(int(pid), [])]
-    return PairSet.of(pairs)
 
 
 def languages_to_mask(langs: Sequence[Sequence[int]]) -> IntArray:

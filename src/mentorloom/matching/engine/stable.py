@@ -151,7 +151,7 @@ def candidate_keys(cands: Candidates) -> tuple[IntArray, IntArray]:
     """(mentee key, mentor key) per candidate entry: rank of score, ties broken by the other side's index."""
     m, n = max(cands.n_mentors, 1), max(cands.n_mentees, 1)
     key = dense_rank(cands.score) * m + (m - 1 - cands.mentor)
-    mkey = dense_rank(cands.mentor_side) * n + (n - 1 - cands.mentee)
+    mkey = dense_rank(cands.score) * n + (n - 1 - cands.mentee)
     return key, mkey
 
 
