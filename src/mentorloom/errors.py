@@ -31,6 +31,10 @@ class PermissionDenied(MentorloomError):
     title = N_("Forbidden")
 
 
+class FormExpired(PermissionDenied):
+    """A page form without a valid CSRF token: a stale page or another site, not a question of rights."""
+
+
 class NotAuthenticated(MentorloomError):
     status_code = 401
     title = N_("Not authenticated")

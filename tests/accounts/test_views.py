@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from mentorloom.config import Settings
-from tests.factories import mailed_links, make_user, set_password
+from tests.factories import mailed_links, make_token, make_user, set_password
 
 pytestmark = pytest.mark.anyio
 
@@ -55,6 +55,20 @@ async def test_form_without_csrf_token_is_refused(client: httpx.AsyncClient, db_
     client.cookies.set("ml_csrf", "y")
     forged = await client.post("/login", data={"email": "cy@example.org", "password": password, "csrf_token": "x"})
     assert forged.status_code == 403
+    assert "Reload the page and try again." in forged.text
+    assert "ask the coordinator" not in forged.text  # a stale form is not a question of access rights
+
+
+async def test_a_malformed_id_in_a_page_url_is_a_plain_404(client: httpx.AsyncClient, db_session: Session) -> None:
+    from tests.matching.test_views import login
+
+    user = make_user(db_session)
+    await login(client, db_session, user)
+    response = await client.get("/programs/abc/matching")
+    assert response.status_code == 404 and "Page not found" in response.text
+    assert "valid integer" not in response.text
+    api = await client.get("/api/v1/programs/abc", headers=make_token(db_session, user))
+    assert api.status_code == 422 and api.json()["errors"][0]["field"] == "program_id"  # the API still names it
 
 
 async def test_login_is_rate_limited(settings: Settings, db_session: Session, app: FastAPI) -> None:

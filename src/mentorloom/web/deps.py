@@ -13,7 +13,7 @@ from mentorloom.accounts import service as accounts
 from mentorloom.accounts.models import User
 from mentorloom.accounts.security import constant_time_equal
 from mentorloom.config import Settings
-from mentorloom.errors import NotAuthenticated, PermissionDenied, RateLimited
+from mentorloom.errors import FormExpired, NotAuthenticated, RateLimited
 from mentorloom.i18n import gettext as _
 from mentorloom.jobs import JobQueue
 
@@ -90,7 +90,7 @@ async def csrf_protect(request: Request) -> None:
     if not sent and "form" in request.headers.get("content-type", ""):
         sent = str((await request.form()).get(CSRF_FIELD, ""))
     if not expected or not sent or not constant_time_equal(expected, sent):
-        raise PermissionDenied(_("The form expired or came from another site. Reload the page and try again."))
+        raise FormExpired(_("The form expired or came from another site. Reload the page and try again."))
 
 
 def rate_limit(bucket: str) -> Any:

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from mentorloom.errors import MentorloomError
+from mentorloom.errors import FormExpired, MentorloomError
 from mentorloom.i18n import gettext as _
 from mentorloom.web.deps import SESSION_COOKIE, LoginRequired
 
@@ -33,11 +33,17 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[-1])
 
 
-def error_page(request: Request, status: int, title: str, detail: str) -> Response:
+def error_page(request: Request, status: int, title: str, detail: str, *, access_hint: bool = True) -> Response:
+    """The styled error page; ``access_hint`` adds "ask the coordinator" to a 403 that is about rights."""
     from mentorloom.web.pages import render
 
     _remember_user(request)
-    return render(request, "error.html", {"status": status, "title": title, "detail": detail}, status_code=status)
+    context = {"status": status, "title": title, "detail": detail, "access_hint": access_hint}
+    return render(request, "error.html", context, status_code=status)
+
+
+def not_found_page(request: Request) -> Response:
+    return error_page(request, 404, _("Page not found"), _("This page does not exist or you may not see it."))
 
 
 def _remember_user(request: Request) -> None:
@@ -62,7 +68,9 @@ def install_error_handlers(app: FastAPI) -> None:
             if exc.status_code == 401:
                 response.headers["WWW-Authenticate"] = "Bearer"
             return response
-        return error_page(request, exc.status_code, _(exc.title), exc.detail)
+        return error_page(
+            request, exc.status_code, _(exc.title), exc.detail, access_hint=not isinstance(exc, FormExpired)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -70,6 +78,8 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         if is_api(request):
             return problem(422, "Validation failed", detail, errors)
+        if all(e["loc"][0] == "path" for e in exc.errors()):  # /programs/abc names no page that could exist
+            return not_found_page(request)
         return error_page(request, 422, _("Validation failed"), detail)
 
     @app.exception_handler(StarletteHTTPException)
@@ -77,7 +87,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if is_api(request):
             return problem(exc.status_code, str(exc.detail), str(exc.detail))
         if exc.status_code == 404:
-            return error_page(request, 404, _("Page not found"), _("This page does not exist or you may not see it."))
+            return not_found_page(request)
         return error_page(request, exc.status_code, str(exc.detail), str(exc.detail))
 
     @app.exception_handler(LoginRequired)
