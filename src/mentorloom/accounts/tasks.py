@@ -8,6 +8,7 @@ from mentorloom.accounts.service import INVITATION, PASSWORD_RESET, make_link_to
 from mentorloom.jobs import JobContext, job
 from mentorloom.notifications.mail import send_templated
 from mentorloom.programs.models import Membership, role_label
+from mentorloom.programs.service import mail_locale
 
 
 @job("accounts.send_invitation")
@@ -24,7 +25,7 @@ def send_invitation(ctx: JobContext, *, membership_id: int, nonce: str) -> bool:
             ctx.settings,
             key=f"invitation:{membership_id}:{nonce}",
             to=user.email,
-            locale=user.locale or program.language,
+            locale=mail_locale(session, membership),
             template="invitation",
             name=user.display_name,
             program_name=program.name,

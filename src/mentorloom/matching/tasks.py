@@ -14,6 +14,7 @@ from mentorloom.jobs import JobContext, job
 from mentorloom.matching.models import MatchRun, MentorRequest, Proposal, ProposalStatus, Response, RunStatus
 from mentorloom.notifications.mail import send_templated
 from mentorloom.programs.models import Membership
+from mentorloom.programs.service import mail_locale
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def _mail(ctx: JobContext, session: Session, recipient: Membership, template: st
         ctx.settings,
         key=key,
         to=user.email,
-        locale=user.locale or recipient.program.language,
+        locale=mail_locale(session, recipient),
         template=template,
         name=user.display_name,
         program_name=recipient.program.name,

@@ -19,6 +19,19 @@ def program_settings(program: Program) -> ProgramSettings:
     return ProgramSettings.model_validate(program.settings or {})
 
 
+def mail_locale(session: Session, membership: Membership) -> str:
+    """The language to write to a member in: their own choice, else the program's.
+
+    Exception: a profile that lists English but not the program's language (an English-speaking mentor in a
+    German program) gets English mail.
+    """
+    if membership.user.locale:
+        return membership.user.locale
+    spoken = session.scalar(select(Profile.languages).where(Profile.membership_id == membership.id)) or []
+    program_language = membership.program.language
+    return "en" if spoken and program_language not in spoken and "en" in spoken else program_language
+
+
 def create_program(session: Session, data: ProgramIn, *, coordinator: User | None = None) -> Program:
     """Create a program; the creator (if given) becomes its first coordinator."""
     program = Program(**data.model_dump(exclude={"settings"}), settings=data.settings.model_dump(mode="json"))
