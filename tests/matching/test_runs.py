@@ -1,4 +1,4 @@
-"""Runs with nothing to match finish cleanly and say why."""
+"""Runs with nothing to match finish cleanly and say why; a pair that failed is not suggested again."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorloom.matching import service
-from mentorloom.matching.models import Proposal, ProposalStatus, RunStatus
+from mentorloom.matching.models import Proposal, ProposalStatus, Response, RunStatus
+from mentorloom.matching.requests import shortlist
 from mentorloom.programs.models import Role
 from tests.factories import make_program, make_user
 from tests.matching.helpers import participant
@@ -32,3 +33,15 @@ def test_a_run_without_mentees_is_ready_and_empty(db_session: Session) -> None:
     service.compute_run(db_session, run)
     assert run.status is RunStatus.READY and run.stats["matched"] == 0 and run.stats["unmatched"] == 0
     assert db_session.scalar(select(Proposal.id).where(Proposal.run_id == run.id)) is None
+
+
+def test_a_declined_mentor_is_neither_offered_again_nor_on_the_shortlist(db_session: Session) -> None:
+    program = make_program(db_session)
+    anna = participant(db_session, program, Role.MENTOR, "Anna")
+    mia = participant(db_session, program, Role.MENTEE, "Mia")
+    assert [c.mentor.id for c in shortlist(db_session, program, mia)] == [anna.id]
+    run = service.start_run(db_session, program, make_user(db_session))
+    service.compute_run(db_session, run)
+    (offer,) = service.publish(db_session, run)
+    assert service.answer_offer(db_session, offer, mia.user, Response.DECLINED, "We already work together") is None
+    assert shortlist(db_session, program, mia) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from mentorloom.i18n import gettext as _
 from mentorloom.matching.engine import Scorer, pair_breakdown, top_candidates
 from mentorloom.matching.engine.explain import explain_pairs
 from mentorloom.matching.inputs import allowed, build_inputs, occupied_slots
-from mentorloom.matching.models import MentorRequest, RequestStatus
+from mentorloom.matching.models import MentorRequest, Proposal, ProposalStatus, RequestStatus
 from mentorloom.mentorships.cycles import start_cycle
 from mentorloom.mentorships.models import OCCUPYING, Mentorship, MentorshipSource, MentorshipStatus
 from mentorloom.profiles.models import Profile
@@ -44,8 +45,26 @@ class Candidate:
 
 
 def shortlist(session: Session, program: Program, mentee: Membership, limit: int = SHORTLIST_SIZE) -> list[Candidate]:
-    """The mentee's best compatible mentors with a free slot, best first, with explanations."""
-    inputs = build_inputs(session, program, mentee_ids=[mentee.id])
+    """The mentee's best compatible mentors with a free slot, best first; pairs that already failed left out."""
+    return best_mentors(session, program, mentee.id, limit, ruled_out_pairs(session, mentee.id))
+
+
+def ruled_out_pairs(session: Session, mentee_id: int) -> list[tuple[int, int]]:
+    """(mentee, mentor) pairs that already failed: an offer either side declined, or a coordinator's rejection."""
+    rows = session.execute(
+        select(Proposal.mentee_id, Proposal.mentor_id).where(
+            Proposal.mentee_id == mentee_id,
+            Proposal.status.in_((ProposalStatus.DECLINED, ProposalStatus.REJECTED)),
+        )
+    )
+    return [(a, b) for a, b in rows if b is not None]
+
+
+def best_mentors(
+    session: Session, program: Program, mentee_id: int, limit: int, excluded: Sequence[tuple[int, int]] = ()
+) -> list[Candidate]:
+    """The mentee's ``limit`` best compatible mentors with a free slot, best first, with explanations."""
+    inputs = build_inputs(session, program, mentee_ids=[mentee_id], extra_excluded=excluded)
     if not inputs.mentee_ids or not inputs.mentor_ids:
         return []
     scorer = Scorer(inputs.mentees, inputs.mentors, inputs.weights, inputs.rules)

@@ -17,6 +17,7 @@ from mentorloom.matching.engine import MatchResult, Mode, Options, PairSet, matc
 from mentorloom.matching.engine.explain import explain_pairs
 from mentorloom.matching.inputs import ProgramInputs, allowed, build_inputs
 from mentorloom.matching.models import MatchRun, Proposal, ProposalStatus, Response, RunStatus
+from mentorloom.matching.requests import best_mentors, ruled_out_pairs
 from mentorloom.mentorships.cycles import start_cycle
 from mentorloom.mentorships.models import Mentorship, MentorshipSource, MentorshipStatus
 from mentorloom.programs.models import Membership, Program
@@ -312,43 +313,22 @@ def _side(session: Session, proposal: Proposal, user: User) -> str:
 
 
 def offer_next_best(session: Session, declined: Proposal) -> Proposal | None:
-    """After a decline, offer the mentee the best compatible mentor with a free slot (excluding past declines)."""
+    """After a decline, offer the mentee the best compatible mentor with a free slot (no pair that failed before)."""
     program = session.get(Program, declined.program_id)
     assert program is not None
-    past = session.execute(
-        select(Proposal.mentee_id, Proposal.mentor_id).where(
-            Proposal.mentee_id == declined.mentee_id,
-            Proposal.status.in_((ProposalStatus.DECLINED, ProposalStatus.REJECTED)),
-        )
-    ).all()
-    inputs = build_inputs(
-        session, program, mentee_ids=[declined.mentee_id], extra_excluded=[(a, b) for a, b in past if b is not None]
-    )
-    if not inputs.mentee_ids:
+    best = best_mentors(session, program, declined.mentee_id, 1, ruled_out_pairs(session, declined.mentee_id))
+    if not best:
         return None
-    result = match(
-        inputs.mentees,
-        inputs.mentors,
-        mode="max_matched",
-        weights=inputs.weights,
-        rules=inputs.rules,
-        labels=inputs.labels,
-        options=Options(exact=False, check_blocking=False),
-    )
-    j = int(result.assignment[0])
-    if j < 0:
-        return None
-    e = (result.explanations or [{}])[0]
     offer = Proposal(
         run_id=declined.run_id,
         program_id=declined.program_id,
         mentee_id=declined.mentee_id,
-        mentor_id=inputs.mentor_ids[j],
+        mentor_id=best[0].mentor.id,
         status=ProposalStatus.OFFERED,
-        score=float(result.pair_score[0]),
-        rank=int(result.rank[0]),
-        criteria=e.get("criteria", {}),
-        facts=e.get("facts", []),
+        score=best[0].score,
+        rank=1,
+        criteria=best[0].criteria,
+        facts=best[0].facts,
     )
     session.add(offer)
     session.flush()
