@@ -38,31 +38,12 @@ def proposal_out(proposal: Proposal) -> ProposalOut:
     return out
 
 
-def queue_or_compute(session: DbSession, jobs: Jobs, run: MatchRun) -> None:
-    """Small programs are matched within the request; large ones by the worker (progress on the run)."""
-    from mentorloom.matching.inputs import engaged_mentees
-    from mentorloom.programs.models import Membership
-
-    mentees = (
-        session.scalar(
-            select(func.count())
-            .select_from(Membership)
-            .where(Membership.program_id == run.program_id, Membership.role == Role.MENTEE)
-        )
-        or 0
-    )
-    if mentees - len(engaged_mentees(session, run.program_id)) > service.BACKGROUND_MENTEES:
-        jobs.enqueue_after_commit(session, "matching.run", run_id=run.id)
-    else:
-        service.compute_run(session, run)
-
-
 @router.post("/runs", response_model=RunOut, status_code=201, responses={202: {"model": RunOut}})
 def start_run(program_id: ObjectId, body: RunIn, user: ApiUser, session: DbSession, jobs: Jobs) -> JSONResponse:
     """Start a matching run (coordinators). Large programs answer 202 and compute in the background."""
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     run = service.start_run(session, program, user, body.mode)
-    queue_or_compute(session, jobs, run)
+    service.queue_or_compute(session, jobs, run)
     status = 201 if run.status is RunStatus.READY else 202
     return JSONResponse(RunOut.model_validate(run).model_dump(mode="json"), status_code=status)
 
@@ -110,8 +91,8 @@ def rerun(program_id: ObjectId, run_id: ObjectId, user: ApiUser, session: DbSess
     """Run again, keeping locked pairs and never proposing rejected ones."""
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     previous = service.run_for(session, program_id, run_id)
-    run = service.start_run(session, program, user, "stable" if previous.mode == "stable" else "optimal", previous)
-    queue_or_compute(session, jobs, run)
+    run = service.start_run(session, program, user, previous=previous)
+    service.queue_or_compute(session, jobs, run)
     status = 201 if run.status is RunStatus.READY else 202
     return JSONResponse(RunOut.model_validate(run).model_dump(mode="json"), status_code=status)
 

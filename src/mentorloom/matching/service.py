@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
@@ -15,14 +15,17 @@ from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from mentorloom.i18n import gettext as _
 from mentorloom.matching.engine import MatchResult, Mode, Options, PairSet, match, pair_breakdown
 from mentorloom.matching.engine.explain import explain_pairs
-from mentorloom.matching.inputs import ProgramInputs, allowed, build_inputs
+from mentorloom.matching.inputs import ProgramInputs, allowed, build_inputs, engaged_mentees
 from mentorloom.matching.models import MatchRun, Proposal, ProposalStatus, Response, RunStatus
 from mentorloom.matching.requests import best_mentors, ruled_out_pairs
 from mentorloom.mentorships.cycles import start_cycle
 from mentorloom.mentorships.models import Mentorship, MentorshipSource, MentorshipStatus
-from mentorloom.programs.models import Membership, Program
+from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.programs.schemas import ProgramSettings
 from mentorloom.programs.service import program_settings
+
+if TYPE_CHECKING:
+    from mentorloom.jobs import JobQueue
 
 REVIEWABLE = (ProposalStatus.DRAFT, ProposalStatus.LOCKED, ProposalStatus.REJECTED, ProposalStatus.UNMATCHED)
 # Runs this large are computed by the worker; smaller ones right away, so small programs feel instant.
@@ -39,7 +42,7 @@ def engine_mode(settings: ProgramSettings, mode: str | None = None) -> str:
 def start_run(
     session: Session, program: Program, user: User, mode: str | None = None, previous: MatchRun | None = None
 ) -> MatchRun:
-    """Create a queued run; a re-run keeps the previous run's locked pairs and rejections."""
+    """Create a queued run; a re-run keeps the previous run's method, locked pairs and rejections."""
     if mode not in (None, "optimal", "stable"):
         raise ValidationFailed(_("Choose the optimal or the stable method."), field="mode")
     busy = session.scalar(
@@ -54,7 +57,7 @@ def start_run(
     settings = program_settings(program)
     run = MatchRun(
         program_id=program.id,
-        mode=engine_mode(settings, mode),
+        mode=previous.mode if previous is not None and mode is None else engine_mode(settings, mode),
         created_by_id=user.id,
         stats={"previous_run_id": previous.id} if previous else {},
     )
@@ -63,6 +66,24 @@ def start_run(
     if previous is not None:
         _discard(previous)
     return run
+
+
+def waiting_mentees(session: Session, program_id: int) -> int:
+    """Mentees of the program with neither a mentorship nor an open offer: whom a run would match."""
+    mentees = session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.program_id == program_id, Membership.role == Role.MENTEE)
+    )
+    return (mentees or 0) - len(engaged_mentees(session, program_id))
+
+
+def queue_or_compute(session: Session, jobs: JobQueue, run: MatchRun) -> None:
+    """Small programs are matched within the request; large ones by the worker (progress on the run)."""
+    if waiting_mentees(session, run.program_id) > BACKGROUND_MENTEES:
+        jobs.enqueue_after_commit(session, "matching.run", run_id=run.id)
+    else:
+        compute_run(session, run)
 
 
 def _discard(run: MatchRun) -> None:

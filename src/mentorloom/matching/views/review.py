@@ -17,14 +17,13 @@ from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.i18n import ngettext
 from mentorloom.matching import service
-from mentorloom.matching.api import queue_or_compute
 from mentorloom.matching.explain_text import unmatched_text
-from mentorloom.matching.inputs import engaged_mentees, rematch_priority_mentees
+from mentorloom.matching.inputs import rematch_priority_mentees
 from mentorloom.matching.models import MatchPreference, MatchRun, Proposal, ProposalStatus, RunStatus
 from mentorloom.matching.views.common import base_url, page_router, reason_phrases
 from mentorloom.permissions import Action, program_for
 from mentorloom.programs import service as programs
-from mentorloom.programs.models import Membership, Program, Role
+from mentorloom.programs.models import Membership, Program
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession, Jobs
 from mentorloom.web.forms import PostedForm
@@ -68,7 +67,7 @@ def _home(
             "runs": runs,
             "latest": runs[0] if runs else None,
             "counts": counts,
-            "waiting": counts[Role.MENTEE] - len(engaged_mentees(session, program.id)),
+            "waiting": service.waiting_mentees(session, program.id),
             "with_input": with_input or 0,
             "problem": problem,
         },
@@ -107,7 +106,7 @@ def start_run(
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     try:
         run = service.start_run(session, program, user, mode or None)
-        queue_or_compute(session, jobs, run)
+        service.queue_or_compute(session, jobs, run)
     except (Conflict, ValidationFailed) as exc:
         session.rollback()
         return _home(request, session, program, problem=exc.detail, status_code=exc.status_code)
@@ -446,8 +445,8 @@ def rerun(
     if previous.status is not RunStatus.READY:
         problem = _("This run is no longer under review.")
         return _review(request, session, program, previous, Listing(), problem=problem, status_code=409)
-    run = service.start_run(session, program, user, "stable" if previous.mode == "stable" else "optimal", previous)
-    queue_or_compute(session, jobs, run)
+    run = service.start_run(session, program, user, previous=previous)
+    service.queue_or_compute(session, jobs, run)
     return _started(request, run)
 
 
