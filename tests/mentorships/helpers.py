@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from mentorloom.db import utcnow
+from mentorloom.mentorships.cycles import start_cycle
 from mentorloom.mentorships.models import Mentorship, MentorshipSource, MentorshipStatus
 from mentorloom.programs.models import Membership, Program, Role
 from tests.factories import make_program
@@ -45,7 +46,7 @@ def make_pair(
     coordinator_headers: dict[str, str] | None = None,
     **program_fields: object,
 ) -> Pair:
-    """An active mentorship as matching creates it (no agreement yet), started `started_days_ago` days ago."""
+    """An active mentorship as matching creates it (end planned, no agreement), started `started_days_ago` days ago."""
     program = program or make_program(session)
     for name, value in program_fields.items():
         setattr(program, name, value)
@@ -59,8 +60,9 @@ def make_pair(
         mentee_id=mentee.id,
         source=MentorshipSource.MATCHING,
         status=status,
-        started_at=None if status is MentorshipStatus.PROPOSED else started,
     )
+    if status is not MentorshipStatus.PROPOSED:
+        start_cycle(mentorship, program.duration_months, at=started)
     session.add(mentorship)
     session.flush()
     coord = coordinator(session, program) if coordinator_headers is None else coordinator_headers

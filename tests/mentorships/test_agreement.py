@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
-from mentorloom.mentorships.lifecycle import add_months
+from mentorloom.mentorships.cycles import add_months
 from mentorloom.programs.models import Cadence
 from tests.mentorships.helpers import Pair, make_pair
 

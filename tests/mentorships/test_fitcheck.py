@@ -56,6 +56,8 @@ async def test_one_no_ends_without_blame_and_rematches_the_mentee_first(
     for headers in (pair.mentee_h, pair.coord_h):
         history = (await client.get(f"{pair.base}/transitions", headers=headers)).json()
         assert [(t["to_status"], t["by"], t["closure_reason"]) for t in history] == [("ended_early", None, "mismatch")]
+    # The pair's own words about the ending: they wrote none, so none are shown to them.
+    assert [t["reason"] for t in (await client.get(f"{pair.base}/transitions", headers=pair.mentee_h)).json()] == [""]
     coord_view = await client.get(pair.base, headers=pair.coord_h)
     assert "Mentor Marta" not in str(coord_view.json()["transitions"])
     too_late = await client.post(f"{pair.base}/fit-check", headers=pair.mentee_h, json={"fits": True})

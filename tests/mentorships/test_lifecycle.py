@@ -62,7 +62,7 @@ async def test_coordinator_creates_within_capacity_and_both_accept(
 
 
 def _months_later(day: date, months: int) -> str:
-    from mentorloom.mentorships.lifecycle import add_months
+    from mentorloom.mentorships.cycles import add_months
 
     return add_months(day, months).isoformat()
 

@@ -205,3 +205,14 @@ async def test_stale_agreement_save_conflicts_and_versions_compare(app: FastAPI,
         assert versions.status_code == 200 and "Compare with version 1" in versions.text
         diff = await c.get(f"{_page(pair)}/agreement/diff?from=1&to=2")
         assert diff.status_code == 200 and "Mentee: Expectations and needs" in diff.text and "Mentee words" in diff.text
+
+
+async def test_a_score_must_be_one_of_one_to_five_not_any_part_of_it(app: FastAPI, db_session: Session) -> None:
+    pair = make_pair(db_session, started_days_ago=90)  # a review is due
+    first, *others = STATEMENTS
+    async with browser(app, db_session, pair.mentee.user) as (c, token):
+        answers = {f"score.{first}": "12", **{f"score.{k}": "4" for k in others}}
+        sent = await c.post(f"{_page(pair)}/reviews/new", data={**answers, "csrf_token": token})
+    assert sent.status_code == 422
+    assert f'aria-describedby="f-score-{first}-error"' in sent.text  # the answer's own statement is named
+    assert not any(f'aria-describedby="f-score-{k}-error"' in sent.text for k in others)

@@ -9,7 +9,9 @@ from babel.dates import format_date
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
-from mentorloom.mentorships import agreements
+from mentorloom.errors import ValidationFailed
+from mentorloom.mentorships import agreements, closing
+from mentorloom.mentorships.access import seat_for
 from mentorloom.mentorships.models import MentorshipStatus
 from mentorloom.programs.models import Role
 from mentorloom.programs.service import add_member
@@ -117,3 +119,30 @@ async def test_coordinator_never_sees_retrospectives_but_may_finish(app: FastAPI
         assert done.status_code == 200 and "Secret insight" not in done.text
     db_session.refresh(pair.mentorship)
     assert pair.mentorship.status is MentorshipStatus.COMPLETED
+
+
+async def test_a_too_long_reason_is_refused_not_cut_off(app: FastAPI, db_session: Session) -> None:
+    pair = make_pair(db_session)
+    too_long = "x" * 1001
+    async with browser(app, db_session, pair.mentor.user) as (c, token):
+        paused = await c.post(f"{_page(pair)}/state/pause", data={"csrf_token": token, "reason": too_long})
+        assert paused.status_code == 422 and "reason: Use at most 1000 characters" in paused.text
+    db_session.refresh(pair.mentorship)
+    assert pair.mentorship.status is MentorshipStatus.ACTIVE
+
+    completing = make_pair(db_session, status=MentorshipStatus.COMPLETING)
+    coordinator = make_user(db_session, name="Coordinator Cora")
+    add_member(db_session, completing.program, coordinator, Role.COORDINATOR)
+    async with browser(app, db_session, coordinator) as (c, token):
+        finished = await c.post(f"{_page(completing)}/finish", data={"csrf_token": token, "reason": too_long})
+        assert finished.status_code == 422 and "reason: Use at most 1000 characters" in finished.text
+    db_session.refresh(completing.mentorship)
+    assert completing.mentorship.status is MentorshipStatus.COMPLETING
+
+
+def test_finishing_checks_the_reason_like_every_other_transition(db_session: Session) -> None:
+    pair = make_pair(db_session, status=MentorshipStatus.COMPLETING)
+    seat = seat_for(db_session, pair.mentor.user, pair.program.id, pair.mentorship.id)
+    with pytest.raises(ValidationFailed) as refused:
+        closing.finish(db_session, seat, "x" * 1001)
+    assert refused.value.errors[0]["field"] == "reason"

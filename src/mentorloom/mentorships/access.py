@@ -74,8 +74,11 @@ def seat_for(session: Session, user: User, program_id: int, mentorship_id: int) 
     return Seat(mentorship, user, side_of(mentorship, user), program)
 
 
-def membership_of(mentorship: Mentorship, side: Side) -> Membership:
-    return mentorship.mentor if side is Side.MENTOR else mentorship.mentee
+def pair_seat(session: Session, user: User, program_id: int, mentorship_id: int) -> Seat:
+    """`seat_for`, refusing coordinators with 403: for what only the two people may read or do."""
+    seat = seat_for(session, user, program_id, mentorship_id)
+    seat.require_pair()
+    return seat
 
 
 def lock(session: Session, mentorship: Mentorship) -> None:

@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from mentorloom.accounts.models import User
-from mentorloom.db import as_utc, utcnow
+from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships.access import Seat, lock
-from mentorloom.mentorships.lifecycle import add_months, status_label
+from mentorloom.mentorships.cycles import replan
+from mentorloom.mentorships.lifecycle import status_label
 from mentorloom.mentorships.models import (
     Agreement,
     AgreementStatus,
@@ -40,6 +41,8 @@ MAX_FEEDBACK_STYLE = 500
 MAX_NOTE = 2000
 SHARED_FIELDS = ("cadence", "format", "planned_months")
 SIDE_FIELDS = ("expectations", "confidentiality", "preferred_channel", "response_time", "feedback_style")
+# Loads versions' goals and their skills in two queries in all, instead of two per version.
+WITH_GOALS = selectinload(Agreement.goals).selectinload(Goal.skills)
 # The fields compared between versions, in the order people read an agreement.
 AGREEMENT_FIELDS = (*SHARED_FIELDS, *(f"{side}_{f}" for side in ("mentor", "mentee") for f in SIDE_FIELDS))
 
@@ -64,6 +67,7 @@ def current(session: Session, mentorship: Mentorship) -> Agreement | None:
     """The newest version of the current cycle (a draft under discussion or the confirmed one)."""
     return session.scalar(
         select(Agreement)
+        .options(WITH_GOALS)
         .where(Agreement.mentorship_id == mentorship.id, Agreement.cycle == mentorship.cycle)
         .order_by(Agreement.version.desc())
         .limit(1)
@@ -94,11 +98,6 @@ def ensure_current(session: Session, mentorship: Mentorship, program: Program) -
     if agreement is None:
         agreement = _blank(mentorship, program)
         session.add(agreement)
-    if mentorship.planned_end_on is None and mentorship.started_at is not None:
-        # Mentorships from matching start active without an end date; the program's duration sets it.
-        started = as_utc(mentorship.cycle_started_at or mentorship.started_at)
-        mentorship.cycle_started_at = started
-        mentorship.planned_end_on = add_months(started.date(), program.duration_months or 12)
     session.flush()
     return agreement
 
@@ -111,7 +110,7 @@ def _blank(mentorship: Mentorship, program: Program) -> Agreement:
         status=AgreementStatus.DRAFT,
         cadence=program.default_cadence or Cadence.MONTHLY,
         format=MeetingFormat.VIDEO,
-        planned_months=program.duration_months or 12,
+        planned_months=program.duration_months,
         lock_version=1,
     )
 
@@ -289,14 +288,8 @@ def confirm(session: Session, seat: Seat, program: Program, lock_version: int) -
     if agreement.confirmed_by_mentor_at and agreement.confirmed_by_mentee_at:
         agreement.status = AgreementStatus.CONFIRMED
         if previous is None or previous.planned_months != agreement.planned_months:
-            _replan(seat.mentorship, agreement.planned_months)
+            replan(seat.mentorship, agreement.planned_months)
     return flush(session, agreement)
-
-
-def _replan(mentorship: Mentorship, months: int) -> None:
-    started = mentorship.cycle_started_at or mentorship.started_at
-    if started is not None:
-        mentorship.planned_end_on = add_months(as_utc(started).date(), months)
 
 
 def open_version(session: Session, seat: Seat, program: Program, note: str, lock_version: int) -> Agreement:
@@ -323,15 +316,33 @@ def draft_with_note(session: Session, seat: Seat, program: Program, note: str) -
     return flush(session, draft)
 
 
-def versions(session: Session, mentorship: Mentorship, cycle: int | None = None) -> list[Agreement]:
-    """All versions of a cycle (default: the current one), oldest first."""
-    return list(
-        session.scalars(
-            select(Agreement)
-            .where(Agreement.mentorship_id == mentorship.id, Agreement.cycle == (cycle or mentorship.cycle))
-            .order_by(Agreement.version)
-        )
+def versions(
+    session: Session, mentorship: Mentorship, cycle: int | None = None, *, with_goals: bool = True
+) -> list[Agreement]:
+    """All versions of a cycle (default: the current one), oldest first; `with_goals` loads their goals along."""
+    query = (
+        select(Agreement)
+        .where(Agreement.mentorship_id == mentorship.id, Agreement.cycle == (cycle or mentorship.cycle))
+        .order_by(Agreement.version)
     )
+    return list(session.scalars(query.options(WITH_GOALS) if with_goals else query))
+
+
+def current_of_each(session: Session, mentorships: list[Mentorship]) -> dict[int, Agreement]:
+    """The current agreement of each mentorship that has one, by mentorship id, in one query (for lists)."""
+    newest_first = (
+        select(
+            Agreement.id,
+            func.row_number()
+            .over(partition_by=Agreement.mentorship_id, order_by=Agreement.version.desc())
+            .label("rank"),
+        )
+        .join(Mentorship, (Mentorship.id == Agreement.mentorship_id) & (Mentorship.cycle == Agreement.cycle))
+        .where(Agreement.mentorship_id.in_([m.id for m in mentorships]))
+        .subquery()
+    )
+    newest = select(Agreement).join(newest_first, newest_first.c.id == Agreement.id).where(newest_first.c.rank == 1)
+    return {a.mentorship_id: a for a in session.scalars(newest)}
 
 
 def version_of(session: Session, mentorship: Mentorship, cycle: int, version: int) -> Agreement:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from mentorloom.mentorships import agreements, closing, fitcheck, goals, home, lifecycle, reviews
 from mentorloom.mentorships import presenters as out
-from mentorloom.mentorships.access import Seat, seat_for, visible_mentorships
+from mentorloom.mentorships.access import Seat, pair_seat, seat_for, visible_mentorships
 from mentorloom.mentorships.models import Mentorship, MentorshipStatus, Side
 from mentorloom.mentorships.schemas import (
     AgreementOut,
@@ -243,16 +243,10 @@ def set_planned_end(
 # --- agreement -----------------------------------------------------------------------------------------
 
 
-def _pair(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> Seat:
-    seat = _seat(program_id, mentorship_id, user, session)
-    seat.require_pair()
-    return seat
-
-
 @router.get("/{mentorship_id}/agreement", response_model=AgreementOut)
 def get_agreement(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> AgreementOut:
     """The current version (a draft under discussion or the confirmed one), with goals and their progress."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     agreement = agreements.ensure_current(session, seat.mentorship, seat.program)
     if agreement is None:
         raise agreements.no_agreement(seat.mentorship)
@@ -264,7 +258,7 @@ def update_agreement(
     program_id: ObjectId, mentorship_id: ObjectId, body: AgreementPatchIn, user: ApiUser, session: DbSession
 ) -> AgreementOut:
     """Change shared terms and your own expectations/checklist. After confirmation this opens a new version."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     fields = body.model_dump(exclude_unset=True, exclude={"expected_response_time"})
     if body.expected_response_time is not None:
         fields["response_time"] = body.expected_response_time
@@ -277,7 +271,7 @@ def confirm_agreement(
     program_id: ObjectId, mentorship_id: ObjectId, body: LockIn, user: ApiUser, session: DbSession
 ) -> AgreementOut:
     """Confirm the version you read; it is in force once both of you confirmed it."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     agreement = agreements.confirm(session, seat, seat.program, body.lock_version)
     return out.agreement_out(session, agreement, seat.mentorship)
 
@@ -287,7 +281,7 @@ def new_version(
     program_id: ObjectId, mentorship_id: ObjectId, body: NewVersionIn, user: ApiUser, session: DbSession
 ) -> AgreementOut:
     """Re-open the confirmed agreement as a new draft version, with a note why."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     agreement = agreements.open_version(session, seat, seat.program, body.note, body.lock_version)
     return out.agreement_out(session, agreement, seat.mentorship)
 
@@ -296,10 +290,8 @@ def new_version(
 def list_versions(
     program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession, cycle: CycleParam = None
 ) -> list[AgreementOut]:
-    seat = _pair(program_id, mentorship_id, user, session)
-    return [
-        out.agreement_out(session, a, seat.mentorship) for a in agreements.versions(session, seat.mentorship, cycle)
-    ]
+    seat = pair_seat(session, user, program_id, mentorship_id)
+    return out.agreements_out(session, agreements.versions(session, seat.mentorship, cycle), seat.mentorship)
 
 
 @router.get("/{mentorship_id}/agreement/versions/{version}", response_model=AgreementOut)
@@ -311,7 +303,7 @@ def get_version(
     session: DbSession,
     cycle: CycleParam = None,
 ) -> AgreementOut:
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     agreement = agreements.version_of(session, seat.mentorship, cycle or seat.mentorship.cycle, version)
     return out.agreement_out(session, agreement, seat.mentorship)
 
@@ -327,7 +319,7 @@ def diff_versions(
     cycle: CycleParam = None,
 ) -> DiffOut:
     """What changed between two versions, field by field (goals matched by their key)."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     cycle = cycle or seat.mentorship.cycle
     before = agreements.version_of(session, seat.mentorship, cycle, from_version)
     after = agreements.version_of(session, seat.mentorship, cycle, to_version)
@@ -345,7 +337,7 @@ def _goal_out(session: DbSession, seat: Seat, goal: goals.Goal) -> GoalOut:
 @router.get("/{mentorship_id}/goals", response_model=list[GoalOut])
 def list_goals(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> list[GoalOut]:
     """The goals of the current agreement version with status and progress."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     agreement = agreements.ensure_current(session, seat.mentorship, seat.program)
     return out.goals_out(session, seat.mentorship, list(agreement.goals) if agreement else [])
 
@@ -353,7 +345,7 @@ def list_goals(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, ses
 @router.post("/{mentorship_id}/goals", response_model=GoalOut, status_code=201)
 def add_goal(program_id: ObjectId, mentorship_id: ObjectId, body: GoalIn, user: ApiUser, session: DbSession) -> GoalOut:
     """Add a goal (to the draft; after confirmation this opens a new agreement version)."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     return _goal_out(session, seat, goals.add_goal(session, seat, seat.program, body.model_dump()))
 
 
@@ -362,7 +354,7 @@ def goal_timeline(
     program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession
 ) -> list[TimelineOut]:
     """How our goals changed: added, revised (with reasons), status changes; oldest first."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     return [out.timeline_out(e) for e in goals.timeline(session, seat.mentorship)]
 
 
@@ -376,7 +368,7 @@ def update_goal(
     program_id: ObjectId, mentorship_id: ObjectId, key: str, body: GoalPatchIn, user: ApiUser, session: DbSession
 ) -> GoalOut:
     """Edit a goal; once agreed, give a `reason` (kept in the goal's history)."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     return _goal_out(session, seat, _change(seat, session, key, body))
 
 
@@ -385,7 +377,7 @@ def revise_goal(
     program_id: ObjectId, mentorship_id: ObjectId, key: str, body: GoalRevisionIn, user: ApiUser, session: DbSession
 ) -> GoalOut:
     """Revise a goal (title, criteria, target date, ...) with a reason; the history is kept."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     return _goal_out(session, seat, _change(seat, session, key, body))
 
 
@@ -399,7 +391,7 @@ def remove_goal(
     lock_version: int = Query(),
 ) -> Response:
     """Remove a goal that was never agreed (agreed goals are set to `dropped` instead)."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     goals.remove_goal(session, seat, seat.program, key, lock_version)
     return Response(status_code=204)
 
@@ -409,7 +401,7 @@ def add_progress(
     program_id: ObjectId, mentorship_id: ObjectId, key: str, body: ProgressIn, user: ApiUser, session: DbSession
 ) -> ProgressOut:
     """A dated progress note: percentage and/or status."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     entry = goals.record_progress(
         session, seat, seat.program, key, progress=body.progress, status=body.status, note=body.note
     )
@@ -420,7 +412,7 @@ def add_progress(
 def list_progress(
     program_id: ObjectId, mentorship_id: ObjectId, key: str, user: ApiUser, session: DbSession
 ) -> list[ProgressOut]:
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     names = home.names(seat.mentorship)
     return [out.progress_out(p, names) for p in goals.progress_log(session, seat.mentorship, key)]
 
@@ -440,7 +432,7 @@ def submit_review(
     program_id: ObjectId, mentorship_id: ObjectId, body: ReviewIn, user: ApiUser, session: DbSession
 ) -> ReviewOut:
     """Answer the open review round (again, to change it); private unless `shared_with_partner`."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     submission = reviews.submit(
         session, seat, seat.program, body.scores, body.change_suggestion, body.shared_with_partner
     )
@@ -449,7 +441,7 @@ def submit_review(
 
 @router.get("/{mentorship_id}/reviews/mine", response_model=list[ReviewOut])
 def my_reviews(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> list[ReviewOut]:
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     side = seat.require_pair()
     return [out.review_out(s) for s in reviews.submissions(session, seat.mentorship, side, shared_only=False)]
 
@@ -459,7 +451,7 @@ def partner_reviews(
     program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession
 ) -> list[ReviewOut]:
     """The answers your partner chose to share with you."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     partner = seat.partner_side
     assert partner is not None
     return [out.review_out(s) for s in reviews.submissions(session, seat.mentorship, partner, shared_only=True)]
@@ -474,7 +466,7 @@ def compare_reviews(
     period: int | None = Query(default=None, ge=1, description="Default: the newest round both shared"),
 ) -> ComparisonOut:
     """Where your shared views differ (two or more points apart), with both suggestions."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     return out.comparison_out(reviews.comparison(session, seat, period))
 
 
@@ -483,7 +475,7 @@ def suggestion_to_agreement(
     program_id: ObjectId, mentorship_id: ObjectId, body: SuggestionIn, user: ApiUser, session: DbSession
 ) -> AgreementOut:
     """Turn a review suggestion into an agreement change: a draft version carrying it as its note."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     agreement = reviews.suggestion_to_agreement(session, seat, seat.program, body.period, Side(body.side))
     return out.agreement_out(session, agreement, seat.mentorship)
 
@@ -494,14 +486,14 @@ def suggestion_to_agreement(
 @router.get("/{mentorship_id}/fit-check", response_model=FitCheckOut)
 def get_fit_check(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> FitCheckOut:
     """Your fit check: due or not, your own answer (never your partner's)."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     return out.fit_check_out(fitcheck.state(session, seat))
 
 
 @router.post("/{mentorship_id}/fit-check/open", response_model=FitCheckOut)
 def open_fit_check(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> FitCheckOut:
     """Ask for the fit check now (e.g. right after the first meeting) instead of after two weeks."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     return out.fit_check_out(fitcheck.open_check(session, seat))
 
 
@@ -510,7 +502,7 @@ def answer_fit_check(
     program_id: ObjectId, mentorship_id: ObjectId, body: FitCheckIn, user: ApiUser, session: DbSession
 ) -> FitCheckOut:
     """Answer privately; one "no" ends the mentorship without blame and re-matches the mentee first."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     return out.fit_check_out(fitcheck.answer(session, seat, body.fits))
 
 
@@ -519,7 +511,7 @@ def list_retrospectives(
     program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession, cycle: CycleParam = None
 ) -> list[RetrospectiveOut]:
     """Both closing retrospectives of a cycle (private to the pair)."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     return [out.retrospective_out(r) for r in closing.retrospectives(session, seat.mentorship, cycle).values()]
 
 
@@ -528,6 +520,6 @@ def write_retrospective(
     program_id: ObjectId, mentorship_id: ObjectId, body: RetrospectiveIn, user: ApiUser, session: DbSession
 ) -> RetrospectiveOut:
     """Write or rewrite your closing retrospective (what worked, what we learned, what next)."""
-    seat = _pair(program_id, mentorship_id, user, session)
+    seat = pair_seat(session, user, program_id, mentorship_id)
     retro = closing.write_retrospective(session, seat, closing.RetroText(**body.model_dump()))
     return out.retrospective_out(retro)

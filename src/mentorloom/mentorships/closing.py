@@ -12,6 +12,7 @@ from mentorloom.errors import Conflict
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import agreements, goals, lifecycle
 from mentorloom.mentorships.access import Seat, lock
+from mentorloom.mentorships.cycles import start_cycle
 from mentorloom.mentorships.models import (
     Agreement,
     GoalStatus,
@@ -21,7 +22,7 @@ from mentorloom.mentorships.models import (
     Retrospective,
     Side,
 )
-from mentorloom.mentorships.validation import Checks
+from mentorloom.mentorships.validation import Checks, check_text
 from mentorloom.programs.models import Program
 
 MAX_RETRO = 2000
@@ -76,6 +77,7 @@ def write_retrospective(session: Session, seat: Seat, text: RetroText) -> Retros
 
 def finish(session: Session, seat: Seat, reason: str = "") -> MentorshipTransition:
     """Complete the mentorship: the pair once both retrospectives are written; a coordinator at any time."""
+    reason = check_text(reason, "reason", lifecycle.MAX_REASON)
     lock(session, seat.mentorship)
     lifecycle.check_transition(seat, "finish")
     if seat.in_pair and len(retrospectives(session, seat.mentorship)) < 2:
@@ -91,10 +93,8 @@ def renew(session: Session, seat: Seat, program: Program, note: str = "") -> Agr
     mentorship = seat.mentorship
     previous = agreements.in_force(session, mentorship) or agreements.current(session, mentorship)
     lifecycle.transition(session, mentorship, "renew", seat.user, reason=note)
-    months = previous.planned_months if previous else program.duration_months or 12
     mentorship.cycle += 1
-    mentorship.cycle_started_at = utcnow()
-    mentorship.planned_end_on = lifecycle.add_months(mentorship.cycle_started_at.date(), months)
+    start_cycle(mentorship, previous.planned_months if previous else program.duration_months)
     session.flush()
     if previous is None:
         fresh = agreements.ensure_current(session, mentorship, program)

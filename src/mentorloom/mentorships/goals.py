@@ -15,11 +15,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mentorloom.accounts.models import User
 from mentorloom.db import as_utc
 from mentorloom.errors import Conflict, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
-from mentorloom.mentorships import agreements
+from mentorloom.mentorships import agreements, home
 from mentorloom.mentorships.access import Seat, lock
 from mentorloom.mentorships.models import (
     Agreement,
@@ -43,7 +42,6 @@ MAX_REASON = 500
 MAX_NOTE = 1000
 MAX_GOALS = 20
 MAX_SKILLS = 10
-CONTENT_FIELDS = ("title", "description", "success_criteria", "target_date", "skills")
 
 
 def _checked(fields: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -85,16 +83,14 @@ def goal_in(agreement: Agreement, key: str) -> Goal:
     raise NotFound(_("Goal not found."))
 
 
-def was_agreed(session: Session, mentorship: Mentorship, key: str) -> bool:
-    """Whether a confirmed version ever contained this goal (then changes are revisions with a reason)."""
-    return (
-        session.scalar(
-            select(Goal.id)
+def agreed_keys(session: Session, mentorship: Mentorship) -> set[str]:
+    """The goals some confirmed version contained: changing them is a revision with a reason."""
+    return set(
+        session.scalars(
+            select(Goal.key)
             .join(Agreement)
-            .where(Goal.mentorship_id == mentorship.id, Goal.key == key, Agreement.status == AgreementStatus.CONFIRMED)
-            .limit(1)
+            .where(Goal.mentorship_id == mentorship.id, Agreement.status == AgreementStatus.CONFIRMED)
         )
-        is not None
     )
 
 
@@ -156,7 +152,7 @@ def change_goal(
     values = _checked(fields, creating=False)
     reason = check_text(reason, "reason", MAX_REASON)
     _current, goal = _locked_goal(session, seat, program, key, lock_version)
-    agreed = was_agreed(session, seat.mentorship, key)
+    agreed = key in agreed_keys(session, seat.mentorship)
     if agreed and not reason:
         raise ValidationFailed(_("This goal is already agreed: say briefly why it changes."), field="reason")
     before = agreements.goal_snapshot(goal)
@@ -194,7 +190,7 @@ def remove_goal(session: Session, seat: Seat, program: Program, key: str, lock_v
     """Take a goal out of the draft; agreed goals are dropped (status) instead, so their history stays."""
     seat.require_pair()
     current, goal = _locked_goal(session, seat, program, key, lock_version)
-    if was_agreed(session, seat.mentorship, key):
+    if key in agreed_keys(session, seat.mentorship):
         raise Conflict(_("This goal is part of the agreement already: set its status to dropped instead."))
     current.goals.remove(goal)
     agreements.touch(current)
@@ -289,7 +285,7 @@ class TimelineEvent:
 
 def timeline(session: Session, mentorship: Mentorship) -> list[TimelineEvent]:
     """How our goals changed: when each was added, every revision (with its reason) and status change."""
-    names = _names(session, mentorship)
+    names = home.names(mentorship)
     events: list[TimelineEvent] = []
     titles: dict[str, str] = {}
     for goal in session.scalars(select(Goal).where(Goal.mentorship_id == mentorship.id).order_by(Goal.id)):
@@ -330,8 +326,3 @@ def timeline(session: Session, mentorship: Mentorship) -> list[TimelineEvent]:
             )
         last[entry.goal_key] = entry.status
     return sorted(events, key=lambda e: as_utc(e.at))
-
-
-def _names(session: Session, mentorship: Mentorship) -> dict[int | None, str]:
-    users = [mentorship.mentor.user, mentorship.mentee.user]
-    return {user.id: user.display_name for user in users if isinstance(user, User)}

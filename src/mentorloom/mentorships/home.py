@@ -25,7 +25,6 @@ from mentorloom.mentorships.models import (
 )
 
 ACTIVITY_LIMIT = 20
-FIT_CHECK_REASON = "fit_check"
 
 
 @dataclass
@@ -73,17 +72,11 @@ def actions(seat: Seat) -> list[str]:
     return allowed
 
 
-def notice(session: Session, mentorship: Mentorship) -> str | None:
+def notice(mentorship: Mentorship) -> str | None:
     """A neutral line for an ended mentorship; a failed fit check never says who said no."""
     if mentorship.status is not MentorshipStatus.ENDED_EARLY:
         return None
-    last = session.scalar(
-        select(MentorshipTransition)
-        .where(MentorshipTransition.mentorship_id == mentorship.id)
-        .order_by(MentorshipTransition.id.desc())
-        .limit(1)
-    )
-    if last is not None and last.reason == FIT_CHECK_REASON and last.by_user_id is None:
+    if mentorship.rematch_priority:  # only a failed fit check re-matches with priority
         return _("This mentorship has ended. The program will find a new match.")
     return _("This mentorship has ended early.")
 

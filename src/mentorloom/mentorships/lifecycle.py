@@ -6,7 +6,6 @@ proposed → declined; active, paused or completing → ended early.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,13 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
-from mentorloom.db import as_utc, utcnow
+from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, PermissionDenied, ValidationFailed
 from mentorloom.i18n import N_, gettext
 from mentorloom.i18n import gettext as _
 from mentorloom.matching.inputs import occupied_slots
 from mentorloom.matching.requests import lock_mentor
 from mentorloom.mentorships.access import Seat, lock
+from mentorloom.mentorships.cycles import add_months as add_months  # re-exported: the demo data uses it
+from mentorloom.mentorships.cycles import cycle_start, start_cycle
 from mentorloom.mentorships.models import (
     OCCUPYING,
     ClosureReason,
@@ -87,13 +88,6 @@ def closure_label(reason: ClosureReason) -> str:
     return gettext(_CLOSURE_LABELS[reason])
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, clamped to the month's end (31 Jan + 1 → 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def check_transition(seat: Seat, action: str) -> Rule:
     """The rule for `action`, or 403 (coordinators may not) / 409 (not from the current state)."""
     rule = RULES[action]
@@ -152,10 +146,7 @@ def apply(session: Session, seat: Seat, action: str, reason: str = "") -> Mentor
 
 def start(session: Session, mentorship: Mentorship, program: Program, by: User | None) -> MentorshipTransition | None:
     """Set the start, cycle and planned end of a mentorship that begins now (recorded when it was proposed)."""
-    now = utcnow()
-    mentorship.started_at = mentorship.started_at or now
-    mentorship.cycle_started_at = now
-    mentorship.planned_end_on = add_months(now.date(), program.duration_months or 12)
+    start_cycle(mentorship, program.duration_months)
     if mentorship.status is S.PROPOSED:
         return transition(session, mentorship, "activate", by)
     session.flush()
@@ -190,12 +181,14 @@ def end_early(
 
 
 def end_for_mismatch(session: Session, mentorship: Mentorship) -> MentorshipTransition:
-    """The fit check found no fit: end without naming anyone; the mentee is re-matched with priority."""
+    """The fit check found no fit: end without naming anyone; the mentee is re-matched with priority.
+
+    The reason stays empty: it holds the pair's own words, and neither of them wrote any. `rematch_priority`
+    is what marks this ending.
+    """
     mentorship.closure_reason = ClosureReason.MISMATCH
     mentorship.rematch_requested = mentorship.rematch_priority = True
-    return transition(
-        session, mentorship, "end_early", None, reason="fit_check", closure_reason=ClosureReason.MISMATCH, rematch=True
-    )
+    return transition(session, mentorship, "end_early", None, closure_reason=ClosureReason.MISMATCH, rematch=True)
 
 
 def set_planned_end(session: Session, seat: Seat, planned_end_on: date) -> Mentorship:
@@ -206,7 +199,7 @@ def set_planned_end(session: Session, seat: Seat, planned_end_on: date) -> Mento
         raise Conflict(
             _("A mentorship that is %(current)s has no planned end.", current=status_label(mentorship.status))
         )
-    started = as_utc(mentorship.cycle_started_at or mentorship.started_at or mentorship.created_at).date()
+    started = cycle_start(mentorship).date()
     if planned_end_on <= started:
         raise ValidationFailed(
             _("The planned end must be after the start (%(start)s).", start=started.isoformat()),

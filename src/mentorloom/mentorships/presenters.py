@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorloom.db import as_utc
@@ -12,7 +12,6 @@ from mentorloom.mentorships import agreements, closing, fitcheck, goals, home, r
 from mentorloom.mentorships.access import Seat
 from mentorloom.mentorships.models import (
     Agreement,
-    AgreementStatus,
     Goal,
     GoalProgress,
     Mentorship,
@@ -89,16 +88,6 @@ def transitions_out(session: Session, seat: Seat) -> list[TransitionOut]:
     return [transition_out(t, names, private=seat.in_pair) for t in rows]
 
 
-def _agreed_keys(session: Session, mentorship: Mentorship) -> set[str]:
-    return set(
-        session.scalars(
-            select(Goal.key)
-            .join(Agreement)
-            .where(Goal.mentorship_id == mentorship.id, Agreement.status == AgreementStatus.CONFIRMED)
-        )
-    )
-
-
 def goal_out(goal: Goal, state: goals.GoalState, agreed: bool) -> GoalOut:
     return GoalOut(
         key=goal.key,
@@ -115,10 +104,24 @@ def goal_out(goal: Goal, state: goals.GoalState, agreed: bool) -> GoalOut:
     )
 
 
+@dataclass(frozen=True)
+class GoalFacts:
+    """What every version's goals are shown with, read once per mentorship: progress states and agreed keys."""
+
+    states: dict[str, goals.GoalState]
+    agreed: set[str]
+
+    @classmethod
+    def of(cls, session: Session, mentorship: Mentorship) -> GoalFacts:
+        return cls(goals.states(session, mentorship), goals.agreed_keys(session, mentorship))
+
+    def out(self, items: list[Goal]) -> list[GoalOut]:
+        default = goals.GoalState(goals.GoalStatus.NOT_STARTED, 0, None)
+        return [goal_out(g, self.states.get(g.key, default), g.key in self.agreed) for g in items]
+
+
 def goals_out(session: Session, mentorship: Mentorship, items: list[Goal]) -> list[GoalOut]:
-    states, agreed = goals.states(session, mentorship), _agreed_keys(session, mentorship)
-    default = goals.GoalState(goals.GoalStatus.NOT_STARTED, 0, None)
-    return [goal_out(g, states.get(g.key, default), g.key in agreed) for g in items]
+    return GoalFacts.of(session, mentorship).out(items)
 
 
 def _terms(a: Agreement, side: str) -> SideTermsOut:
@@ -134,13 +137,26 @@ def _terms(a: Agreement, side: str) -> SideTermsOut:
 
 
 def agreement_out(session: Session, a: Agreement, mentorship: Mentorship) -> AgreementOut:
-    force = agreements.in_force(session, mentorship) if a.cycle == mentorship.cycle else None
+    return agreements_out(session, [a], mentorship)[0]
+
+
+def agreements_out(session: Session, rows: list[Agreement], mentorship: Mentorship) -> list[AgreementOut]:
+    """Versions of one mentorship; what they share (the version in force, goal facts) is read once, not per version."""
+    if not rows:
+        return []
+    force = agreements.in_force(session, mentorship) if any(a.cycle == mentorship.cycle for a in rows) else None
+    facts = GoalFacts.of(session, mentorship)
+    # Only versions of the current cycle have a version in force; older cycles are history.
+    return [_agreement_out(a, force.version if force and a.cycle == mentorship.cycle else None, facts) for a in rows]
+
+
+def _agreement_out(a: Agreement, in_force_version: int | None, facts: GoalFacts) -> AgreementOut:
     return AgreementOut(
         id=a.id,
         cycle=a.cycle,
         version=a.version,
         status=a.status,
-        in_force_version=force.version if force else None,
+        in_force_version=in_force_version,
         cadence=a.cadence,
         format=a.format,
         planned_months=a.planned_months,
@@ -152,7 +168,7 @@ def agreement_out(session: Session, a: Agreement, mentorship: Mentorship) -> Agr
         confirmed_by_mentor_at=_utc(a.confirmed_by_mentor_at),
         confirmed_by_mentee_at=_utc(a.confirmed_by_mentee_at),
         lock_version=a.lock_version,
-        goals=goals_out(session, mentorship, list(a.goals)),
+        goals=facts.out(list(a.goals)),
     )
 
 
@@ -256,7 +272,7 @@ def pair_home(session: Session, seat: Seat, program: Program) -> PairHomeOut:
         mentorship=mentorship_out(mentorship),
         my_side=side,
         actions=home.actions(seat),
-        notice=home.notice(session, mentorship),
+        notice=home.notice(mentorship),
         agreement=agreement_out(session, agreement, mentorship) if agreement else None,
         review=review_due_out(reviews.due(session, seat, program), program),
         fit_check=fit_check_out(fitcheck.state(session, seat)),

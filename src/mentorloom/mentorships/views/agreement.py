@@ -13,10 +13,10 @@ from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import agreements, goals
 from mentorloom.mentorships import presenters as out
-from mentorloom.mentorships.access import Seat
+from mentorloom.mentorships.access import Seat, pair_seat
 from mentorloom.mentorships.models import Channel, MeetingFormat, ResponseTime, Side
 from mentorloom.mentorships.schemas import AgreementPatchIn, GoalIn, GoalRevisionIn, ProgressIn
-from mentorloom.mentorships.views.common import act, base_url, form_text, pair_seat
+from mentorloom.mentorships.views.common import act, base_url, form_text
 from mentorloom.programs.models import Cadence
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
@@ -250,7 +250,8 @@ def agreement_versions(
     request: Request, program_id: ObjectId, mentorship_id: ObjectId, user: CurrentUser, session: DbSession
 ) -> Response:
     seat = pair_seat(session, user, program_id, mentorship_id)
-    rows = [out.agreement_out(session, a, seat.mentorship) for a in agreements.versions(session, seat.mentorship)]
+    # The page lists version, status, date and note only: the rows themselves, no goals or version in force.
+    rows = agreements.versions(session, seat.mentorship, with_goals=False)
     ctx = {"program": seat.program, "seat": seat, "versions": rows, "base": base_url(program_id, mentorship_id)}
     return render(request, "mentorships/versions.html", ctx)
 

@@ -9,9 +9,9 @@ from pydantic import ValidationError
 from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import closing
-from mentorloom.mentorships.access import Seat
+from mentorloom.mentorships.access import Seat, pair_seat
 from mentorloom.mentorships.schemas import RenewIn, RetrospectiveIn
-from mentorloom.mentorships.views.common import act, base_url, form_text, pair_seat, render_home
+from mentorloom.mentorships.views.common import act, base_url, form_text, render_home
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
 from mentorloom.web.forms import PostedForm, validation_messages
@@ -60,7 +60,7 @@ def finish(
     user: CurrentUser,
     session: DbSession,
 ) -> Response:
-    reason = form_text(form, "reason")[:1000]
+    reason = form_text(form, "reason")
 
     def work(seat: Seat) -> object:
         return closing.finish(session, seat, reason)

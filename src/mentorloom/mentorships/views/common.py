@@ -34,12 +34,6 @@ def form_text(form: PostedForm, name: str) -> str:
     return str(form.get(name, "")).strip()
 
 
-def pair_seat(session: Session, user: User, program_id: int, mentorship_id: int) -> Seat:
-    seat = seat_for(session, user, program_id, mentorship_id)
-    seat.require_pair()
-    return seat
-
-
 def render_home(
     request: Request,
     session: Session,

@@ -14,7 +14,6 @@ from mentorloom.accounts.models import User
 from mentorloom.errors import Conflict
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import agreements, fitcheck, lifecycle
-from mentorloom.mentorships import presenters as out
 from mentorloom.mentorships.access import Seat, seat_for, visible_mentorships
 from mentorloom.mentorships.models import Mentorship
 from mentorloom.mentorships.schemas import EndEarlyIn, PlannedEndIn
@@ -40,17 +39,17 @@ def mentorship_list(request: Request, program_id: ObjectId, user: CurrentUser, s
         selectinload(Mentorship.mentor).selectinload(Membership.user),
         selectinload(Mentorship.mentee).selectinload(Membership.user),
     )
-    rows = []
-    for m in session.scalars(query.order_by(Mentorship.id.desc())):
-        agreement = agreements.current(session, m)
-        rows.append(
-            {
-                "m": m,
-                "status": lifecycle.status_label(m.status),
-                "agreement": out.agreement_status_out(session, agreement, m) if agreement else None,
-                "partner": _partner(m, user),
-            }
-        )
+    mentorships = list(session.scalars(query.order_by(Mentorship.id.desc())))
+    current = agreements.current_of_each(session, mentorships)
+    rows = [
+        {
+            "m": m,
+            "status": lifecycle.status_label(m.status),
+            "agreement": current.get(m.id),  # the page shows its version and status only
+            "partner": _partner(m, user),
+        }
+        for m in mentorships
+    ]
     return render(request, "mentorships/list.html", {"program": program, "rows": rows})
 
 
@@ -94,7 +93,7 @@ def change_state(
 ) -> Response:
     if action not in SIMPLE_ACTIONS:
         return act(request, session, user, (program_id, mentorship_id), _unknown, "")
-    reason = form_text(form, "reason")[:1000]
+    reason = form_text(form, "reason")
 
     def work(seat: Seat) -> object:
         return lifecycle.apply(session, seat, action, reason)

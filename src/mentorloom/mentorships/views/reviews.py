@@ -12,16 +12,17 @@ from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import presenters as out
 from mentorloom.mentorships import reviews
-from mentorloom.mentorships.access import Seat
+from mentorloom.mentorships.access import Seat, pair_seat
 from mentorloom.mentorships.models import Side
 from mentorloom.mentorships.schemas import ReviewIn
-from mentorloom.mentorships.views.common import act, base_url, form_text, pair_seat
+from mentorloom.mentorships.views.common import act, base_url, form_text
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
 from mentorloom.web.forms import PostedForm, validation_messages
 from mentorloom.web.pages import redirect, render
 
 router = APIRouter()
+SCORES = frozenset({"1", "2", "3", "4", "5"})
 
 
 def _review_page(
@@ -66,8 +67,7 @@ def submit_review(
     values: dict[str, Any] = {k: form_text(form, f"score.{k}") for k in reviews.STATEMENTS}
     values["change_suggestion"] = form_text(form, "change_suggestion")
     values["shared"] = bool(form.get("shared_with_partner"))
-    missing = {f"score.{k}": _("Choose a value from 1 to 5.") for k in reviews.STATEMENTS if values[k] not in "12345"}
-    missing.update({f"score.{k}": _("Choose a value from 1 to 5.") for k in reviews.STATEMENTS if not values[k]})
+    missing = {f"score.{k}": _("Choose a value from 1 to 5.") for k in reviews.STATEMENTS if values[k] not in SCORES}
     state = reviews.due(session, seat, seat.program)
     if missing:
         return _review_page(request, seat, state, values=values, errors=missing, status_code=422)
