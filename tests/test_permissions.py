@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from mentorloom.errors import NotFound, PermissionDenied
-from mentorloom.permissions import Action, membership_for, program_for, visible_programs
+from mentorloom.permissions import Action, may_edit_profile, membership_for, program_for, visible_programs
 from mentorloom.programs.models import Role
 from mentorloom.programs.service import add_member
 from tests.factories import make_program, make_user
@@ -58,8 +62,43 @@ def _check_user(session: Session, user, is_admin, row, programs, memberships, u)
         own = memberships.get((u, i))
         if own is not None:  # everyone may edit their own profile
             assert membership_for(session, user, program.id, own.id, edit=True) is own
+        # Others' profiles (and their private fields) are for the program's coordinators and admins only.
+        for (ou, op), other in memberships.items():
+            if op == i:
+                expected_edit = ou == u or is_admin or role is Role.COORDINATOR
+                assert may_edit_profile(session, user, other) is expected_edit
         # A membership of another program is never reachable through this program.
         for (_ou, op), other in memberships.items():
             if op != i:
                 with pytest.raises(NotFound):
                     membership_for(session, user, program.id, other.id)
+
+
+@contextmanager
+def _membership_queries(session: Session) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        if "FROM memberships" in statement:
+            statements.append(statement)
+
+    connection = session.connection()
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+
+
+def test_a_permission_check_looks_the_membership_up_once(db_session: Session) -> None:
+    program = make_program(db_session)
+    coordinator, mentor = make_user(db_session), make_user(db_session)
+    add_member(db_session, program, coordinator, Role.COORDINATOR)
+    own = add_member(db_session, program, mentor, Role.MENTOR)
+    db_session.expire_all()
+    with _membership_queries(db_session) as statements:
+        program_for(db_session, coordinator, program.id, Action.MANAGE_PROGRAM)
+    assert len(statements) == 1
+    with _membership_queries(db_session) as statements:
+        membership_for(db_session, mentor, program.id, own.id, edit=True)
+    assert len(statements) == 2  # the caller's membership, then the participant's (by primary key)

@@ -41,10 +41,14 @@ def visible_programs(user: User) -> Select[Program]:
     return query.join(Membership, Membership.program_id == Program.id).where(Membership.user_id == user.id)
 
 
+def membership_of(session: Session, user: User, program_id: int) -> Membership | None:
+    """The user's own membership in a program, if any: the one lookup every check below shares."""
+    return session.scalar(select(Membership).where(Membership.program_id == program_id, Membership.user_id == user.id))
+
+
 def role_in(session: Session, user: User, program_id: int) -> Role | None:
-    return session.scalar(
-        select(Membership.role).where(Membership.program_id == program_id, Membership.user_id == user.id)
-    )
+    membership = membership_of(session, user, program_id)
+    return membership.role if membership is not None else None
 
 
 def may(session: Session, user: User, action: Action, program_id: int | None = None) -> bool:
@@ -52,8 +56,11 @@ def may(session: Session, user: User, action: Action, program_id: int | None = N
         return True
     if program_id is None:
         return False
-    role = role_in(session, user, program_id)
-    return role is not None and role in _GRANTS[action]
+    return _grants(user, membership_of(session, user, program_id), action)
+
+
+def _grants(user: User, membership: Membership | None, action: Action) -> bool:
+    return user.is_admin or (membership is not None and membership.role in _GRANTS[action])
 
 
 def require_admin(user: User) -> None:
@@ -63,12 +70,29 @@ def require_admin(user: User) -> None:
 
 def program_for(session: Session, user: User, program_id: int, action: Action = Action.VIEW_PROGRAM) -> Program:
     """Load a program for `action`: 404 when the user may not see it, 403 when they may see but not act."""
-    program = session.get(Program, program_id)
-    if program is None or not (user.is_admin or role_in(session, user, program_id) is not None):
-        raise NotFound(_("Program not found."))
-    if not may(session, user, action, program_id):
-        raise PermissionDenied(_("You may not do this in this program."))
+    program, _mine = _program_and_own_membership(session, user, program_id, action)
     return program
+
+
+def _program_and_own_membership(
+    session: Session, user: User, program_id: int, action: Action
+) -> tuple[Program, Membership | None]:
+    """program_for's checks, also handing back the caller's membership so callers need not look it up again."""
+    program = session.get(Program, program_id)
+    mine = membership_of(session, user, program_id)
+    if program is None or not (user.is_admin or mine is not None):
+        raise NotFound(_("Program not found."))
+    if not _grants(user, mine, action):
+        raise PermissionDenied(_("You may not do this in this program."))
+    return program, mine
+
+
+def may_edit_profile(session: Session, user: User, membership: Membership) -> bool:
+    """Whether the user may edit this participant's profile and see its private fields (e.g. the line manager).
+
+    The rule: it is their own, or they may manage the program.
+    """
+    return membership.user_id == user.id or may(session, user, Action.MANAGE_PROGRAM, membership.program_id)
 
 
 def membership_for(
@@ -79,17 +103,14 @@ def membership_for(
     membership = session.get(Membership, membership_id)
     if membership is None or membership.program_id != program_id:
         raise NotFound(_("Participant not found."))
-    if edit and membership.user_id != user.id and not may(session, user, Action.MANAGE_PROGRAM, program_id):
+    if edit and not may_edit_profile(session, user, membership):
         raise PermissionDenied(_("You may only edit your own profile."))
     return membership
 
 
 def own_membership(session: Session, user: User, program_id: int, role: Role | None = None) -> Membership:
     """The caller's own membership in a visible program (optionally of a given role), for self-service actions."""
-    program_for(session, user, program_id)
-    membership = session.scalar(
-        select(Membership).where(Membership.program_id == program_id, Membership.user_id == user.id)
-    )
+    _program, membership = _program_and_own_membership(session, user, program_id, Action.VIEW_PROGRAM)
     if membership is None or (role is not None and membership.role is not role):
         raise PermissionDenied(
             _("This page is for the program's participants in the role %(role)s.", role=role_label(role or Role.MENTEE))

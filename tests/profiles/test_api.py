@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
 from mentorloom.profiles.import_jobs import BACKGROUND_THRESHOLD_BYTES
+from mentorloom.profiles.models import Profile
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.programs.service import add_member
 from tests.factories import make_program, make_token, make_user
@@ -170,3 +171,49 @@ async def test_tag_autocomplete(client: httpx.AsyncClient, db_session: Session) 
     )
     tags = (await client.get("/api/v1/tags", headers=headers, params={"kind": "skill", "q": "VERH"})).json()
     assert tags == ["Verhandlungsführung"]
+
+
+async def test_a_skills_only_save_counts_as_a_change_so_an_older_form_conflicts(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
+    """The version also bumps when only skills, interests or the name change (no profiles column)."""
+    program = make_program(db_session)
+    membership, headers = _mentor(db_session, program)
+    url = f"/api/v1/programs/{program.id}/participants/{membership.id}/profile"
+    first = (await client.put(url, headers=headers, json=PROFILE)).json()
+    skills_only = {**PROFILE, "expertise": [{"skill": "Python", "level": 3}], "version": first["version"]}
+    saved = await client.put(url, headers=headers, json=skills_only)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["version"] == first["version"] + 1
+    older_form = {**PROFILE, "version": first["version"]}  # opened before the skills-only save
+    stale = await client.put(url, headers=headers, json=older_form)
+    assert stale.status_code == 409
+    current = (await client.get(url, headers=headers)).json()
+    assert [s["skill"] for s in current["expertise"]] == ["Python"]  # the newer save was kept
+
+
+async def test_the_line_manager_is_private_to_the_person_and_the_coordinators(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
+    program, coordinator_headers = _program_with_coordinator(db_session)
+    anna, anna_headers = _mentor(db_session, program, "Anna")
+    _ben, ben_headers = _mentor(db_session, program, "Ben")
+    url = f"/api/v1/programs/{program.id}/participants/{anna.id}/profile"
+    saved = await client.put(url, headers=anna_headers, json={**PROFILE, "line_manager_email": "Chefin@Example.org"})
+    assert saved.json()["line_manager_email"] == "chefin@example.org"
+    seen = {
+        who: (await client.get(url, headers=headers)).json()["line_manager_email"]
+        for who, headers in (("anna", anna_headers), ("coordinator", coordinator_headers), ("ben", ben_headers))
+    }
+    assert seen == {"anna": "chefin@example.org", "coordinator": "chefin@example.org", "ben": ""}
+
+
+async def test_a_profile_save_embeds_only_that_profile(client: httpx.AsyncClient, db_session: Session) -> None:
+    program = make_program(db_session)
+    anna, headers = _mentor(db_session, program, "Anna")
+    ben, _ben_headers = _mentor(db_session, program, "Ben")  # never embedded: stale, but not part of Anna's save
+    url = f"/api/v1/programs/{program.id}/participants/{anna.id}/profile"
+    assert (await client.put(url, headers=headers, json=PROFILE)).status_code == 200  # immediate queue in tests
+    models = select(Profile.membership_id, Profile.embedding_model).where(Profile.membership_id.in_([anna.id, ben.id]))
+    embedded = {membership_id: model for membership_id, model in db_session.execute(models)}
+    assert embedded[anna.id] != "" and embedded[ben.id] == ""

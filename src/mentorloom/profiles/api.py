@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext as _
-from mentorloom.permissions import Action, membership_for, program_for
+from mentorloom.permissions import Action, may_edit_profile, membership_for, program_for
 from mentorloom.profiles import import_jobs, importer, service
 from mentorloom.profiles.models import TagKind
 from mentorloom.profiles.schemas import ImportJobOut, Page, ParticipantSummary, ProfileIn, ProfileOut
@@ -42,7 +42,8 @@ def directory(
 @router.get("/programs/{program_id}/participants/{membership_id}/profile", response_model=ProfileOut)
 def get_profile(program_id: ObjectId, membership_id: ObjectId, user: ApiUser, session: DbSession) -> ProfileOut:
     membership = membership_for(session, user, program_id, membership_id)
-    return service.profile_out(service.get_profile(session, membership))
+    profile = service.get_profile(session, membership)
+    return service.profile_out(profile, show_private=may_edit_profile(session, user, membership))
 
 
 @router.put("/programs/{program_id}/participants/{membership_id}/profile", response_model=ProfileOut)
@@ -52,8 +53,8 @@ def put_profile(
     """Replace a profile. Send the `version` you read: a stale one answers 409 instead of overwriting."""
     membership = membership_for(session, user, program_id, membership_id, edit=True)
     profile = service.update_profile(session, service.get_profile(session, membership), body)
-    jobs.enqueue_after_commit(session, "profiles.embed", program_id=program_id)
-    return service.profile_out(profile)
+    jobs.enqueue_after_commit(session, "profiles.embed", program_id=program_id, membership_ids=[membership.id])
+    return service.profile_out(profile, show_private=True)  # membership_for(edit=True) allowed it
 
 
 @router.post(

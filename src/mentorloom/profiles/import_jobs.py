@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
@@ -36,29 +37,61 @@ def import_job_for(session: Session, program_id: int, job_id: int) -> ImportJob:
     return job
 
 
-def recent_import_jobs(session: Session, program_id: int, limit: int = 10) -> list[ImportJob]:
-    query = select(ImportJob).where(ImportJob.program_id == program_id).order_by(ImportJob.id.desc()).limit(limit)
-    return list(session.scalars(query))
+def start_import_job(job: ImportJob) -> bool:
+    """Mark a stored upload RUNNING (the task commits this at once); False when it already ran."""
+    if _upload_to_import(job) is None:
+        return False
+    job.status = ImportStatus.RUNNING
+    return True
 
 
 def run_import_job(session: Session, job: ImportJob) -> None:
     """Import a stored upload: all rows or none, recording the outcome on the job row.
 
     The import runs in a savepoint so a failed file leaves nothing behind but the job's error list.
+    The job task commits RUNNING before calling this, so the status page shows it while the import works.
     """
-    if job.status in (ImportStatus.DONE, ImportStatus.FAILED) or job.data is None:
-        return  # already ran: jobs may be delivered twice
+    data = _upload_to_import(job)
+    if data is None:
+        return
     job.status = ImportStatus.RUNNING
     try:
         with session.begin_nested():
-            summary = import_participants(session, job.program_id, job.data)
+            summary = import_participants(session, job.program_id, data)
     except MentorloomError as exc:
-        job.status = ImportStatus.FAILED
-        job.errors = getattr(exc, "errors", None) or [{"message": exc.detail}]
+        _finish(job, ImportStatus.FAILED, errors=getattr(exc, "errors", None) or [{"message": exc.detail}])
     else:
-        job.status = ImportStatus.DONE
-        job.summary = summary.as_dict()
+        _finish(job, ImportStatus.DONE, summary=summary.as_dict())
         job.rows_done = job.rows_total = summary.total
-    job.data = None
-    job.finished_at = utcnow()
     session.flush()
+
+
+def record_crash(session: Session, job_id: int, exc: Exception) -> None:
+    """Mark a job FAILED after an unexpected error, so its status page stops waiting for it."""
+    job = session.get(ImportJob, job_id)
+    if job is None or job.status is ImportStatus.DONE:
+        return
+    error = f"{type(exc).__name__}: {exc}"[:500]
+    message = _("The import stopped because of an unexpected error (%(error)s).", error=error)
+    _finish(job, ImportStatus.FAILED, errors=[{"message": message}])
+
+
+def _upload_to_import(job: ImportJob) -> bytes | None:
+    """The stored file, or None once the job is done or failed: jobs may be delivered twice."""
+    if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
+        return None
+    return job.data
+
+
+def _finish(
+    job: ImportJob,
+    status: ImportStatus,
+    *,
+    summary: dict[str, Any] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+) -> None:
+    job.status = status
+    job.summary = summary or {}
+    job.errors = errors or []
+    job.data = None  # the upload is only kept until the job is done
+    job.finished_at = utcnow()

@@ -90,11 +90,6 @@ class ProfileIn(BaseModel):
         return [tag_label(t) for t in tags if tag_label(t)]
 
 
-class SkillOut(BaseModel):
-    skill: str
-    weight: int
-
-
 class ProfileOut(BaseModel):
     membership_id: int
     user_id: int

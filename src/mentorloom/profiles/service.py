@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from mentorloom.accounts.models import User
 from mentorloom.accounts.service import normalise_email
+from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, NotFound
 from mentorloom.i18n import gettext as _
 from mentorloom.profiles.embeddings import TextEncoder, profile_text, text_digest, to_bytes
@@ -38,7 +39,8 @@ def get_profile(session: Session, membership: Membership) -> Profile:
     return profile
 
 
-def profile_out(profile: Profile) -> ProfileOut:
+def profile_out(profile: Profile, *, show_private: bool) -> ProfileOut:
+    """The profile as others see it; `show_private` (permissions.may_edit_profile) adds the line manager."""
     membership, user = profile.membership, profile.membership.user
     return ProfileOut(
         membership_id=membership.id,
@@ -53,7 +55,7 @@ def profile_out(profile: Profile) -> ProfileOut:
         timezone=profile.timezone,
         availability=[AvailabilityWindow.model_validate(w) for w in profile.availability],
         department=profile.department,
-        line_manager_email=profile.line_manager_email,
+        line_manager_email=profile.line_manager_email if show_private else "",
         capacity=profile.capacity,
         expertise=[
             SkillLevel(skill=s.tag.label, level=s.weight) for s in profile.skills if s.kind is SkillKind.EXPERTISE
@@ -69,48 +71,63 @@ def profile_out(profile: Profile) -> ProfileOut:
 def update_profile(session: Session, profile: Profile, data: ProfileIn) -> Profile:
     """Save a profile; a save based on an older version answers Conflict instead of overwriting."""
     if data.version is not None and data.version != profile.version:
-        raise Conflict(_("Someone else changed this profile meanwhile. Reload to see their version."), field="version")
+        raise _stale_version()
     role = profile.membership.role
-    profile.membership.user.display_name = data.name
-    for field in ("bio", "values", "values_note", "languages", "timezone", "department"):
-        setattr(profile, field, getattr(data, field))
-    profile.availability = [w.model_dump() for w in data.availability]
-    profile.line_manager_email = (
+    # Everything that queries or may refuse comes before the first change: a query would autoflush the
+    # half-edited row, and a concurrent save would then surface outside the version check below.
+    skills = _skill_rows(session, data, role)
+    interest_tags = get_or_create_tags(session, TagKind.INTEREST, data.interests)
+    line_manager_email = (
         normalise_email(data.line_manager_email, "line_manager_email") if data.line_manager_email else ""
     )
-    profile.capacity = data.capacity if role is Role.MENTOR else 0
-    _replace_skills(session, profile, data, role)
-    _replace_interests(session, profile, data.interests)
     try:
-        session.flush()
+        with session.no_autoflush:
+            profile.membership.user.display_name = data.name
+            for field in ("bio", "values", "values_note", "languages", "timezone", "department"):
+                setattr(profile, field, getattr(data, field))
+            profile.availability = [w.model_dump() for w in data.availability]
+            profile.line_manager_email = line_manager_email
+            profile.capacity = data.capacity if role is Role.MENTOR else 0
+            # The version only bumps when a profiles column changes; skills, interests and the name live
+            # elsewhere, so touch the row to make every save count and let older forms conflict.
+            profile.updated_at = utcnow()
+            _replace_skills(session, profile, skills)
+            _replace_interests(session, profile, interest_tags)
+            session.flush()
     except StaleDataError as exc:
-        raise Conflict(
-            _("Someone else changed this profile meanwhile. Reload to see their version."), field="version"
-        ) from exc
+        raise _stale_version() from exc
     return profile
 
 
-def _replace_skills(session: Session, profile: Profile, data: ProfileIn, role: Role) -> None:
-    pairs: list[tuple[SkillKind, str, int]] = []
+def _stale_version() -> Conflict:
+    return Conflict(_("Someone else changed this profile meanwhile. Reload to see their version."), field="version")
+
+
+def _skill_rows(session: Session, data: ProfileIn, role: Role) -> list[tuple[SkillKind, Tag, int]]:
+    """The (kind, tag, weight) rows a profile of this role keeps; "Python" and " python " are one skill."""
+    wishes: list[tuple[SkillKind, str, int]] = []
     if role is Role.MENTOR:
-        pairs += [(SkillKind.EXPERTISE, s.skill, s.level) for s in data.expertise]
+        wishes += [(SkillKind.EXPERTISE, s.skill, s.level) for s in data.expertise]
     if role is Role.MENTEE:
-        pairs += [(SkillKind.WANTED, s.skill, s.priority) for s in data.wanted_skills]
-    tags = get_or_create_tags(session, TagKind.SKILL, [label for _kind, label, _w in pairs])
-    profile.skills.clear()
-    session.flush()
-    seen: set[tuple[SkillKind, int]] = set()
-    for kind, label, weight in pairs:
+        wishes += [(SkillKind.WANTED, s.skill, s.priority) for s in data.wanted_skills]
+    tags = get_or_create_tags(session, TagKind.SKILL, [label for _kind, label, _w in wishes])
+    rows: dict[tuple[SkillKind, int], tuple[SkillKind, Tag, int]] = {}
+    for kind, label, weight in wishes:
         tag = tags[tag_key(label)]
-        if (kind, tag.id) not in seen:  # "Python" and " python " are one skill
-            seen.add((kind, tag.id))
-            profile.skills.append(ProfileSkill(tag_id=tag.id, tag=tag, kind=kind, weight=weight))
+        rows.setdefault((kind, tag.id), (kind, tag, weight))
+    return list(rows.values())
 
 
-def _replace_interests(session: Session, profile: Profile, labels: list[str]) -> None:
-    tags = get_or_create_tags(session, TagKind.INTEREST, labels)
+def _replace_skills(session: Session, profile: Profile, rows: list[tuple[SkillKind, Tag, int]]) -> None:
+    profile.skills.clear()
+    session.flush()  # the old rows go first: a kept skill would otherwise break the unique constraint
+    for kind, tag, weight in rows:
+        profile.skills.append(ProfileSkill(tag_id=tag.id, tag=tag, kind=kind, weight=weight))
+
+
+def _replace_interests(session: Session, profile: Profile, tags: dict[str, Tag]) -> None:
     profile.interests.clear()
-    session.flush()
+    session.flush()  # as in _replace_skills
     for tag in {t.id: t for t in tags.values()}.values():
         profile.interests.append(ProfileInterest(tag_id=tag.id, tag=tag))
 
@@ -185,9 +202,11 @@ def _summary(membership: Membership, profile: Profile | None) -> ParticipantSumm
     )
 
 
-def stale_embedding_ids(session: Session, program_id: int, model: str) -> list[int]:
-    """Profiles of a program whose text (or the encoder) changed since they were last embedded."""
-    rows = session.execute(
+def stale_embedding_ids(
+    session: Session, program_id: int, model: str, membership_ids: list[int] | None = None
+) -> list[int]:
+    """Profiles of a program (or just these of it) whose text or encoder changed since they were last embedded."""
+    query = (
         select(
             Profile.membership_id, Profile.bio, Profile.values_note, Profile.embedding_model, Profile.embedding_source
         )
@@ -195,6 +214,9 @@ def stale_embedding_ids(session: Session, program_id: int, model: str) -> list[i
         .where(Membership.program_id == program_id)
         .order_by(Profile.membership_id)
     )
+    if membership_ids is not None:
+        query = query.where(Profile.membership_id.in_(membership_ids))
+    rows = session.execute(query)
     return [
         r.membership_id
         for r in rows

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from mentorloom.accounts.models import User
-from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mentorloom.errors import Conflict, NotFound, ValidationFailed
 from mentorloom.i18n import get_locale
 from mentorloom.i18n import gettext as _
-from mentorloom.permissions import Action, may, membership_for, program_for
+from mentorloom.permissions import Action, may, may_edit_profile, membership_for, program_for
 from mentorloom.profiles import service
 from mentorloom.profiles.models import Profile, TagKind
 from mentorloom.profiles.schemas import ProfileIn, ProfileOut
+from mentorloom.profiles.tags import suggest_tags
 from mentorloom.profiles.vocab import LANGUAGES, WORK_VALUES, all_timezones
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.web.api_common import ObjectId
@@ -66,14 +67,6 @@ def _timezone_groups() -> list[tuple[str, list[str]]]:
         region = name.split("/", 1)[0] if "/" in name else _("Other")
         groups.setdefault(region, []).append(name)
     return sorted(groups.items())
-
-
-def _may_edit(session: Session, user: User, membership: Membership) -> bool:
-    try:
-        membership_for(session, user, membership.program_id, membership.id, edit=True)
-    except PermissionDenied:
-        return False
-    return True
 
 
 # --- directory ----------------------------------------------------------------------------------
@@ -155,9 +148,10 @@ def profile_view(
     request: Request, program_id: ObjectId, membership_id: ObjectId, user: CurrentUser, session: DbSession
 ) -> Response:
     membership = membership_for(session, user, program_id, membership_id)
+    may_edit = may_edit_profile(session, user, membership)
     profile: ProfileOut | None
     try:
-        profile = service.profile_out(service.get_profile(session, membership))
+        profile = service.profile_out(service.get_profile(session, membership), show_private=may_edit)
     except NotFound:
         profile = None  # coordinators have no participant profile
     return render(
@@ -172,9 +166,8 @@ def profile_view(
             "local_time": _local_time(profile.timezone) if profile else None,
             "work_values": WORK_VALUES,
             "languages": LANGUAGES,
-            "may_edit": profile is not None and _may_edit(session, user, membership),
+            "may_edit": profile is not None and may_edit,
             "is_me": membership.user_id == user.id,
-            "manage": may(session, user, Action.MANAGE_PROGRAM, program_id),
         },
     )
 
@@ -315,7 +308,8 @@ def edit_profile_form(
     request: Request, program_id: ObjectId, membership_id: ObjectId, user: CurrentUser, session: DbSession
 ) -> Response:
     profile = _editable_profile(session, user, program_id, membership_id)
-    return _edit_page(request, user, profile.membership, _values_from_profile(service.profile_out(profile)))
+    values = _values_from_profile(service.profile_out(profile, show_private=True))  # the editor may see it all
+    return _edit_page(request, user, profile.membership, values)
 
 
 @router.post("/programs/{program_id}/participants/{membership_id}/edit")
@@ -340,7 +334,7 @@ def save_profile(
     except ValidationFailed as exc:
         session.rollback()  # the service may have changed some fields before it refused
         return _edit_page(request, user, membership, values, errors=field_errors(exc.errors), status_code=422)
-    jobs.enqueue_after_commit(session, "profiles.embed", program_id=program_id)
+    jobs.enqueue_after_commit(session, "profiles.embed", program_id=program_id, membership_ids=[membership.id])
     return redirect(
         f"/programs/{program_id}/participants/{membership_id}", request=request, flash=_("The profile is saved.")
     )
@@ -356,8 +350,6 @@ def suggest(
     """<option>s for a <datalist>. htmx sends an input's value under the input's own name, so when `q`
     is absent the last other parameter is the typed text. For interests (one comma-separated input)
     the options carry the earlier tags too, so picking one keeps them."""
-    from mentorloom.profiles.tags import suggest_tags  # written alongside; imported late on purpose
-
     program_for(session, user, program_id, Action.VIEW_PARTICIPANTS)
     if not q:
         typed = [v for k, v in request.query_params.multi_items() if k not in ("kind", "q")]
@@ -368,7 +360,6 @@ def suggest(
     options: list[str] = []
     if prefix.strip():
         for tag in suggest_tags(session, tag_kind, prefix.strip(), limit=SUGGEST_LIMIT):
-            label = str(getattr(tag, "label", tag))
-            if label not in earlier:
-                options.append(", ".join([*earlier, label]))
+            if tag.label not in earlier:
+                options.append(", ".join([*earlier, tag.label]))
     return render(request, "profiles/_suggest.html", {"options": options})
