@@ -31,7 +31,7 @@ console = Console(stderr=True, soft_wrap=True)
 
 def _fail(exc: MentorloomError, code: int = 1) -> None:
     console.print(f"[red]Error:[/red] {exc.detail}")
-    for error in getattr(exc, "errors", None) or []:
+    for error in exc.errors:
         where = ", ".join(f"{k} {error[k]}" for k in ("line", "column", "field") if error.get(k) is not None)
         console.print(f"  {where}: {error.get('message')}")
     raise typer.Exit(code)

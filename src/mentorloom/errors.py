@@ -15,6 +15,8 @@ class MentorloomError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        # every error can be shown per field; callers need not ask which kind they caught
+        self.errors: list[dict[str, object]] = [{"field": field, "message": detail}] if field else []
 
 
 class NotFound(MentorloomError):
@@ -55,7 +57,8 @@ class ValidationFailed(MentorloomError):
 
     def __init__(self, detail: str, *, field: str | None = None, errors: list[dict[str, object]] | None = None) -> None:
         super().__init__(detail, field=field)
-        self.errors = errors or ([{"field": field, "message": detail}] if field else [])
+        if errors:
+            self.errors = errors
 
 
 class RateLimited(MentorloomError):

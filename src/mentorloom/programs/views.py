@@ -120,12 +120,14 @@ def _program_input(values: dict[str, Any]) -> ProgramIn:
     return ProgramIn.model_validate(_nest(doc))
 
 
+def _program_errors(exc: ValidationError) -> dict[str, str]:
+    # The only whole-model rule of ProgramIn compares the dates: show it at the end date.
+    return validation_messages(exc, whole="ends_on")
+
+
 def _program_form(
     request: Request, program: Program | None, values: dict[str, Any], errors: dict[str, str], *, status_code: int = 200
 ) -> Response:
-    if "__all__" in errors and "ends_on" not in errors and values.get("ends_on"):
-        # The only whole-model rule of ProgramIn compares the dates: show it at the end date.
-        errors["ends_on"] = errors.pop("__all__")
     return render(
         request,
         "programs/form.html",
@@ -153,7 +155,7 @@ def create_program(request: Request, user: CurrentUser, session: DbSession, form
     try:
         data = _program_input(values)
     except ValidationError as exc:
-        return _program_form(request, None, values, validation_messages(exc), status_code=422)
+        return _program_form(request, None, values, _program_errors(exc), status_code=422)
     program = service.create_program(session, data, coordinator=user)
     return redirect(
         f"/programs/{program.id}",
@@ -177,7 +179,7 @@ def update_program(
     try:
         data = _program_input(values)
     except ValidationError as exc:
-        return _program_form(request, program, values, validation_messages(exc), status_code=422)
+        return _program_form(request, program, values, _program_errors(exc), status_code=422)
     service.update_program(session, program, data)
     return redirect(f"/programs/{program.id}", request=request, flash=_("Your changes are saved."))
 
@@ -244,8 +246,7 @@ def invite(
         errors = validation_messages(exc)
     except (ValidationFailed, Conflict) as exc:
         session.rollback()
-        errors = field_errors(exc.errors) if isinstance(exc, ValidationFailed) else {}
-        errors = errors or {exc.field or "email": exc.detail}
+        errors = field_errors(exc.errors) or {"email": exc.detail}
     else:
         jobs.enqueue_after_commit(
             session, "accounts.send_invitation", membership_id=membership.id, nonce=uuid.uuid4().hex
@@ -314,7 +315,7 @@ def import_participants(
         return _import_page(
             request,
             program,
-            errors=getattr(exc, "errors", []),
+            errors=exc.errors,
             problem=exc.detail,
             filename=upload.filename,
             status_code=exc.status_code,

@@ -62,7 +62,7 @@ def _remember_user(request: Request) -> None:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MentorloomError)
     async def domain_error(request: Request, exc: MentorloomError) -> Response:
-        errors = getattr(exc, "errors", None) or ([{"field": exc.field, "message": exc.detail}] if exc.field else None)
+        errors = exc.errors or None
         if is_api(request):
             response = problem(exc.status_code, exc.title, exc.detail, errors)
             if exc.status_code == 401:
