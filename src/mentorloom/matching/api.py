@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from mentorloom.matching import preferences, requests, service
 from mentorloom.matching.explain_text import explain
@@ -23,8 +21,8 @@ from mentorloom.matching.schemas import (
     RunOut,
     SwapIn,
 )
+from mentorloom.pagination import Page, paginate
 from mentorloom.permissions import Action, own_membership, program_for
-from mentorloom.profiles.schemas import Page
 from mentorloom.programs.models import Role
 from mentorloom.web.api_common import PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage
 from mentorloom.web.deps import ApiUser, DbSession, Jobs
@@ -75,15 +73,7 @@ def list_proposals(
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     service.run_for(session, program_id, run_id)
     query = select(Proposal).where(Proposal.run_id == run_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Proposal.id).offset((page - 1) * per_page).limit(per_page))
-    return Page[ProposalOut](
-        items=[proposal_out(p) for p in rows],
-        total=total,
-        page=page,
-        per_page=per_page,
-        pages=max(1, math.ceil(total / per_page)),
-    )
+    return paginate(session, query, page, per_page, order_by=(Proposal.id,)).as_page(proposal_out)
 
 
 @router.post("/runs/{run_id}/rerun", response_model=RunOut, status_code=201, responses={202: {"model": RunOut}})

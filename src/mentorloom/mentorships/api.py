@@ -6,12 +6,10 @@ get its state, history and agreement status, never the pair's private words.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from mentorloom.mentorships import agreements, closing, fitcheck, goals, home, lifecycle, reviews
@@ -54,8 +52,8 @@ from mentorloom.mentorships.schemas import (
     TimelineOut,
     TransitionOut,
 )
+from mentorloom.pagination import Page, paginate
 from mentorloom.permissions import Action, program_for
-from mentorloom.profiles.schemas import Page
 from mentorloom.programs.models import Membership
 from mentorloom.web.api_common import PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage
 from mentorloom.web.deps import ApiUser, DbSession
@@ -84,15 +82,7 @@ def list_mentorships(
     )
     if status is not None:
         query = query.where(Mentorship.status == status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Mentorship.id.desc()).offset((page - 1) * per_page).limit(per_page))
-    return Page[MentorshipOut](
-        items=[out.mentorship_out(m) for m in rows],
-        total=total,
-        page=page,
-        per_page=per_page,
-        pages=max(1, math.ceil(total / per_page)),
-    )
+    return paginate(session, query, page, per_page, order_by=(Mentorship.id.desc(),)).as_page(out.mentorship_out)
 
 
 @router.post("", response_model=MentorshipOut, status_code=201)

@@ -9,10 +9,11 @@ from fastapi.responses import JSONResponse, Response
 
 from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext as _
+from mentorloom.pagination import Page
 from mentorloom.permissions import Action, may_edit_profile, membership_for, program_for
 from mentorloom.profiles import import_jobs, importer, service
 from mentorloom.profiles.models import TagKind
-from mentorloom.profiles.schemas import ImportJobOut, Page, ParticipantSummary, ProfileIn, ProfileOut
+from mentorloom.profiles.schemas import ImportJobOut, ParticipantSummary, ProfileIn, ProfileOut
 from mentorloom.profiles.tags import suggest_tags
 from mentorloom.programs.models import Role
 from mentorloom.web.api_common import PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -120,17 +120,6 @@ class ParticipantSummary(BaseModel):
     languages: list[str]
     skills: list[str]
     invitation_pending: bool
-
-
-T = TypeVar("T")
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    page: int
-    per_page: int
-    pages: int
 
 
 class ImportJobOut(BaseModel):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from sqlalchemy import Select, String, cast, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -14,11 +12,11 @@ from mentorloom.accounts.service import normalise_email
 from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, NotFound
 from mentorloom.i18n import gettext as _
+from mentorloom.pagination import Page, paginate
 from mentorloom.profiles.embeddings import TextEncoder, profile_text, text_digest, to_bytes
 from mentorloom.profiles.models import Profile, ProfileInterest, ProfileSkill, SkillKind, Tag, TagKind
 from mentorloom.profiles.schemas import (
     AvailabilityWindow,
-    Page,
     ParticipantSummary,
     ProfileIn,
     ProfileOut,
@@ -170,23 +168,23 @@ def directory_query(
 def directory_page(
     session: Session, query: Select[Membership], page: int = 1, per_page: int = PER_PAGE
 ) -> Page[ParticipantSummary]:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    rows = session.scalars(
-        query.options(selectinload(Membership.user))
-        .order_by(User.display_name, Membership.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
+    members = paginate(
+        session,
+        query.options(selectinload(Membership.user)),
+        page,
+        per_page,
+        order_by=(User.display_name, Membership.id),
+        clamp=True,
+    )
     profiles = {
         p.membership_id: p
         for p in session.scalars(
-            select(Profile).where(Profile.membership_id.in_([m.id for m in rows])).options(selectinload(Profile.skills))
+            select(Profile)
+            .where(Profile.membership_id.in_([m.id for m in members.rows]))
+            .options(selectinload(Profile.skills))
         )
     }
-    items = [_summary(m, profiles.get(m.id)) for m in rows]
-    return Page[ParticipantSummary](items=items, total=total, page=page, per_page=per_page, pages=pages)
+    return members.as_page(lambda m: _summary(m, profiles.get(m.id)))
 
 
 def _summary(membership: Membership, profile: Profile | None) -> ParticipantSummary:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
 
+from mentorloom.pagination import Page, paginate
 from mentorloom.permissions import Action, program_for, require_admin, role_in, visible_programs
-from mentorloom.profiles.schemas import Page
 from mentorloom.programs import service
 from mentorloom.programs.models import Program
 from mentorloom.programs.schemas import InvitationIn, MembershipOut, ProgramIn, ProgramOut
@@ -27,16 +25,8 @@ def _out(session: DbSession, user: ApiUser, program: Program) -> ProgramOut:
 
 @router.get("", response_model=Page[ProgramOut])
 def list_programs(user: ApiUser, session: DbSession, page: PageNumber = 1, per_page: PerPage = 50) -> Page[ProgramOut]:
-    query = visible_programs(user)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Program.name, Program.id).offset((page - 1) * per_page).limit(per_page))
-    return Page[ProgramOut](
-        items=[_out(session, user, p) for p in rows],
-        total=total,
-        page=page,
-        per_page=per_page,
-        pages=max(1, math.ceil(total / per_page)),
-    )
+    programs = paginate(session, visible_programs(user), page, per_page, order_by=(Program.name, Program.id))
+    return programs.as_page(lambda p: _out(session, user, p))
 
 
 @router.post("", response_model=ProgramOut, status_code=201)

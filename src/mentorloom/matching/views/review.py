@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -21,6 +20,7 @@ from mentorloom.matching.explain_text import unmatched_text
 from mentorloom.matching.inputs import rematch_priority_mentees
 from mentorloom.matching.models import MatchPreference, MatchRun, Proposal, ProposalStatus, RunStatus
 from mentorloom.matching.views.common import base_url, page_router, reason_phrases
+from mentorloom.pagination import paginate
 from mentorloom.permissions import Action, program_for
 from mentorloom.programs import service as programs
 from mentorloom.programs.models import Membership, Program
@@ -186,16 +186,9 @@ def _proposal_page(session: Session, run: MatchRun, listing: Listing) -> Proposa
             func.lower(mentee_user.display_name).contains(needle, autoescape=True)
             | func.lower(mentor_user.display_name).contains(needle, autoescape=True)
         )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(listing.page, pages)
-    rows = session.scalars(
-        query.options(*_PEOPLE)
-        .order_by(func.lower(mentee_user.display_name), Proposal.id)
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-    )
-    return ProposalPage([(p, _why(p)) for p in rows], total, page, pages)
+    order = (func.lower(mentee_user.display_name), Proposal.id)
+    found = paginate(session, query.options(*_PEOPLE), listing.page, PER_PAGE, order_by=order, clamp=True)
+    return ProposalPage([(p, _why(p)) for p in found.rows], found.total, found.page, found.pages)
 
 
 def _why(proposal: Proposal) -> list[tuple[str, str]]:
