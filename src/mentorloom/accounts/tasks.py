@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
 from mentorloom.accounts.models import User
 from mentorloom.accounts.security import LinkSigner
 from mentorloom.accounts.service import INVITATION, PASSWORD_RESET, make_link_token
-from mentorloom.jobs import JobContext, job
+from mentorloom.jobs import JobContext, JobQueue, job
 from mentorloom.notifications.mail import send_templated
 from mentorloom.programs.models import Membership, role_label
 from mentorloom.programs.service import mail_locale
+
+
+def queue_invitations(session: Session, jobs: JobQueue, memberships: Iterable[Membership]) -> None:
+    """Mail each membership its invitation once the caller commits; the nonce lets a re-send go out again."""
+    for membership in memberships:
+        jobs.enqueue_after_commit(
+            session, "accounts.send_invitation", membership_id=membership.id, nonce=uuid.uuid4().hex
+        )
 
 
 @job("accounts.send_invitation")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter
 
+from mentorloom.accounts.tasks import queue_invitations
 from mentorloom.pagination import Page, paginate
 from mentorloom.permissions import Action, program_for, require_admin, role_in, visible_programs
 from mentorloom.programs import service
@@ -51,7 +50,7 @@ def invite(program_id: ObjectId, body: InvitationIn, user: ApiUser, session: DbS
     """Add a person by e-mail and send them an invitation link (if they have no password yet)."""
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     membership = service.invite(session, program, email=body.email, name=body.name, role=body.role)
-    jobs.enqueue_after_commit(session, "accounts.send_invitation", membership_id=membership.id, nonce=uuid.uuid4().hex)
+    queue_invitations(session, jobs, [membership])
     person = membership.user
     return MembershipOut(
         id=membership.id,
@@ -68,10 +67,7 @@ def invite_pending(program_id: ObjectId, user: ApiUser, session: DbSession, jobs
     """Send invitation mails to every member without a password yet (e.g. after a CSV import)."""
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     pending = service.uninvited_memberships(session, program_id)
-    for membership in pending:
-        jobs.enqueue_after_commit(
-            session, "accounts.send_invitation", membership_id=membership.id, nonce=uuid.uuid4().hex
-        )
+    queue_invitations(session, jobs, pending)
     return [
         MembershipOut(
             id=m.id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from mentorloom.accounts.models import User
+from mentorloom.accounts.tasks import queue_invitations
 from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import get_locale, ngettext
 from mentorloom.i18n import gettext as _
@@ -248,9 +248,7 @@ def invite(
         session.rollback()
         errors = field_errors(exc.errors) or {"email": exc.detail}
     else:
-        jobs.enqueue_after_commit(
-            session, "accounts.send_invitation", membership_id=membership.id, nonce=uuid.uuid4().hex
-        )
+        queue_invitations(session, jobs, [membership])
         return redirect(
             f"/programs/{program.id}#invite",
             request=request,
@@ -357,10 +355,7 @@ def invite_pending(
     """Send invitations to every member who has not set a password yet (e.g. after an import)."""
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     pending = service.uninvited_memberships(session, program.id)
-    for membership in pending:
-        jobs.enqueue_after_commit(
-            session, "accounts.send_invitation", membership_id=membership.id, nonce=uuid.uuid4().hex
-        )
+    queue_invitations(session, jobs, pending)
     return redirect(
         f"/programs/{program.id}",
         request=request,
