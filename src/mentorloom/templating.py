@@ -17,7 +17,7 @@ from mentorloom import i18n
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 
-def _format_date(value: date | datetime | None, fmt: str = "medium") -> str:
+def localized_date(value: date | datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -41,7 +41,7 @@ def build_environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: i18n.raw_gettext(message), lambda s, p, n: i18n.raw_ngettext(s, p, n), newstyle=True
     )
-    env.filters["date"] = _format_date
+    env.filters["date"] = localized_date
     env.filters["number"] = _format_number
     env.globals["get_locale"] = i18n.get_locale
     return env

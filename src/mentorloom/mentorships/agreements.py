@@ -7,7 +7,6 @@ Edits carry the `lock_version` the client read; a stale one answers 409 naming t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -368,9 +367,13 @@ def goal_snapshot(goal: Goal) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
+    # Dates stay dates: the page shows them in the reader's locale, the API's JSON writes them as ISO anyway.
     return value.value if hasattr(value, "value") else value
+
+
+def _typed_snapshot(goal: Goal) -> dict[str, Any]:
+    """`goal_snapshot` with the target date as a date, not the ISO text stored in the revision history."""
+    return {**goal_snapshot(goal), "target_date": goal.target_date}
 
 
 def diff(before: Agreement, after: Agreement) -> list[dict[str, Any]]:
@@ -380,8 +383,8 @@ def diff(before: Agreement, after: Agreement) -> list[dict[str, Any]]:
         for f in AGREEMENT_FIELDS
         if getattr(before, f) != getattr(after, f)
     ]
-    old = {g.key: goal_snapshot(g) for g in before.goals}
-    new = {g.key: goal_snapshot(g) for g in after.goals}
+    old = {g.key: _typed_snapshot(g) for g in before.goals}
+    new = {g.key: _typed_snapshot(g) for g in after.goals}
     for key in [*old, *(k for k in new if k not in old)]:
         if key not in new or key not in old:
             changes.append({"field": f"goals.{key}", "before": old.get(key), "after": new.get(key)})

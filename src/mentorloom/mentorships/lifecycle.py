@@ -70,6 +70,17 @@ _STATUS_LABELS = {
     S.DECLINED: N_("declined"),
     S.ENDED_EARLY: N_("ended early"),
 }
+# The same states as they stand alone, in badges and the history list; the lower-case ones above are for
+# the middle of a sentence ("A mentorship that is active cannot …"), so the two are translated apart.
+_STATUS_TITLES = {
+    S.PROPOSED: N_("Proposed"),
+    S.ACTIVE: N_("Active"),
+    S.PAUSED: N_("Paused"),
+    S.COMPLETING: N_("Completing"),
+    S.COMPLETED: N_("Completed"),
+    S.DECLINED: N_("Declined"),
+    S.ENDED_EARLY: N_("Ended early"),
+}
 _CLOSURE_LABELS = {
     ClosureReason.GOALS_ACHIEVED: N_("goals achieved"),
     ClosureReason.LACK_OF_TIME: N_("lack of time"),
@@ -80,8 +91,13 @@ _CLOSURE_LABELS = {
 
 
 def status_label(status: MentorshipStatus) -> str:
-    """The state's name in the current language."""
+    """The state's name in the current language, to use inside a sentence."""
     return gettext(_STATUS_LABELS[status])
+
+
+def status_title(status: MentorshipStatus) -> str:
+    """The state's name in the current language, capitalised to stand alone (badges, lists of changes)."""
+    return gettext(_STATUS_TITLES[status])
 
 
 def closure_label(reason: ClosureReason) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,6 +19,7 @@ from mentorloom.mentorships.models import Channel, MeetingFormat, ResponseTime, 
 from mentorloom.mentorships.schemas import AgreementPatchIn, GoalIn, GoalRevisionIn, ProgressIn
 from mentorloom.mentorships.views.common import act, base_url, form_text
 from mentorloom.programs.models import Cadence
+from mentorloom.templating import localized_date
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
 from mentorloom.web.forms import PostedForm, validation_messages
@@ -327,4 +329,6 @@ def _shown(value: Any) -> str:
         return _("yes") if value else _("no")
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, date):
+        return localized_date(value)  # as every other page shows dates, not ISO ("2027-07-18")
     return str(value)

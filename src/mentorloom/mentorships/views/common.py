@@ -48,7 +48,7 @@ def render_home(
     ctx: dict[str, Any] = {
         "program": seat.program,
         "seat": seat,
-        "status_label": lifecycle.status_label,
+        "status_title": lifecycle.status_title,
         "closure_reasons": [(r.value, lifecycle.closure_label(r)) for r in ClosureReason],
         "errors": errors or {},
         "values": values or {},

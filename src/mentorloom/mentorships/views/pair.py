@@ -44,7 +44,7 @@ def mentorship_list(request: Request, program_id: ObjectId, user: CurrentUser, s
     rows = [
         {
             "m": m,
-            "status": lifecycle.status_label(m.status),
+            "status": lifecycle.status_title(m.status),  # shown in a badge
             "agreement": current.get(m.id),  # the page shows its version and status only
             "partner": _partner(m, user),
         }
