@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from mentorloom import migrate
 from mentorloom.db import Database, utcnow
 from mentorloom.errors import Conflict
-from mentorloom.matching import requests as requests_service
+from mentorloom.matching import mentor_requests
 from mentorloom.matching.models import MentorRequest, PreferenceKind
 from mentorloom.mentorships.models import Mentorship
 from mentorloom.programs.models import Membership, Role
@@ -109,7 +109,7 @@ async def test_expired_requests_cannot_be_accepted(client: httpx.AsyncClient, db
     late = await client.post(f"{base}/{sent['id']}/accept", headers=headers_for(db_session, mentor), json={})
     assert late.status_code == 409
     # The refused request wrote nothing; the periodic job marks it expired.
-    assert requests_service.expire_requests(db_session) == 1
+    assert mentor_requests.expire_requests(db_session) == 1
 
 
 def test_race_for_the_last_slot_has_exactly_one_winner(fresh_database_url: str) -> None:
@@ -120,7 +120,7 @@ def test_race_for_the_last_slot_has_exactly_one_winner(fresh_database_url: str) 
         program = make_program(session)
         mentor = participant(session, program, Role.MENTOR, "Last Slot", capacity=1)
         mentees = [participant(session, program, Role.MENTEE, f"Racer {i}") for i in range(2)]
-        reqs = [requests_service.send_request(session, program, m, mentor.id, "") for m in mentees]
+        reqs = [mentor_requests.send_request(session, program, m, mentor.id, "") for m in mentees]
         ids, mentor_id = [r.id for r in reqs], mentor.id
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
@@ -132,7 +132,7 @@ def test_race_for_the_last_slot_has_exactly_one_winner(fresh_database_url: str) 
                 me = session.get(Membership, mentor_id)
                 assert request is not None and me is not None
                 barrier.wait()
-                requests_service.answer_request(session, request, me, True)
+                mentor_requests.answer_request(session, request, me, True)
             outcomes.append("won")
         except Conflict:
             outcomes.append("lost")

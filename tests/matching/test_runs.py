@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorloom.matching import service
+from mentorloom.matching.mentor_requests import shortlist
 from mentorloom.matching.models import Proposal, ProposalStatus, Response, RunStatus
-from mentorloom.matching.requests import shortlist
 from mentorloom.programs.models import Role
 from tests.factories import make_program, make_user
 from tests.matching.helpers import participant

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from mentorloom.matching import preferences, requests, service
+from mentorloom.matching import mentor_requests, preferences, service
 from mentorloom.matching.explain_text import explain
 from mentorloom.matching.models import MatchRun, MentorRequest, PreferenceKind, Proposal, RunStatus
 from mentorloom.matching.schemas import (
@@ -175,7 +175,7 @@ def shortlist(program_id: ObjectId, user: ApiUser, session: DbSession) -> list[C
             facts=c.facts,
             explanation=explain(c.facts),
         )
-        for c in requests.shortlist(session, program, mentee)
+        for c in mentor_requests.shortlist(session, program, mentee)
     ]
 
 
@@ -183,7 +183,7 @@ def shortlist(program_id: ObjectId, user: ApiUser, session: DbSession) -> list[C
 def send_request(program_id: ObjectId, body: RequestIn, user: ApiUser, session: DbSession, jobs: Jobs) -> RequestOut:
     program = program_for(session, user, program_id)
     mentee = own_membership(session, user, program_id, Role.MENTEE)
-    request = requests.send_request(session, program, mentee, body.mentor_id, body.message)
+    request = mentor_requests.send_request(session, program, mentee, body.mentor_id, body.message)
     jobs.enqueue_after_commit(session, "matching.mail_request", request_id=request.id, event="sent")
     return RequestOut.model_validate(request)
 
@@ -210,8 +210,8 @@ def _answer_request(
     jobs: Jobs,
 ) -> RequestOut:
     mentor = own_membership(session, user, program_id, Role.MENTOR)
-    request = requests.request_for(session, program_id, request_id)
-    requests.answer_request(session, request, mentor, accept, body.note)
+    request = mentor_requests.request_for(session, program_id, request_id)
+    mentor_requests.answer_request(session, request, mentor, accept, body.note)
     jobs.enqueue_after_commit(session, "matching.mail_request", request_id=request.id, event="answered")
     return RequestOut.model_validate(request)
 
@@ -235,5 +235,5 @@ def decline_request(
 def withdraw_request(program_id: ObjectId, request_id: ObjectId, user: ApiUser, session: DbSession) -> RequestOut:
     mentee = own_membership(session, user, program_id, Role.MENTEE)
     return RequestOut.model_validate(
-        requests.withdraw(session, requests.request_for(session, program_id, request_id), mentee)
+        mentor_requests.withdraw(session, mentor_requests.request_for(session, program_id, request_id), mentee)
     )

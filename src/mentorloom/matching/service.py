@@ -16,8 +16,8 @@ from mentorloom.i18n import gettext as _
 from mentorloom.matching.engine import MatchResult, Mode, Options, PairSet, match, pair_breakdown
 from mentorloom.matching.engine.explain import explain_pairs
 from mentorloom.matching.inputs import ProgramInputs, allowed, build_inputs, engaged_mentees
+from mentorloom.matching.mentor_requests import best_mentors, ruled_out_pairs
 from mentorloom.matching.models import MatchRun, Proposal, ProposalStatus, Response, RunStatus
-from mentorloom.matching.requests import best_mentors, ruled_out_pairs
 from mentorloom.mentorships.cycles import start_cycle
 from mentorloom.mentorships.models import Mentorship, MentorshipSource, MentorshipStatus
 from mentorloom.programs.models import Membership, Program, Role

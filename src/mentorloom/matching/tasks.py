@@ -169,7 +169,7 @@ def mail_request(ctx: JobContext, *, request_id: int, event: str) -> bool:
 
 @job("matching.expire_requests", every=crontab(minute="*/15"))
 def expire_old_requests(ctx: JobContext) -> int:
-    from mentorloom.matching.requests import expire_requests
+    from mentorloom.matching.mentor_requests import expire_requests
 
     with ctx.database.session() as session:
         return expire_requests(session)

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import selectinload
 
-from mentorloom.mentorships import agreements, closing, fitcheck, goals, home, lifecycle, reviews
+from mentorloom.mentorships import agreements, closing, fitcheck, goals, lifecycle, queries, reviews
 from mentorloom.mentorships import presenters as out
 from mentorloom.mentorships.access import Seat, pair_seat, seat_for, visible_mentorships
 from mentorloom.mentorships.models import Mentorship, MentorshipStatus, Side
@@ -395,7 +395,7 @@ def add_progress(
     entry = goals.record_progress(
         session, seat, seat.program, key, progress=body.progress, status=body.status, note=body.note
     )
-    return out.progress_out(entry, home.names(seat.mentorship))
+    return out.progress_out(entry, queries.names(seat.mentorship))
 
 
 @router.get("/{mentorship_id}/goals/{key}/progress", response_model=list[ProgressOut])
@@ -403,7 +403,7 @@ def list_progress(
     program_id: ObjectId, mentorship_id: ObjectId, key: str, user: ApiUser, session: DbSession
 ) -> list[ProgressOut]:
     seat = pair_seat(session, user, program_id, mentorship_id)
-    names = home.names(seat.mentorship)
+    names = queries.names(seat.mentorship)
     return [out.progress_out(p, names) for p in goals.progress_log(session, seat.mentorship, key)]
 
 

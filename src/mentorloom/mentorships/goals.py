@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from mentorloom.db import as_utc
 from mentorloom.errors import Conflict, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
-from mentorloom.mentorships import agreements, home
+from mentorloom.mentorships import agreements, queries
 from mentorloom.mentorships.access import Seat, lock
 from mentorloom.mentorships.models import (
     Agreement,
@@ -285,7 +285,7 @@ class TimelineEvent:
 
 def timeline(session: Session, mentorship: Mentorship) -> list[TimelineEvent]:
     """How our goals changed: when each was added, every revision (with its reason) and status change."""
-    names = home.names(mentorship)
+    names = queries.names(mentorship)
     events: list[TimelineEvent] = []
     titles: dict[str, str] = {}
     for goal in session.scalars(select(Goal).where(Goal.mentorship_id == mentorship.id).order_by(Goal.id)):

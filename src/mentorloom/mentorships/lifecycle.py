@@ -18,7 +18,7 @@ from mentorloom.errors import Conflict, PermissionDenied, ValidationFailed
 from mentorloom.i18n import N_, gettext
 from mentorloom.i18n import gettext as _
 from mentorloom.matching.inputs import occupied_slots
-from mentorloom.matching.requests import lock_mentor
+from mentorloom.matching.mentor_requests import lock_mentor
 from mentorloom.mentorships.access import Seat, lock
 from mentorloom.mentorships.cycles import add_months as add_months  # re-exported: the demo data uses it
 from mentorloom.mentorships.cycles import cycle_start, start_cycle

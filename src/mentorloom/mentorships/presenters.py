@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from mentorloom.db import as_utc
-from mentorloom.mentorships import agreements, closing, fitcheck, goals, home, reviews
+from mentorloom.mentorships import agreements, closing, fitcheck, goals, queries, reviews
 from mentorloom.mentorships.access import Seat
 from mentorloom.mentorships.models import (
     Agreement,
@@ -83,8 +83,8 @@ def transition_out(t: MentorshipTransition, names: dict[int | None, str], *, pri
 
 
 def transitions_out(session: Session, seat: Seat) -> list[TransitionOut]:
-    rows = home.transitions(session, seat.mentorship)
-    names = home.names(seat.mentorship, session, {t.by_user_id for t in rows})
+    rows = queries.transitions(session, seat.mentorship)
+    names = queries.names(seat.mentorship, session, {t.by_user_id for t in rows})
     return [transition_out(t, names, private=seat.in_pair) for t in rows]
 
 
@@ -271,14 +271,15 @@ def pair_home(session: Session, seat: Seat, program: Program) -> PairHomeOut:
     return PairHomeOut(
         mentorship=mentorship_out(mentorship),
         my_side=side,
-        actions=home.actions(seat),
-        notice=home.notice(mentorship),
+        actions=queries.actions(seat),
+        notice=queries.notice(mentorship),
         agreement=agreement_out(session, agreement, mentorship) if agreement else None,
         review=review_due_out(reviews.due(session, seat, program), program),
         fit_check=fit_check_out(fitcheck.state(session, seat)),
         retrospectives=[retrospective_out(r) for r in retros.values()],
         activity=[
-            ActivityOut(at=as_utc(a.at), kind=a.kind, text=a.text, by=a.by) for a in home.activity(session, mentorship)
+            ActivityOut(at=as_utc(a.at), kind=a.kind, text=a.text, by=a.by)
+            for a in queries.activity(session, mentorship)
         ],
     )
 
@@ -289,7 +290,7 @@ def coordinator_view(session: Session, seat: Seat, program: Program) -> Coordina
     agreement = agreements.current(session, mentorship)
     return CoordinatorViewOut(
         mentorship=mentorship_out(mentorship),
-        actions=home.actions(seat),
+        actions=queries.actions(seat),
         transitions=transitions_out(session, seat),
         agreement=agreement_status_out(session, agreement, mentorship) if agreement else None,
         review=review_due_out(reviews.due(session, seat, program), program),

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from mentorloom.accounts.models import User
 from mentorloom.errors import Conflict, PermissionDenied, ValidationFailed
 from mentorloom.i18n import gettext as _
-from mentorloom.matching import preferences, requests, service
+from mentorloom.matching import mentor_requests, preferences, service
 from mentorloom.matching.inputs import engaged_mentees, occupied_slots
 from mentorloom.matching.models import MatchRun, PreferenceKind, ProposalStatus, RunStatus
 from mentorloom.matching.models import Response as Answer
@@ -67,9 +67,9 @@ def _partners(session: Session, me: Membership) -> list[Membership]:
 
 
 def _mentee_context(session: Session, program: Program, me: Membership) -> dict[str, Any]:
-    pending = requests.open_requests(session, me.id)
+    pending = mentor_requests.open_requests(session, me.id)
     engaged = me.id in engaged_mentees(session, program.id)
-    shortlist = [] if engaged else requests.shortlist(session, program, me)
+    shortlist = [] if engaged else mentor_requests.shortlist(session, program, me)
     return {
         "shortlist": [(c, reason_phrases(c.facts)) for c in shortlist],
         "open_requests": pending,
@@ -81,7 +81,7 @@ def _mentee_context(session: Session, program: Program, me: Membership) -> dict[
 def _mentor_context(session: Session, program: Program, me: Membership) -> dict[str, Any]:
     profile = session.get(Profile, me.id)
     return {
-        "incoming": requests.incoming_requests(session, me.id),
+        "incoming": mentor_requests.incoming_requests(session, me.id),
         "capacity": profile.capacity if profile else 0,
         "taken": occupied_slots(session, program.id).get(me.id, 0),
     }
@@ -235,7 +235,7 @@ def send_request(
     program = program_for(session, user, program_id)
     mentee = _participant(session, user, program_id, Role.MENTEE)
     try:
-        sent = requests.send_request(session, program, mentee, mentor_id, message)
+        sent = mentor_requests.send_request(session, program, mentee, mentor_id, message)
     except (Conflict, ValidationFailed) as exc:
         return _mine_again(
             request, session, user, program_id, exc, f"request-{mentor_id}", **{f"message-{mentor_id}": message}
@@ -254,9 +254,9 @@ def withdraw_request(
 ) -> Response:
     program_for(session, user, program_id)
     mentee = _participant(session, user, program_id, Role.MENTEE)
-    sent = requests.request_for(session, program_id, request_id)
+    sent = mentor_requests.request_for(session, program_id, request_id)
     try:
-        requests.withdraw(session, sent, mentee)
+        mentor_requests.withdraw(session, sent, mentee)
     except Conflict as exc:
         return _mine_again(request, session, user, program_id, exc, "__all__")
     flash = _("Your request to %(name)s is withdrawn.", name=sent.mentor.user.display_name)
@@ -275,9 +275,9 @@ def _answer_request(
 ) -> Response:
     program_for(session, user, program_id)
     mentor = _participant(session, user, program_id, Role.MENTOR)
-    incoming = requests.request_for(session, program_id, request_id)
+    incoming = mentor_requests.request_for(session, program_id, request_id)
     try:
-        requests.answer_request(session, incoming, mentor, accept, note)
+        mentor_requests.answer_request(session, incoming, mentor, accept, note)
     except (Conflict, ValidationFailed) as exc:
         return _mine_again(
             request, session, user, program_id, exc, f"note-{request_id}", **{f"note-{request_id}": note}
