@@ -110,19 +110,21 @@ async def test_privacy_comparison_and_turning_a_suggestion_into_a_change(
 
 async def test_coordinators_see_only_program_aggregates(client: httpx.AsyncClient, db_session: Session) -> None:
     first = make_pair(db_session, started_days_ago=12 * 7 + 1)
-    second = make_pair(
-        db_session, started_days_ago=12 * 7 + 1, program=first.program, coordinator_headers=first.coord_h
-    )
+    others = [
+        make_pair(db_session, started_days_ago=12 * 7 + 1, program=first.program, coordinator_headers=first.coord_h)
+        for _ in range(2)
+    ]
     summary_url = f"{first.program_base}/reviews/summary"
     await _submit(client, first, first.mentor_h, scores={**ALL_FOURS, "feel_heard": 5}, change_suggestion="secret")
     await _submit(client, first, first.mentee_h, scores={**ALL_FOURS, "feel_heard": 2})
     low = (await client.get(summary_url, headers=first.coord_h)).json()
     heard = next(s for s in low["statements"] if s["statement"] == "feel_heard")
-    assert (heard["count"], heard["mean"], low["min_count_for_mean"]) == (2, None, 3)  # too few to show a mean
+    assert (heard["count"], heard["mean"], low["released_at"]) == (0, None, None)  # nothing released yet
 
-    await _submit(client, second, second.mentee_h, scores={**ALL_FOURS, "feel_heard": 5})
+    for pair, h in ((others[0], others[0].mentee_h), (others[0], others[0].mentor_h), (others[1], others[1].mentee_h)):
+        await _submit(client, pair, h, scores={**ALL_FOURS, "feel_heard": 5})
     summary = await client.get(summary_url, headers=first.coord_h)
     heard = next(s for s in summary.json()["statements"] if s["statement"] == "feel_heard")
-    assert (heard["count"], heard["mean"]) == (3, 4.0)
+    assert (heard["count"], heard["mean"], summary.json()["min_count_for_mean"]) == (5, 4.4, 3)
     assert "secret" not in summary.text and "mentee" not in summary.text
     assert (await client.get(summary_url, headers=first.mentor_h)).status_code == 403

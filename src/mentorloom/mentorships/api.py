@@ -47,7 +47,6 @@ from mentorloom.mentorships.schemas import (
     ReviewIn,
     ReviewOut,
     ReviewSummaryOut,
-    StatementSummaryOut,
     SuggestionIn,
     TimelineOut,
     TransitionOut,
@@ -94,13 +93,9 @@ def create_mentorship(program_id: ObjectId, body: MentorshipIn, user: ApiUser, s
 
 @router.get("/reviews/summary", response_model=ReviewSummaryOut)
 def review_summary(program_id: ObjectId, user: ApiUser, session: DbSession) -> ReviewSummaryOut:
-    """Program-wide review results per statement: count and mean only (coordinators)."""
+    """Program-wide review results per statement as last released: count and mean only (coordinators)."""
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
-    return ReviewSummaryOut(
-        program_id=program_id,
-        min_count_for_mean=reviews.MIN_FOR_MEAN,
-        statements=[StatementSummaryOut(**vars(s)) for s in reviews.program_summary(session, program_id)],
-    )
+    return out.review_summary_out(program_id, reviews.program_summary(session, program_id))
 
 
 def _seat(program_id: ObjectId, mentorship_id: ObjectId, user: ApiUser, session: DbSession) -> Seat:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -64,7 +65,17 @@ class Side(enum.StrEnum):
 
 class Mentorship(Base):
     __tablename__ = "mentorships"
-    __table_args__ = (Index("ix_mentorships_mentor_status", "mentor_id", "status"),)
+    __table_args__ = (
+        Index("ix_mentorships_mentor_status", "mentor_id", "status"),
+        # One live (OCCUPYING) mentorship per mentee: placement checks it under a lock, this is the floor below.
+        Index(
+            "uq_mentorships_live_mentee",
+            "mentee_id",
+            unique=True,
+            postgresql_where=text("status IN ('proposed', 'active', 'paused', 'completing')"),
+            sqlite_where=text("status IN ('proposed', 'active', 'paused', 'completing')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
@@ -318,3 +329,31 @@ class ReviewAnswer(Base):
     score: Mapped[int] = mapped_column(SmallInteger)
 
     submission: Mapped[ReviewSubmission] = relationship(back_populates="answers")
+
+
+class ReviewRelease(Base):
+    """Program-wide review figures as released to coordinators.
+
+    Live aggregates moved with every answer, so the change gave one person's private score away; figures
+    are released only for a batch of new or changed answers (see reviews.release_if_due), and kept.
+    """
+
+    __tablename__ = "review_releases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    new_answers: Mapped[int] = mapped_column(Integer)  # answers given or changed since the previous release
+    # statement key -> {"count": answers, "mean": exact mean}; reviews.py applies the display rules.
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ReviewPendingAnswer(Base):
+    """An answer given or changed since its program's last release: one row however often it changes."""
+
+    __tablename__ = "review_pending_answers"
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("review_submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)

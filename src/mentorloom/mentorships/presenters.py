@@ -36,8 +36,10 @@ from mentorloom.mentorships.schemas import (
     RetrospectiveOut,
     ReviewDueOut,
     ReviewOut,
+    ReviewSummaryOut,
     SideTermsOut,
     StatementOut,
+    StatementSummaryOut,
     TimelineOut,
     TransitionOut,
 )
@@ -245,6 +247,17 @@ def comparison_out(c: reviews.Comparison | None) -> ComparisonOut:
         period=c.period,
         items=[ComparedStatement(**vars(item)) for item in c.items],
         suggestions=c.suggestions,
+    )
+
+
+def review_summary_out(program_id: int, summary: reviews.ReleasedSummary) -> ReviewSummaryOut:
+    return ReviewSummaryOut(
+        program_id=program_id,
+        released_at=summary.released_at,
+        release_batch=reviews.RELEASE_BATCH,
+        release_gap_days=reviews.RELEASE_GAP.days,
+        min_count_for_mean=reviews.MIN_FOR_MEAN,
+        statements=[StatementSummaryOut(**vars(s)) for s in summary.statements],
     )
 
 

@@ -1,7 +1,8 @@
 """Periodic relationship reviews: seven statements on a 1-5 scale plus "what should we change?".
 
 Answers are private to their author unless shared with the partner; coordinators only ever get
-program-wide counts and means. Scores are stored a row per statement so SQL can aggregate them.
+program-wide counts and means, released in batches (RELEASE_BATCH, RELEASE_GAP). Scores are stored a row
+per statement so SQL can aggregate them.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from mentorloom.db import as_utc, utcnow
@@ -25,6 +26,8 @@ from mentorloom.mentorships.models import (
     Mentorship,
     MentorshipStatus,
     ReviewAnswer,
+    ReviewPendingAnswer,
+    ReviewRelease,
     ReviewSubmission,
     Side,
 )
@@ -46,6 +49,10 @@ REVIEWABLE = frozenset({MentorshipStatus.ACTIVE, MentorshipStatus.COMPLETING})
 MAX_SUGGESTION = 2000
 DIFFERENCE = 2  # shared scores this far apart are shown as "you see this differently"
 MIN_FOR_MEAN = 3  # below this many answers a program mean could point at one person
+# Coordinators' figures move only in batches: a change per answer gives that answer away (new mean × n
+# − old mean × (n − 1)). A re-submission counts as new, but each answer once per batch.
+RELEASE_BATCH = 5
+RELEASE_GAP = timedelta(weeks=4)  # at most one release this often, so a release can't be timed to a pair
 
 
 def statement_text(key: str) -> str:
@@ -106,10 +113,17 @@ def _checked(scores: Mapping[str, int], suggestion: str) -> str:
 
 
 def submit(
-    session: Session, seat: Seat, program: Program, scores: Mapping[str, int], suggestion: str, shared: bool
+    session: Session,
+    seat: Seat,
+    program: Program,
+    scores: Mapping[str, int],
+    suggestion: str,
+    shared: bool,
+    now: datetime | None = None,
 ) -> ReviewSubmission:
     """Answer (or re-answer) the review open now; shared answers become visible to the partner."""
     side = seat.require_pair()
+    now = now or utcnow()
     suggestion = _checked(scores, suggestion)
     lock(session, seat.mentorship)
     if seat.mentorship.status not in REVIEWABLE:
@@ -119,24 +133,32 @@ def submit(
                 current=status_label(seat.mentorship.status),
             )
         )
-    state = due(session, seat, program)
+    state = due(session, seat, program, now)
     if state.period == 0:
         assert state.next_opens_at is not None
         raise Conflict(_("The first review opens on %(date)s.", date=state.next_opens_at.date().isoformat()))
+    submission = _store(session, seat, program, state.period, side, scores)
+    submission.shared_with_partner, submission.change_suggestion = shared, suggestion
+    submission.submitted_at = now
+    session.flush()
+    note_change(session, submission)
+    release_if_due(session, program.id, now)
+    return submission
+
+
+def _store(
+    session: Session, seat: Seat, program: Program, period: int, side: Side, scores: Mapping[str, int]
+) -> ReviewSubmission:
     submission = session.scalar(
         select(ReviewSubmission).where(
             ReviewSubmission.mentorship_id == seat.mentorship.id,
-            ReviewSubmission.period == state.period,
+            ReviewSubmission.period == period,
             ReviewSubmission.side == side,
         )
     )
     if submission is None:
-        submission = ReviewSubmission(
-            mentorship_id=seat.mentorship.id, program_id=program.id, period=state.period, side=side
-        )
+        submission = ReviewSubmission(mentorship_id=seat.mentorship.id, program_id=program.id, period=period, side=side)
         session.add(submission)
-    submission.shared_with_partner, submission.change_suggestion = shared, suggestion
-    submission.submitted_at = utcnow()
     # Scores are updated in place: replacing the rows would insert before deleting and trip the unique key.
     existing = {answer.statement: answer for answer in submission.answers}
     for key in STATEMENTS:
@@ -144,7 +166,6 @@ def submit(
             existing[key].score = scores[key]
         else:
             submission.answers.append(ReviewAnswer(statement=key, score=scores[key]))
-    session.flush()
     return submission
 
 
@@ -240,17 +261,88 @@ class StatementSummary:
     mean: float | None
 
 
-def program_summary(session: Session, program_id: int) -> list[StatementSummary]:
-    """Per statement: how many answers and their mean, across the program (what coordinators see)."""
+@dataclass
+class ReleasedSummary:
+    released_at: datetime | None  # None: not enough answers released yet
+    statements: list[StatementSummary]
+
+
+def note_change(session: Session, submission: ReviewSubmission) -> None:
+    """Count an answer as new for the next release (once, however often it is re-submitted)."""
+    _lock_program(session, submission.program_id)
+    if session.get(ReviewPendingAnswer, submission.id) is None:
+        session.add(ReviewPendingAnswer(submission_id=submission.id, program_id=submission.program_id))
+        session.flush()
+
+
+def _lock_program(session: Session, program_id: int) -> None:
+    # Releases of one program are decided one at a time: two at once could each cover a different
+    # last answer, and their difference would be that answer.
+    session.execute(select(Program.id).where(Program.id == program_id).with_for_update())
+
+
+def latest_release(session: Session, program_id: int) -> ReviewRelease | None:
+    return session.scalar(
+        select(ReviewRelease)
+        .where(ReviewRelease.program_id == program_id)
+        .order_by(ReviewRelease.released_at.desc(), ReviewRelease.id.desc())
+        .limit(1)
+    )
+
+
+def _pending(session: Session, program_id: int) -> int:
+    query = select(func.count()).select_from(ReviewPendingAnswer).where(ReviewPendingAnswer.program_id == program_id)
+    return int(session.scalar(query) or 0)
+
+
+def _release_due(session: Session, program_id: int, now: datetime) -> bool:
+    last = latest_release(session, program_id)
+    if last is not None and now - as_utc(last.released_at) < RELEASE_GAP:
+        return False
+    return _pending(session, program_id) >= RELEASE_BATCH
+
+
+def release_if_due(session: Session, program_id: int, now: datetime | None = None) -> ReviewRelease | None:
+    """Release the program's figures when enough answers are new and the last release is old enough."""
+    now = now or utcnow()
+    if not _release_due(session, program_id, now):
+        return None
+    _lock_program(session, program_id)
+    if not _release_due(session, program_id, now):  # someone else released while we waited for the lock
+        return None
+    release = ReviewRelease(
+        program_id=program_id,
+        released_at=now,
+        new_answers=_pending(session, program_id),
+        figures=_live_figures(session, program_id),
+    )
+    session.add(release)
+    session.execute(delete(ReviewPendingAnswer).where(ReviewPendingAnswer.program_id == program_id))
+    session.flush()
+    return release
+
+
+def _live_figures(session: Session, program_id: int) -> dict[str, dict[str, float]]:
     rows = session.execute(
         select(ReviewAnswer.statement, func.count(), func.avg(ReviewAnswer.score))
         .join(ReviewSubmission)
         .where(ReviewSubmission.program_id == program_id)
         .group_by(ReviewAnswer.statement)
     )
-    found = {statement: (int(n), float(mean)) for statement, n, mean in rows}
+    return {statement: {"count": int(n), "mean": float(mean)} for statement, n, mean in rows}
+
+
+def program_summary(session: Session, program_id: int, now: datetime | None = None) -> ReleasedSummary:
+    """Per statement: count and mean as last released for the program (what coordinators see).
+
+    Reading may release a batch that waited for the release gap to pass: when that happens depends only
+    on counts and time, never on who reads.
+    """
+    release_if_due(session, program_id, now)
+    release = latest_release(session, program_id)
+    figures = release.figures if release else {}
     summary = []
     for key in STATEMENTS:
-        n, mean = found.get(key, (0, 0.0))
+        n, mean = int(figures.get(key, {}).get("count", 0)), float(figures.get(key, {}).get("mean", 0.0))
         summary.append(StatementSummary(key, statement_text(key), n, round(mean, 2) if n >= MIN_FOR_MEAN else None))
-    return summary
+    return ReleasedSummary(as_utc(release.released_at) if release else None, summary)

@@ -300,7 +300,12 @@ class StatementSummaryOut(BaseModel):
 
 
 class ReviewSummaryOut(BaseModel):
+    """The figures last released: they move only after `release_batch` new or changed answers."""
+
     program_id: int
+    released_at: datetime | None = Field(description="Null until the first batch of answers is released")
+    release_batch: int = Field(description="New or changed answers needed before the figures move")
+    release_gap_days: int = Field(description="Days at least between two releases")
     min_count_for_mean: int
     statements: list[StatementSummaryOut]
 
