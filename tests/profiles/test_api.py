@@ -169,7 +169,8 @@ async def test_tag_autocomplete(client: httpx.AsyncClient, db_session: Session) 
     await client.put(
         f"/api/v1/programs/{program.id}/participants/{membership.id}/profile", headers=headers, json=PROFILE
     )
-    tags = (await client.get("/api/v1/tags", headers=headers, params={"kind": "skill", "q": "VERH"})).json()
+    params = {"program_id": program.id, "kind": "skill", "q": "VERH"}
+    tags = (await client.get("/api/v1/tags", headers=headers, params=params)).json()
     assert tags == ["Verhandlungsführung"]
 
 

@@ -286,18 +286,20 @@ def test_get_or_create_tags_rejects_unusable_labels(db_session: Session) -> None
 
 def test_suggest_tags_by_prefix_most_used_first(db_session: Session) -> None:
     program = make_program(db_session)
-    import_participants(db_session, program.id, GOOD.encode())
-    tags = get_or_create_tags(db_session, TagKind.SKILL, ["Pyramiden", "100% Einsatz", "Public_Relations"])
+    dora = "dora@example.org,Dora Dorn,mentor,,,,de,,,Pyramiden:2|100% Einsatz:3|Public_Relations:1,,,,"
+    import_participants(db_session, program.id, "\r\n".join([HEADER, ANNA, BEN, CARLA, dora]).encode())
+    tags = get_or_create_tags(db_session, TagKind.SKILL, ["Pyramiden"])
 
-    assert [t.label for t in suggest_tags(db_session, TagKind.SKILL, "py")] == ["Python", "Pyramiden"]
-    assert [t.label for t in suggest_tags(db_session, TagKind.SKILL, " VERHANDLUNGSFU\u0308")] == [
-        "Verhandlungsführung"
-    ]
-    assert [t.label for t in suggest_tags(db_session, TagKind.SKILL, "100%")] == ["100% Einsatz"]
-    assert [t.label for t in suggest_tags(db_session, TagKind.SKILL, "public_")] == ["Public_Relations"]
-    assert [t.label for t in suggest_tags(db_session, TagKind.INTEREST, "py")] == []
-    assert suggest_tags(db_session, TagKind.SKILL, "", limit=1)[0].label == "Python"  # Anna's and Ben's
-    assert tags["pyramiden"] in suggest_tags(db_session, TagKind.SKILL, "p", limit=50)
+    def labels(kind: TagKind, prefix: str) -> list[str]:
+        return [t.label for t in suggest_tags(db_session, program.id, kind, prefix)]
+
+    assert labels(TagKind.SKILL, "py") == ["Python", "Pyramiden"]
+    assert labels(TagKind.SKILL, " VERHANDLUNGSFU\u0308") == ["Verhandlungsführung"]
+    assert labels(TagKind.SKILL, "100%") == ["100% Einsatz"]
+    assert labels(TagKind.SKILL, "public_") == ["Public_Relations"]
+    assert labels(TagKind.INTEREST, "py") == []
+    assert suggest_tags(db_session, program.id, TagKind.SKILL, "", limit=1)[0].label == "Python"  # Anna's and Ben's
+    assert tags["pyramiden"] in suggest_tags(db_session, program.id, TagKind.SKILL, "p", limit=50)
 
 
 def test_export_reads_tags_created_elsewhere(db_session: Session) -> None:

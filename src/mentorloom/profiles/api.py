@@ -16,7 +16,7 @@ from mentorloom.profiles.models import TagKind
 from mentorloom.profiles.schemas import ImportJobOut, ParticipantSummary, ProfileIn, ProfileOut
 from mentorloom.profiles.tags import suggest_tags
 from mentorloom.programs.models import Role
-from mentorloom.web.api_common import PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage
+from mentorloom.web.api_common import MAX_ID, PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage
 from mentorloom.web.deps import ApiUser, DbSession, Jobs
 
 router = APIRouter(tags=["participants"], responses=PROBLEM_RESPONSES)
@@ -106,7 +106,12 @@ def export_csv(program_id: ObjectId, user: ApiUser, session: DbSession) -> Respo
 
 @router.get("/tags", response_model=list[str])
 def tags(
-    user: ApiUser, session: DbSession, kind: TagKind = TagKind.SKILL, q: Annotated[str, Query(max_length=80)] = ""
+    user: ApiUser,
+    session: DbSession,
+    program_id: Annotated[int, Query(ge=1, le=MAX_ID, description="Suggest from this program's profiles")],
+    kind: TagKind = TagKind.SKILL,
+    q: Annotated[str, Query(max_length=80)] = "",
 ) -> list[str]:
-    """Existing skill or interest tags starting with `q`, most used first (for autocomplete)."""
-    return [t.label for t in suggest_tags(session, kind, q)]
+    """Skill or interest tags on the program's profiles starting with `q`, most used first (for autocomplete)."""
+    program_for(session, user, program_id, Action.VIEW_PARTICIPANTS)
+    return [t.label for t in suggest_tags(session, program_id, kind, q)]

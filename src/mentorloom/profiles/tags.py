@@ -13,6 +13,7 @@ from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.profiles.models import ProfileInterest, ProfileSkill, Tag, TagKind
 from mentorloom.profiles.vocab import TAG_MAX_LENGTH, tag_key, tag_label
+from mentorloom.programs.models import Membership
 
 # Keeps IN lists well below every backend's bound-parameter limit.
 CHUNK_SIZE = 500
@@ -32,11 +33,21 @@ def get_or_create_tags(session: Session, kind: TagKind, raw_labels: Iterable[str
     return tags
 
 
-def suggest_tags(session: Session, kind: TagKind, prefix: str, limit: int = 10) -> list[Tag]:
-    """Tags of one kind whose key starts with what the user typed, most used first."""
+def suggest_tags(session: Session, program_id: int, kind: TagKind, prefix: str, limit: int = 10) -> list[Tag]:
+    """Tags of one kind on the program's profiles whose key starts with what the user typed, most used first.
+
+    Tags are shared by all programs and also name skills on a pair's private goals: only tags on this
+    program's profiles (which its members see in the directory anyway) may be suggested.
+    """
     usage = ProfileSkill if kind is TagKind.SKILL else ProfileInterest
-    uses = select(func.count()).where(usage.tag_id == Tag.id).correlate(Tag).scalar_subquery()
-    stmt = select(Tag).where(Tag.kind == kind).order_by(uses.desc(), Tag.key)
+    uses = (
+        select(usage.tag_id, func.count().label("uses"))
+        .join(Membership, Membership.id == usage.profile_id)
+        .where(Membership.program_id == program_id)
+        .group_by(usage.tag_id)
+        .subquery()
+    )
+    stmt = select(Tag).join(uses, uses.c.tag_id == Tag.id).where(Tag.kind == kind).order_by(uses.c.uses.desc(), Tag.key)
     key = tag_key(prefix)
     if key:
         stmt = stmt.where(Tag.key.startswith(key, autoescape=True))

@@ -359,7 +359,7 @@ def suggest(
     earlier = [t.strip() for t in head.split(",") if t.strip()]
     options: list[str] = []
     if prefix.strip():
-        for tag in suggest_tags(session, tag_kind, prefix.strip(), limit=SUGGEST_LIMIT):
+        for tag in suggest_tags(session, program_id, tag_kind, prefix.strip(), limit=SUGGEST_LIMIT):
             if tag.label not in earlier:
                 options.append(", ".join([*earlier, tag.label]))
     return render(request, "profiles/_suggest.html", {"options": options})
