@@ -17,6 +17,7 @@ from mentorloom.config import PROJECT_ROOT, Settings
 from mentorloom.db import Database
 from mentorloom.jobs import JobQueue
 from mentorloom.templating import build_templates
+from mentorloom.web.capacity import RequestSlots, set_thread_limit
 from mentorloom.web.errors import install_error_handlers
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -28,10 +29,13 @@ def create_app(
 ) -> FastAPI:
     """Build the app; tests pass their own database and job queue."""
     settings = settings or Settings()
-    database = database or Database(settings.sqlalchemy_url)
+    database = database or Database(
+        settings.sqlalchemy_url, pool_size=settings.db_pool_size, pool_timeout=settings.db_pool_timeout
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        set_thread_limit(settings)
         yield
         database.dispose()
 
@@ -48,6 +52,8 @@ def create_app(
     app.state.db = database
     app.state.jobs = jobs or JobQueue(settings, database)
     app.state.templates = build_templates()
+    app.state.request_slots = RequestSlots(settings.db_pool_size, settings.db_pool_timeout)
+    # Redis when configured, so every web process counts against the same limits
     app.state.rate_limiter = MovingWindowRateLimiter(storage_from_string(settings.redis_url or "memory://"))
     install_error_handlers(app)
     _mount_static(app)

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     login_rate_limit: str = "10/minute"
     reset_rate_limit: str = "5/minute"
     jobs_immediate: bool = False
+    # A running job's lease: its worker renews it every third; after a crash the job is retried this much later.
+    job_lease_seconds: int = Field(default=60, ge=2, le=3600)
     text_encoder: Literal["use", "tfidf"] = "use"
     outbox_dir: Path | None = None
     smtp_host: str | None = None
@@ -37,7 +39,16 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    smtp_timeout: float = Field(default=30.0, gt=0, le=300)
     mail_from: str = "Mentorloom <no-reply@mentorloom.local>"
+    # Capacity of one web process: requests that use the database at once (= pooled connections);
+    # more wait in line up to db_pool_timeout seconds, then answer 503 with Retry-After.
+    db_pool_size: int = Field(default=10, ge=1, le=500)
+    db_pool_timeout: float = Field(default=5.0, gt=0, le=120)
+    web_threads: int | None = Field(default=None, ge=1, le=1000)
+    api_rate_limit: str = "120/minute"
+    max_body_mb: int = Field(default=10, ge=1, le=1024)
+    forwarded_allow_ips: str = ""
 
     @cached_property
     def sqlalchemy_url(self) -> str:
@@ -45,6 +56,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite:///{self.var_dir / 'mentorloom.db'}"
+
+    @property
+    def thread_limit(self) -> int:
+        """Worker threads for sync endpoints: every request holding a connection finds one, plus a few spare."""
+        return self.web_threads or self.db_pool_size + 5
+
+    @property
+    def max_body_bytes(self) -> int:
+        return self.max_body_mb * 1024 * 1024
 
     @cached_property
     def mail_outbox(self) -> Path:

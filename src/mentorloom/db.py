@@ -47,8 +47,24 @@ def as_utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def create_db_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the SQLite pragmas we rely on (WAL, foreign keys, busy timeout)."""
+# Connections beyond the request slots, for work outside the request line (health checks, error pages).
+POOL_OVERFLOW = 2
+
+
+def create_db_engine(
+    url: str, *, pool_size: int | None = None, pool_timeout: float | None = None, **kwargs: Any
+) -> Engine:
+    """An engine with the SQLite pragmas we rely on (WAL, foreign keys, busy timeout).
+
+    With ``pool_size`` the pool is sized to match the web process's request slots and waits at most
+    ``pool_timeout`` seconds for a connection (SQLAlchemy's default of 30 s made every request hang).
+    """
+    if ":memory:" not in url:  # an in-memory SQLite database has a single-connection pool
+        if pool_size is not None:
+            kwargs.setdefault("pool_size", pool_size)
+            kwargs.setdefault("max_overflow", POOL_OVERFLOW)
+        if pool_timeout is not None:
+            kwargs.setdefault("pool_timeout", pool_timeout)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         _ensure_sqlite_dir(url)
@@ -77,9 +93,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """Owns one engine and hands out sessions; the edge (request, job, CLI) commits."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int | None = None, pool_timeout: float | None = None) -> None:
         self.url = url
-        self.engine = create_db_engine(url)
+        self.pool_size = pool_size
+        self.engine = create_db_engine(url, pool_size=pool_size, pool_timeout=pool_timeout)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -10,6 +10,7 @@ class MentorloomError(Exception):
 
     status_code = 400
     title = N_("Bad request")
+    retry_after: int | None = None  # seconds, sent as Retry-After by the error handlers
 
     def __init__(self, detail: str, *, field: str | None = None) -> None:
         super().__init__(detail)
@@ -64,3 +65,25 @@ class ValidationFailed(MentorloomError):
 class RateLimited(MentorloomError):
     status_code = 429
     title = N_("Too many requests")
+
+    def __init__(self, detail: str, *, retry_after: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class PayloadTooLarge(MentorloomError):
+    """A request body above the configured limit (MENTORLOOM_MAX_BODY_MB)."""
+
+    status_code = 413
+    title = N_("Request too large")
+
+
+class ServiceBusy(MentorloomError):
+    """No database connection free in time: the client should retry shortly, the server is not broken."""
+
+    status_code = 503
+    title = N_("Service busy")
+
+    def __init__(self, detail: str, *, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import math
+import time
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from limits import parse
+from fastapi.concurrency import contextmanager_in_threadpool
+from limits import RateLimitItem, parse
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts import service as accounts
@@ -24,9 +28,16 @@ CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One unit of work per request: committed when the endpoint succeeds, rolled back when it raises."""
-    with request.app.state.db.session() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One unit of work per request: committed when the endpoint succeeds, rolled back when it raises.
+
+    The request first waits for one of the database slots (see web/capacity.py), so it never holds a
+    connection while all threads wait for one.
+    """
+    async with (
+        request.app.state.request_slots.slot(),
+        contextmanager_in_threadpool(request.app.state.db.session()) as session,
+    ):
         yield session
 
 
@@ -60,11 +71,24 @@ def page_user(request: Request, user: Annotated[User | None, Depends(optional_us
     return user
 
 
-def api_user(request: Request, session: DbSession) -> User:
+def _bearer_token(request: Request) -> str:
+    scheme, _sep, raw = request.headers.get("authorization", "").partition(" ")
+    return raw.strip() if scheme.lower() == "bearer" else ""
+
+
+def api_rate_limit(request: Request) -> None:
+    """Limit requests per API token (MENTORLOOM_API_RATE_LIMIT), before the request takes a database slot."""
+    raw = _bearer_token(request)
+    if raw:
+        key = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+        limit = parse(request.app.state.settings.api_rate_limit)
+        _hit(request, limit, ("api", key), _("Too many requests with this API token. Wait a little and try again."))
+
+
+def api_user(request: Request, _limited: Annotated[None, Depends(api_rate_limit)], session: DbSession) -> User:
     """The owner of the Bearer token; /api/v1 accepts nothing else (so it needs no CSRF)."""
-    header = request.headers.get("authorization", "")
-    scheme, _sep, raw = header.partition(" ")
-    user = accounts.user_for_api_token(session, raw.strip()) if scheme.lower() == "bearer" and raw else None
+    raw = _bearer_token(request)
+    user = accounts.user_for_api_token(session, raw) if raw else None
     if user is None:
         raise NotAuthenticated(_("Send a valid personal API token as 'Authorization: Bearer <token>'."))
     return user
@@ -99,8 +123,15 @@ def rate_limit(bucket: str) -> Any:
     def check(request: Request) -> None:
         settings: Settings = request.app.state.settings
         limit = parse(settings.login_rate_limit if bucket == "login" else settings.reset_rate_limit)
+        # the peer address; uvicorn replaces it from X-Forwarded-For only for MENTORLOOM_FORWARDED_ALLOW_IPS
         client = request.client.host if request.client else "unknown"
-        if not request.app.state.rate_limiter.hit(limit, bucket, client):
-            raise RateLimited(_("Too many attempts. Wait a minute and try again."))
+        _hit(request, limit, (bucket, client), _("Too many attempts. Wait a minute and try again."))
 
     return Depends(check)
+
+
+def _hit(request: Request, limit: RateLimitItem, keys: tuple[str, str], message: str) -> None:
+    limiter = request.app.state.rate_limiter
+    if not limiter.hit(limit, *keys):
+        reset_at = limiter.get_window_stats(limit, *keys).reset_time
+        raise RateLimited(message, retry_after=max(1, math.ceil(reset_at - time.time())))

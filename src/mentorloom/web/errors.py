@@ -7,10 +7,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from mentorloom.errors import FormExpired, MentorloomError
+from mentorloom.errors import FormExpired, MentorloomError, ServiceBusy
 from mentorloom.i18n import gettext as _
+from mentorloom.web.capacity import busy_message, retry_after
 from mentorloom.web.deps import SESSION_COOKIE, LoginRequired
 
 PROBLEM_JSON = "application/problem+json"
@@ -59,18 +61,34 @@ def _remember_user(request: Request) -> None:
             request.state.user = user_for_session(session, raw)
 
 
+def domain_error_response(request: Request, exc: MentorloomError) -> Response:
+    """The one mapping of a domain error: problem+json under /api, the friendly page elsewhere."""
+    if isinstance(exc, ServiceBusy):
+        request.state.user = None  # no database lookup for the page header when the database is the problem
+    response: Response
+    if is_api(request):
+        response = problem(exc.status_code, exc.title, exc.detail, exc.errors or None)
+        if exc.status_code == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+    else:
+        response = error_page(
+            request, exc.status_code, _(exc.title), exc.detail, access_hint=not isinstance(exc, FormExpired)
+        )
+    if exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MentorloomError)
     async def domain_error(request: Request, exc: MentorloomError) -> Response:
-        errors = exc.errors or None
-        if is_api(request):
-            response = problem(exc.status_code, exc.title, exc.detail, errors)
-            if exc.status_code == 401:
-                response.headers["WWW-Authenticate"] = "Bearer"
-            return response
-        return error_page(
-            request, exc.status_code, _(exc.title), exc.detail, access_hint=not isinstance(exc, FormExpired)
-        )
+        return domain_error_response(request, exc)
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(request: Request, exc: PoolTimeout) -> Response:
+        # every pooled connection stayed busy for db_pool_timeout: overload, not a bug
+        timeout = request.app.state.settings.db_pool_timeout
+        return domain_error_response(request, ServiceBusy(busy_message(), retry_after=retry_after(timeout)))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
