@@ -51,9 +51,13 @@ def get_profile(program_id: ObjectId, membership_id: ObjectId, user: ApiUser, se
 def put_profile(
     program_id: ObjectId, membership_id: ObjectId, body: ProfileIn, user: ApiUser, session: DbSession, jobs: Jobs
 ) -> ProfileOut:
-    """Replace a profile. Send the `version` you read: a stale one answers 409 instead of overwriting."""
+    """Replace a profile. Send the `version` you read: a stale one answers 409 instead of overwriting.
+
+    `name` changes the person's name only on your own profile or for someone who has not signed in yet
+    (then it is theirs, changed on their account page); otherwise it is ignored.
+    """
     membership = membership_for(session, user, program_id, membership_id, edit=True)
-    profile = service.update_profile(session, service.get_profile(session, membership), body)
+    profile = service.update_profile(session, service.get_profile(session, membership), body, editor=user)
     jobs.enqueue_after_commit(session, "profiles.embed", program_id=program_id, membership_ids=[membership.id])
     return service.profile_out(profile, show_private=True)  # membership_for(edit=True) allowed it
 

@@ -66,8 +66,20 @@ def profile_out(profile: Profile, *, show_private: bool) -> ProfileOut:
     )
 
 
-def update_profile(session: Session, profile: Profile, data: ProfileIn) -> Profile:
-    """Save a profile; a save based on an older version answers Conflict instead of overwriting."""
+def may_rename(person: User, editor: User | None) -> bool:
+    """Whether a profile save by `editor` may set the person's name (None: not the person, e.g. a script).
+
+    A signed-in person's name is theirs and holds in every program, so only they change it; anyone
+    else (a coordinator, like the import) may name only an account whose owner has not signed in yet.
+    """
+    return not person.has_password or (editor is not None and editor.id == person.id)
+
+
+def update_profile(session: Session, profile: Profile, data: ProfileIn, *, editor: User | None = None) -> Profile:
+    """Save a profile; a save based on an older version answers Conflict instead of overwriting.
+
+    The name is applied only as `may_rename` allows; everything else belongs to the program's profile.
+    """
     if data.version is not None and data.version != profile.version:
         raise _stale_version()
     role = profile.membership.role
@@ -80,7 +92,9 @@ def update_profile(session: Session, profile: Profile, data: ProfileIn) -> Profi
     )
     try:
         with session.no_autoflush:
-            profile.membership.user.display_name = data.name
+            person = profile.membership.user
+            if may_rename(person, editor):
+                person.display_name = data.name
             for field in ("bio", "values", "values_note", "languages", "timezone", "department"):
                 setattr(profile, field, getattr(data, field))
             profile.availability = [w.model_dump() for w in data.availability]

@@ -293,6 +293,7 @@ def _edit_page(
             "timezone_groups": _timezone_groups(),
             "day_names": _day_names(),
             "is_me": membership.user_id == user.id,
+            "name_editable": service.may_rename(membership.user, user),
         },
         status_code=status_code,
     )
@@ -325,7 +326,7 @@ def save_profile(
     profile = _editable_profile(session, user, program_id, membership_id)
     membership, values = profile.membership, _values_from_form(form)
     try:
-        service.update_profile(session, profile, _profile_input(values, membership.role))
+        service.update_profile(session, profile, _profile_input(values, membership.role), editor=user)
     except ValidationError as exc:
         return _edit_page(request, user, membership, values, errors=_profile_errors(exc, values), status_code=422)
     except Conflict as exc:

@@ -9,7 +9,7 @@ from mentorloom.pagination import Page, paginate
 from mentorloom.permissions import Action, program_for, require_admin, role_in, visible_programs
 from mentorloom.programs import service
 from mentorloom.programs.models import Program
-from mentorloom.programs.schemas import InvitationIn, MembershipOut, ProgramIn, ProgramOut
+from mentorloom.programs.schemas import InvitationIn, InvitationOut, MembershipOut, ProgramIn, ProgramOut
 from mentorloom.web.api_common import PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage
 from mentorloom.web.deps import ApiUser, DbSession, Jobs
 
@@ -45,21 +45,17 @@ def update_program(program_id: ObjectId, body: ProgramIn, user: ApiUser, session
     return _out(session, user, service.update_program(session, program, body))
 
 
-@router.post("/{program_id}/invitations", response_model=MembershipOut, status_code=201)
-def invite(program_id: ObjectId, body: InvitationIn, user: ApiUser, session: DbSession, jobs: Jobs) -> MembershipOut:
-    """Add a person by e-mail and send them an invitation link (if they have no password yet)."""
+@router.post("/{program_id}/invitations", response_model=InvitationOut, status_code=201)
+def invite(program_id: ObjectId, body: InvitationIn, user: ApiUser, session: DbSession, jobs: Jobs) -> InvitationOut:
+    """Add a person by e-mail and send them an invitation link (if they have no password yet).
+
+    The answer is the same whether the address already has an account or not: what you sent, and the
+    new membership's id (an existing account's name and state are the person's own business).
+    """
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     membership = service.invite(session, program, email=body.email, name=body.name, role=body.role)
     queue_invitations(session, jobs, [membership])
-    person = membership.user
-    return MembershipOut(
-        id=membership.id,
-        user_id=person.id,
-        email=person.email,
-        name=person.display_name,
-        role=membership.role,
-        invitation_pending=not person.has_password,
-    )
+    return InvitationOut(id=membership.id, email=membership.user.email, name=body.name, role=membership.role)
 
 
 @router.post("/{program_id}/invitations/pending", response_model=list[MembershipOut])
