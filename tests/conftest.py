@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from mentorloom import migrate
 from mentorloom.config import Settings
@@ -131,10 +131,13 @@ class SharedConnectionDatabase:
         self.connection = session.connection()
         self.engine = self.connection.engine
         self.url = str(self.engine.url)
+        self.session_factory = sessionmaker(
+            bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        session = Session(bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        session = self.session_factory()
         try:
             yield session
             session.commit()

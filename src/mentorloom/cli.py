@@ -70,8 +70,13 @@ def worker(workers: Annotated[int, typer.Option(min=1, max=32)] = 2) -> None:
     from mentorloom.jobs import JobQueue
 
     settings = Settings()
+    # JobQueue imports every task module and model and configures the mappers before any thread consumes.
     queue = JobQueue(settings, Database(settings.sqlalchemy_url), immediate=False)
-    console.print(f"Job worker on {'Redis' if settings.redis_url else 'SQLite'} with {workers} threads")
+    recovered = queue.sweep()  # work a killed worker left behind, before new work
+    console.print(
+        f"Job worker on {'Redis' if settings.redis_url else 'SQLite'} with {workers} threads"
+        f" ({recovered} stale jobs and mails recovered)"
+    )
     Consumer(queue.huey, workers=workers, worker_type="thread", periodic=True).run()
 
 
@@ -109,13 +114,15 @@ def db_current() -> None:
 def demo() -> None:
     """Load the demo program and accounts (safe to run again: nothing is duplicated)."""
     from mentorloom.demo import DEMO_LOGINS, load_demo
+    from mentorloom.jobs import schedule
 
     settings = Settings()
     database = Database(settings.sqlalchemy_url)
+    _job_queue(settings, database)
     with database.session() as session:
         created = load_demo(session)
-    if created:
-        _queue_embeddings(settings, database, created)
+        if created:
+            schedule(session, "profiles.embed", program_id=created)
     console.print("Demo data loaded." if created else "Demo data already present.")
     typer.echo(f"Demo logins (password for all: {DEMO_LOGINS['password']}):")
     for role, email in DEMO_LOGINS["accounts"]:
@@ -143,28 +150,36 @@ def create_admin(
 @participants_app.command("import")
 def participants_import(program_id: int, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Import participants from a CSV file into a program: all rows, or none if any row is bad."""
-    from mentorloom.profiles.importer import import_participants
+    from mentorloom.profiles.import_jobs import import_upload
 
     data = file.read_bytes()
     settings = Settings()
     database = Database(settings.sqlalchemy_url)
+    _job_queue(settings, database)  # wakes the worker for the embeddings once the import commits
     try:
         with database.session() as session, progress_bar() as bar:
             task = bar.add_task("Importing", total=None)
-            summary = import_participants(
-                session, program_id, data, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            outcome = import_upload(
+                session,
+                program_id,
+                None,
+                file.name,
+                data,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except MentorloomError as exc:
         _fail(exc, code=2)
-    _queue_embeddings(settings, database, program_id)
-    typer.echo(f"Imported: {summary.as_dict()}")
+    assert outcome.summary is not None
+    typer.echo(f"Imported: {outcome.summary.as_dict()}")
 
 
-def _queue_embeddings(settings: Settings, database: Database, program_id: int) -> None:
-    """Profile texts are embedded by the worker, so the import itself stays fast."""
+def _job_queue(settings: Settings, database: Database) -> None:
+    """Attach the queue so jobs scheduled by a command wake a running worker (the sweeper would, a minute later)."""
     from mentorloom.jobs import JobQueue
 
-    JobQueue(settings, database).enqueue("profiles.embed", program_id=program_id)
+    JobQueue(settings, database)
+
+
 
 
 @participants_app.command("export")

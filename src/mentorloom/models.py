@@ -2,6 +2,7 @@
 
 from mentorloom.accounts.models import ApiToken, User, UserSession
 from mentorloom.db import Base
+from mentorloom.jobs.models import Job
 from mentorloom.matching.models import MatchPreference, MatchRun, MentorRequest, Proposal
 from mentorloom.mentorships.models import (
     Agreement,
@@ -16,7 +17,7 @@ from mentorloom.mentorships.models import (
     ReviewAnswer,
     ReviewSubmission,
 )
-from mentorloom.notifications.models import SentMail
+from mentorloom.notifications.models import OutboxMail
 from mentorloom.profiles.models import ImportJob, Profile, ProfileInterest, ProfileSkill, Tag
 from mentorloom.programs.models import Membership, Program
 
@@ -30,12 +31,14 @@ __all__ = [
     "GoalRevision",
     "GoalSkill",
     "ImportJob",
+    "Job",
     "MatchPreference",
     "MatchRun",
     "Membership",
     "MentorRequest",
     "Mentorship",
     "MentorshipTransition",
+    "OutboxMail",
     "Profile",
     "ProfileInterest",
     "ProfileSkill",
@@ -44,7 +47,6 @@ __all__ = [
     "Retrospective",
     "ReviewAnswer",
     "ReviewSubmission",
-    "SentMail",
     "Tag",
     "User",
     "UserSession",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
+from mentorloom.programs.mails import mail_locale
 from mentorloom.programs.models import Role
-from mentorloom.programs.service import mail_locale
 from tests.factories import make_program
 from tests.matching.helpers import participant
 

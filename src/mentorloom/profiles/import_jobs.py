@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
 from mentorloom.db import utcnow
-from mentorloom.errors import MentorloomError, NotFound
+from mentorloom.errors import MentorloomError, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
-from mentorloom.profiles.importer import import_participants
+from mentorloom.jobs import schedule
+from mentorloom.profiles.importer import ImportSummary, ProgressCallback, import_participants
 from mentorloom.profiles.models import ImportJob, ImportStatus
+from mentorloom.profiles.service import EMBED_JOB
 
 # Files above this size are imported by the worker so the request returns at once.
 BACKGROUND_THRESHOLD_BYTES = 256 * 1024
@@ -22,11 +25,48 @@ def should_run_in_background(data: bytes) -> bool:
     return len(data) > BACKGROUND_THRESHOLD_BYTES
 
 
-def create_import_job(session: Session, program_id: int, user: User, filename: str, data: bytes) -> ImportJob:
-    """Store an upload for the worker; the edge queues `profiles.import_csv` after commit."""
-    job = ImportJob(program_id=program_id, requested_by_id=user.id, filename=filename[:255], data=data)
+@dataclass(frozen=True)
+class ImportOutcome:
+    """Either the counts of an import done at once, or the job that imports a large file in the background."""
+
+    summary: ImportSummary | None = None
+    job: ImportJob | None = None
+
+
+def import_upload(
+    session: Session,
+    program_id: int,
+    user: User | None,
+    filename: str,
+    data: bytes,
+    *,
+    background: bool = False,
+    progress: ProgressCallback | None = None,
+) -> ImportOutcome:
+    """The one way in for an uploaded participant file (API, page and CLI): all rows or none.
+
+    Large files (or `background`) are stored for the worker; small ones are imported now and their
+    profiles embedded by the worker once the caller commits.
+    """
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationFailed(_("The file is larger than %(mb)d MB.", mb=MAX_UPLOAD_BYTES // 2**20), field="file")
+    if background or should_run_in_background(data):
+        return ImportOutcome(job=create_import_job(session, program_id, user, filename, data))
+    summary = import_participants(session, program_id, data, progress=progress)
+    schedule(session, EMBED_JOB, key=f"{EMBED_JOB}:{program_id}", program_id=program_id)
+    return ImportOutcome(summary=summary)
+
+
+def create_import_job(
+    session: Session, program_id: int, user: User | None, filename: str, data: bytes
+) -> ImportJob:
+    """Store an upload and schedule the worker's import of it (woken when the caller commits)."""
+    job = ImportJob(
+        program_id=program_id, requested_by_id=user.id if user else None, filename=filename[:255], data=data
+    )
     session.add(job)
     session.flush()
+    schedule(session, "profiles.import_csv", import_job_id=job.id)
     return job
 
 
@@ -66,13 +106,15 @@ def run_import_job(session: Session, job: ImportJob) -> None:
     session.flush()
 
 
-def record_crash(session: Session, job_id: int, exc: Exception) -> None:
-    """Mark a job FAILED after an unexpected error, so its status page stops waiting for it."""
+def record_crash(session: Session, job_id: int, error: str) -> None:
+    """Mark an import FAILED once its job gave up, so its status page stops waiting and says what to do."""
     job = session.get(ImportJob, job_id)
-    if job is None or job.status is ImportStatus.DONE:
+    if job is None or job.status in (ImportStatus.DONE, ImportStatus.FAILED):
         return
-    error = f"{type(exc).__name__}: {exc}"[:500]
-    message = _("The import stopped because of an unexpected error (%(error)s).", error=error)
+    message = _(
+        "The import could not be completed (%(error)s). Nothing was imported; please upload the file again.",
+        error=error[:500],
+    )
     _finish(job, ImportStatus.FAILED, errors=[{"message": message}])
 
 

@@ -1,0 +1,100 @@
+"""Mails about offers and requests, queued in the same transaction as the answer or request they tell about."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from mentorloom.matching.models import MentorRequest, Proposal, ProposalStatus, Response
+from mentorloom.notifications.service import queue_mail
+from mentorloom.programs.mails import mail_locale
+from mentorloom.programs.models import Membership
+
+
+def _queue(session: Session, recipient: Membership, template: str, key: str, **context: Any) -> bool:
+    user = recipient.user
+    return (
+        queue_mail(
+            session,
+            key=key,
+            to=user.email,
+            locale=mail_locale(session, recipient),
+            template=template,
+            name=user.display_name,
+            program_name=recipient.program.name,
+            **context,
+        )
+        is not None
+    )
+
+
+def queue_offer_mails(session: Session, proposal: Proposal) -> int:
+    """Tell both people about a published proposal (once each)."""
+    if proposal.mentor is None:
+        return 0
+    sides = [(proposal.mentee, proposal.mentor), (proposal.mentor, proposal.mentee)]
+    return sum(
+        _queue(
+            session,
+            recipient,
+            "match_offer",
+            f"offer:{proposal.id}:{recipient.id}",
+            partner_name=partner.user.display_name,
+        )
+        for recipient, partner in sides
+    )
+
+
+def queue_answer_mails(session: Session, proposal: Proposal) -> int:
+    """Tell the other person what became of an offer: their partner accepted, both did, or one declined.
+
+    A decline reason goes to the coordinator only; the partner just learns that the pair will not go ahead.
+    """
+    if proposal.mentor is None:
+        return 0
+    sides = {"mentee": (proposal.mentee, proposal.mentor), "mentor": (proposal.mentor, proposal.mentee)}
+    answers = {side: getattr(proposal, f"{side}_response") for side in sides}
+    if proposal.status is ProposalStatus.ACCEPTED:
+        outcome, told = "started", list(sides)
+    elif proposal.status is ProposalStatus.DECLINED:
+        outcome, told = "declined", [side for side, a in answers.items() if a is not Response.DECLINED]
+    elif proposal.status is ProposalStatus.OFFERED and Response.ACCEPTED in answers.values():
+        outcome, told = "partner_accepted", [side for side, a in answers.items() if a is None]
+    else:
+        return 0
+    sent = 0
+    for side in told:
+        recipient, partner = sides[side]
+        sent += _queue(
+            session,
+            recipient,
+            "match_answer",
+            f"answer:{proposal.id}:{outcome}:{recipient.id}",
+            partner_name=partner.user.display_name,
+            outcome=outcome,
+        )
+    return sent
+
+
+def queue_request_mail(session: Session, request: MentorRequest) -> bool:
+    """Tell the mentor about a new request, or the mentee about the answer (by the request's status)."""
+    session.flush()
+    if request.status.value == "pending":
+        return _queue(
+            session,
+            request.mentor,
+            "request_sent",
+            f"request:{request.id}:sent",
+            partner_name=request.mentee.user.display_name,
+            message_text=request.message,
+        )
+    return _queue(
+        session,
+        request.mentee,
+        "request_answered",
+        f"request:{request.id}:{request.status.value}",
+        partner_name=request.mentor.user.display_name,
+        accepted=request.status.value == "accepted",
+        note=request.response_note,
+    )
