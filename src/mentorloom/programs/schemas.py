@@ -8,10 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mentorloom.programs.models import Cadence, Role
-from mentorloom.web.inputs import InputModel
 
 
-class MatchingWeights(InputModel):
+class MatchingWeights(BaseModel):
     """Relative weights of the matching criteria; value similarity weighs most (Eby et al. 2013).
 
     `preference` is the share of the remaining gap to 100 that a mentee's "prefer" closes.
@@ -33,7 +32,7 @@ class MatchingWeights(InputModel):
         return self
 
 
-class ProgramSettings(InputModel):
+class ProgramSettings(BaseModel):
     """Settings later features read; stored as JSON, validated on every write."""
 
     model_config = ConfigDict(extra="forbid")
@@ -48,7 +47,7 @@ class ProgramSettings(InputModel):
     video_url_template: str = Field(default="https://meet.jit.si/mentorloom-{pair}", max_length=300)
 
 
-class ProgramIn(InputModel):
+class ProgramIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=120)
@@ -83,7 +82,7 @@ class ProgramOut(BaseModel):
     my_role: Role | None = None
 
 
-class InvitationIn(InputModel):
+class InvitationIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     email: str = Field(min_length=3, max_length=254)
