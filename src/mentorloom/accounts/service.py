@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import ApiToken, User, UserSession
@@ -68,16 +68,29 @@ def create_admin(session: Session, *, email: str, display_name: str, password: s
     check_password_rules(password)
     user = get_or_create_user(session, email=email, display_name=display_name)
     user.is_admin = True
-    user.password_hash = hash_password(password)
+    # Re-running with the same password (the demo loader does) changes nothing; a new one ends every login.
+    if not verify_password(user.password_hash, password):
+        set_password(session, user, password)
     session.flush()
     return user
 
 
 def set_password(session: Session, user: User, password: str) -> None:
+    """Set a new password; it signs the person out everywhere (see sign_out_everywhere)."""
     check_password_rules(password)
     user.password_hash = hash_password(password)
-    # A new password ends every other login.
+    sign_out_everywhere(session, user)
+
+
+def sign_out_everywhere(session: Session, user: User) -> None:
+    """End every login session and revoke every API token of this person.
+
+    A new password usually answers a lost or stolen one: a token made with the old one must not outlive it.
+    """
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )
     session.flush()
 
 

@@ -153,7 +153,10 @@ def _set_password(
             {"mode": mode, "token": token, "invitee": person, "errors": field_errors(exc.errors)},
             status_code=422,
         )
-    return redirect("/login", flash=_("Your password is set. Log in now."), request=request)
+    if mode == "invitation":
+        return redirect("/login", flash=_("Your password is set. Log in now."), request=request)
+    flash = _("Your password is set. Every other login has ended and your API tokens are revoked. Log in now.")
+    return redirect("/login", flash=flash, request=request)
 
 
 @router.get("/account", response_class=HTMLResponse)
