@@ -18,6 +18,7 @@ from mentorloom.matching.engine import Labels, MenteeFeatures, MentorFeatures, P
 from mentorloom.matching.engine.features import HOURS_PER_WEEK, languages_to_mask
 from mentorloom.matching.models import MatchPreference, PreferenceKind, Proposal, ProposalStatus
 from mentorloom.mentorships.models import OCCUPYING, Mentorship
+from mentorloom.mentorships.placement import holds_slots, occupied_slots
 from mentorloom.profiles.embeddings import DIM, from_bytes
 from mentorloom.profiles.models import Profile, SkillKind
 from mentorloom.profiles.vocab import WORK_VALUES
@@ -65,25 +66,15 @@ def _profiles(session: Session, program_id: int, role: Role, only: Sequence[int]
     return list(session.scalars(query))
 
 
-def occupied_slots(session: Session, program_id: int) -> dict[int, int]:
-    """Per mentor: mentorships holding a slot plus published offers awaiting an answer."""
-    load: dict[int, int] = {}
-    rows = session.execute(
-        select(Mentorship.mentor_id, func.count())
-        .where(Mentorship.program_id == program_id, Mentorship.status.in_(OCCUPYING))
-        .group_by(Mentorship.mentor_id)
-    )
-    for mentor_id, n in rows:
-        load[mentor_id] = load.get(mentor_id, 0) + n
+@holds_slots
+def offered_slots(session: Session, program_id: int) -> dict[int, int]:
+    """Per mentor: published offers awaiting an answer, which hold a slot like a mentorship (placement counts them)."""
     offers = session.execute(
         select(Proposal.mentor_id, func.count())
         .where(Proposal.program_id == program_id, Proposal.status == ProposalStatus.OFFERED)
         .group_by(Proposal.mentor_id)
     )
-    for offered_to, n in offers:
-        if offered_to is not None:
-            load[offered_to] = load.get(offered_to, 0) + n
-    return load
+    return {mentor_id: n for mentor_id, n in offers if mentor_id is not None}
 
 
 def engaged_mentees(session: Session, program_id: int) -> set[int]:

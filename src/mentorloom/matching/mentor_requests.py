@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mentorloom.db import as_utc, utcnow
@@ -17,11 +17,10 @@ from mentorloom.i18n import N_, gettext
 from mentorloom.i18n import gettext as _
 from mentorloom.matching.engine import Scorer, pair_breakdown, top_candidates
 from mentorloom.matching.engine.explain import explain_pairs
-from mentorloom.matching.inputs import allowed, build_inputs, occupied_slots
+from mentorloom.matching.inputs import allowed, build_inputs
 from mentorloom.matching.models import MentorRequest, Proposal, ProposalStatus, RequestStatus
-from mentorloom.mentorships.cycles import start_cycle
-from mentorloom.mentorships.models import OCCUPYING, Mentorship, MentorshipSource, MentorshipStatus
-from mentorloom.profiles.models import Profile
+from mentorloom.mentorships import placement
+from mentorloom.mentorships.models import MentorshipSource
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.programs.service import program_settings
 
@@ -150,15 +149,6 @@ def request_for(session: Session, program_id: int, request_id: int) -> MentorReq
     return request
 
 
-def lock_mentor(session: Session, mentor_id: int) -> None:
-    """Serialise slot-taking changes for one mentor until the transaction ends.
-
-    On PostgreSQL the no-op UPDATE takes the profile's row lock; on SQLite it takes the database write
-    lock. Either way a concurrent acceptance waits here and then counts the slot the first one took.
-    """
-    session.execute(update(Profile).where(Profile.membership_id == mentor_id).values(capacity=Profile.capacity))
-
-
 def answer_request(
     session: Session, request: MentorRequest, mentor: Membership, accept: bool, note: str = ""
 ) -> MentorRequest:
@@ -167,7 +157,9 @@ def answer_request(
         raise PermissionDenied(_("Only the requested mentor can answer."))
     if len(note) > 1000:
         raise ValidationFailed(_("Use at most %(n)d characters.", n=1000), field="note")
-    lock_mentor(session, mentor.id)
+    # Placement's locks before this request's row is written: three mentors answering one mentee queue up
+    # on the mentee instead of deadlocking over each other's requests.
+    placement.lock_pair(session, request.mentee_id, mentor.id)
     session.refresh(request)
     _require_pending(request)
     request.responded_at, request.response_note = utcnow(), note.strip()
@@ -192,27 +184,15 @@ def _require_pending(request: MentorRequest) -> None:
 
 
 def _take_slot(session: Session, request: MentorRequest) -> None:
-    profile = session.get(Profile, request.mentor_id)
-    taken = occupied_slots(session, request.program_id).get(request.mentor_id, 0)
-    if profile is None or taken >= profile.capacity:
-        raise Conflict(_("All of your mentoring slots are taken. Raise your capacity to accept."))
-    busy = session.scalar(
-        select(func.count())
-        .select_from(Mentorship)
-        .where(Mentorship.mentee_id == request.mentee_id, Mentorship.status.in_(OCCUPYING))
-    )
-    if busy:
-        raise Conflict(_("This mentee has found a mentor meanwhile."))
-    request.status = RequestStatus.ACCEPTED
-    mentorship = Mentorship(
-        program_id=request.program_id,
+    placement.place(
+        session,
+        session.get_one(Program, request.program_id),
         mentor_id=request.mentor_id,
         mentee_id=request.mentee_id,
         source=MentorshipSource.REQUEST,
-        status=MentorshipStatus.ACTIVE,
+        by=session.get_one(Membership, request.mentor_id).user,
     )
-    start_cycle(mentorship, session.get_one(Program, request.program_id).duration_months)
-    session.add(mentorship)
+    request.status = RequestStatus.ACCEPTED
     # The mentee's other open requests are no longer needed.
     session.execute(
         update(MentorRequest)

@@ -18,8 +18,8 @@ from mentorloom.matching.engine.explain import explain_pairs
 from mentorloom.matching.inputs import ProgramInputs, allowed, build_inputs, engaged_mentees
 from mentorloom.matching.mentor_requests import best_mentors, ruled_out_pairs
 from mentorloom.matching.models import MatchRun, Proposal, ProposalStatus, Response, RunStatus
-from mentorloom.mentorships.cycles import start_cycle
-from mentorloom.mentorships.models import Mentorship, MentorshipSource, MentorshipStatus
+from mentorloom.mentorships import placement
+from mentorloom.mentorships.models import MentorshipSource
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.programs.schemas import ProgramSettings
 from mentorloom.programs.service import program_settings
@@ -282,14 +282,18 @@ def publish(session: Session, run: MatchRun) -> list[Proposal]:
 
 
 def respond(session: Session, proposal: Proposal, user: User, answer: Response, reason: str = "") -> Proposal:
-    """The mentee or mentor accepts or declines an offer; both yes makes a mentorship, one no frees the slot."""
-    if proposal.status is not ProposalStatus.OFFERED:
-        raise Conflict(_("This proposal is not waiting for an answer."))
+    """The mentee or mentor accepts or declines an offer; both yes places the pair, one no frees the slot."""
     side = _side(session, proposal, user)
     if answer is Response.DECLINED and not reason.strip():
         raise ValidationFailed(_("Please tell us briefly why, so we can find a better match."), field="reason")
     if len(reason) > 500:
         raise ValidationFailed(_("Use at most 500 characters."), field="reason")
+    if proposal.mentor_id is not None:
+        # Placement's locks first (see lock_pair), then re-read: both people may answer at the same moment.
+        placement.lock_pair(session, proposal.mentee_id, proposal.mentor_id)
+        session.refresh(proposal)
+    if proposal.status is not ProposalStatus.OFFERED:
+        raise Conflict(_("This proposal is not waiting for an answer."))
     setattr(proposal, f"{side}_response", answer)
     proposal.responded_at = utcnow()
     if answer is Response.DECLINED:
@@ -297,15 +301,15 @@ def respond(session: Session, proposal: Proposal, user: User, answer: Response, 
     elif proposal.mentee_response is Response.ACCEPTED and proposal.mentor_response is Response.ACCEPTED:
         proposal.status = ProposalStatus.ACCEPTED
         assert proposal.mentor_id is not None
-        mentorship = Mentorship(
-            program_id=proposal.program_id,
+        session.flush()  # the accepted offer stops holding the slot that the mentorship takes now
+        placement.place(
+            session,
+            session.get_one(Program, proposal.program_id),
             mentor_id=proposal.mentor_id,
             mentee_id=proposal.mentee_id,
             source=MentorshipSource.MATCHING,
-            status=MentorshipStatus.ACTIVE,
+            by=user,
         )
-        start_cycle(mentorship, session.get_one(Program, proposal.program_id).duration_months)
-        session.add(mentorship)
     session.flush()
     return proposal
 

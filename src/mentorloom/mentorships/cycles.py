@@ -1,7 +1,6 @@
 """A cycle's dates: when it started and when it is planned to end.
 
-Matching creates mentorships with these too, and lifecycle imports matching, so this module depends on the
-models only.
+Placement starts a new pair's first cycle and lifecycle renews it, so this module depends on the models only.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
@@ -17,13 +16,11 @@ from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, PermissionDenied, ValidationFailed
 from mentorloom.i18n import N_, gettext
 from mentorloom.i18n import gettext as _
-from mentorloom.matching.inputs import occupied_slots
-from mentorloom.matching.mentor_requests import lock_mentor
+from mentorloom.mentorships import placement
 from mentorloom.mentorships.access import Seat, lock
 from mentorloom.mentorships.cycles import add_months as add_months  # re-exported: the demo data uses it
 from mentorloom.mentorships.cycles import cycle_start, start_cycle
 from mentorloom.mentorships.models import (
-    OCCUPYING,
     ClosureReason,
     Mentorship,
     MentorshipSource,
@@ -31,8 +28,7 @@ from mentorloom.mentorships.models import (
     MentorshipTransition,
 )
 from mentorloom.mentorships.validation import check_text
-from mentorloom.profiles.models import Profile
-from mentorloom.programs.models import Membership, Program, Role, role_label
+from mentorloom.programs.models import Program
 
 S = MentorshipStatus
 MAX_REASON = 1000
@@ -228,34 +224,12 @@ def set_planned_end(session: Session, seat: Seat, planned_end_on: date) -> Mento
 
 def create_direct(session: Session, program: Program, by: User, mentor_id: int, mentee_id: int) -> Mentorship:
     """A coordinator proposes a pair directly; the mentor's capacity is respected, both then accept."""
-    mentor, mentee = (
-        _participant(session, program, mentor_id, Role.MENTOR),
-        _participant(session, program, mentee_id, Role.MENTEE),
-    )
-    lock_mentor(session, mentor.id)
-    busy = session.scalar(
-        select(Mentorship.id).where(Mentorship.mentee_id == mentee.id, Mentorship.status.in_(OCCUPYING)).limit(1)
-    )
-    if busy is not None:
-        raise Conflict(_("This mentee already has a mentorship."), field="mentee_id")
-    profile = session.get(Profile, mentor.id)
-    if profile is None or occupied_slots(session, program.id).get(mentor.id, 0) >= profile.capacity:
-        raise Conflict(_("All of this mentor's slots are taken."), field="mentor_id")
-    mentorship = Mentorship(
-        program_id=program.id,
-        mentor_id=mentor.id,
-        mentee_id=mentee.id,
+    return placement.place(
+        session,
+        program,
+        mentor_id=mentor_id,
+        mentee_id=mentee_id,
         source=MentorshipSource.COORDINATOR,
+        by=by,
         status=S.PROPOSED,
     )
-    session.add(mentorship)
-    session.flush()
-    return mentorship
-
-
-def _participant(session: Session, program: Program, membership_id: int, role: Role) -> Membership:
-    membership = session.get(Membership, membership_id)
-    if membership is None or membership.program_id != program.id or membership.role is not role:
-        field = "mentor_id" if role is Role.MENTOR else "mentee_id"
-        raise ValidationFailed(_("Choose a %(role)s of this program.", role=role_label(role)), field=field)
-    return membership
