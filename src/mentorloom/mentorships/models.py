@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -64,7 +65,17 @@ class Side(enum.StrEnum):
 
 class Mentorship(Base):
     __tablename__ = "mentorships"
-    __table_args__ = (Index("ix_mentorships_mentor_status", "mentor_id", "status"),)
+    __table_args__ = (
+        Index("ix_mentorships_mentor_status", "mentor_id", "status"),
+        # One live (OCCUPYING) mentorship per mentee: placement checks it under a lock, this is the floor below.
+        Index(
+            "uq_mentorships_live_mentee",
+            "mentee_id",
+            unique=True,
+            postgresql_where=text("status IN ('proposed', 'active', 'paused', 'completing')"),
+            sqlite_where=text("status IN ('proposed', 'active', 'paused', 'completing')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
