@@ -50,6 +50,11 @@ class Conflict(MentorloomError):
     title = N_("Conflict")
 
 
+class LostRace(Conflict):
+    """The database gave up on this request for another one changing the same rows at once (deadlock,
+    serialization failure); nothing was written and trying again usually works."""
+
+
 class ValidationFailed(MentorloomError):
     """Input broke a domain rule; `errors` lists every problem, each naming its field."""
 

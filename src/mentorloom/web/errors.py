@@ -7,15 +7,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from mentorloom.errors import FormExpired, MentorloomError, ServiceBusy
+from mentorloom.errors import FormExpired, LostRace, MentorloomError, ServiceBusy
 from mentorloom.i18n import gettext as _
 from mentorloom.web.capacity import busy_message, retry_after
 from mentorloom.web.deps import SESSION_COOKIE, LoginRequired
 
 PROBLEM_JSON = "application/problem+json"
+# SQLSTATEs of a transaction the database aborted for a concurrent one: deadlock, serialization failure.
+_LOST_RACE = frozenset({"40P01", "40001"})
 
 
 def is_api(request: Request) -> bool:
@@ -89,6 +92,16 @@ def install_error_handlers(app: FastAPI) -> None:
         # every pooled connection stayed busy for db_pool_timeout: overload, not a bug
         timeout = request.app.state.settings.db_pool_timeout
         return domain_error_response(request, ServiceBusy(busy_message(), retry_after=retry_after(timeout)))
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> Response:
+        # The last guard: services take locks in a fixed order, so a deadlock or serialization failure
+        # means a race nobody foresaw. The transaction was rolled back; the client may simply retry.
+        if getattr(exc.orig, "sqlstate", None) not in _LOST_RACE:
+            raise exc
+        return domain_error_response(
+            request, LostRace(_("Someone else changed this at the same moment. Please try again."))
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
