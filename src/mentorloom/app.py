@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -19,6 +19,7 @@ from mentorloom.jobs import JobQueue
 from mentorloom.templating import build_templates
 from mentorloom.web.capacity import RequestSlots, set_thread_limit
 from mentorloom.web.errors import install_error_handlers
+from mentorloom.web.inputs import reject_bad_text
 
 STATIC_DIR = Path(__file__).parent / "static"
 VENDOR_DIR = PROJECT_ROOT / "node_modules"
@@ -47,6 +48,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(reject_bad_text)],
     )
     app.state.settings = settings
     app.state.db = database

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mentorloom.web.inputs import InputModel
+
 
 class UserOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -17,7 +19,7 @@ class UserOut(BaseModel):
     locale: str | None
 
 
-class TokenIn(BaseModel):
+class TokenIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=80)

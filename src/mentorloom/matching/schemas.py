@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mentorloom.matching.models import ProposalStatus, RequestStatus, Response, RunStatus
 from mentorloom.web.api_common import MAX_ID
+from mentorloom.web.inputs import InputModel
 
 
-class RunIn(BaseModel):
+class RunIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     mode: Literal["optimal", "stable"] | None = Field(default=None, description="Default: the program's setting")
@@ -51,20 +52,20 @@ class ProposalOut(BaseModel):
     decline_reason: str
 
 
-class SwapIn(BaseModel):
+class SwapIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     other_id: int = Field(ge=1, le=MAX_ID)
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     answer: Response
     reason: str = Field(default="", max_length=500)
 
 
-class PreferencesIn(BaseModel):
+class PreferencesIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     prefer: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
@@ -84,14 +85,14 @@ class CandidateOut(BaseModel):
     explanation: list[str]
 
 
-class RequestIn(BaseModel):
+class RequestIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     mentor_id: int = Field(ge=1, le=MAX_ID)
     message: str = Field(default="", max_length=2000)
 
 
-class RequestAnswerIn(BaseModel):
+class RequestAnswerIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     note: str = Field(default="", max_length=1000)

@@ -56,9 +56,10 @@ from mentorloom.permissions import Action, program_for
 from mentorloom.programs.models import Membership
 from mentorloom.web.api_common import PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage
 from mentorloom.web.deps import ApiUser, DbSession
+from mentorloom.web.inputs import MAX_INT, PathNumber
 
 router = APIRouter(prefix="/programs/{program_id}/mentorships", tags=["mentorships"], responses=PROBLEM_RESPONSES)
-CycleParam = Annotated[int | None, Query(ge=1, description="Default: the current cycle")]
+CycleParam = Annotated[int | None, Query(ge=1, le=MAX_INT, description="Default: the current cycle")]
 
 
 # --- list, create, view -------------------------------------------------------------------------------
@@ -283,7 +284,7 @@ def list_versions(
 def get_version(
     program_id: ObjectId,
     mentorship_id: ObjectId,
-    version: int,
+    version: PathNumber,
     user: ApiUser,
     session: DbSession,
     cycle: CycleParam = None,
@@ -299,8 +300,8 @@ def diff_versions(
     mentorship_id: ObjectId,
     user: ApiUser,
     session: DbSession,
-    from_version: int = Query(ge=1, alias="from"),
-    to_version: int = Query(ge=1, alias="to"),
+    from_version: int = Query(ge=1, le=MAX_INT, alias="from"),
+    to_version: int = Query(ge=1, le=MAX_INT, alias="to"),
     cycle: CycleParam = None,
 ) -> DiffOut:
     """What changed between two versions, field by field (goals matched by their key)."""
@@ -373,7 +374,7 @@ def remove_goal(
     key: str,
     user: ApiUser,
     session: DbSession,
-    lock_version: int = Query(),
+    lock_version: int = Query(ge=0, le=MAX_INT),
 ) -> Response:
     """Remove a goal that was never agreed (agreed goals are set to `dropped` instead)."""
     seat = pair_seat(session, user, program_id, mentorship_id)
@@ -448,7 +449,7 @@ def compare_reviews(
     mentorship_id: ObjectId,
     user: ApiUser,
     session: DbSession,
-    period: int | None = Query(default=None, ge=1, description="Default: the newest round both shared"),
+    period: int | None = Query(default=None, ge=1, le=MAX_INT, description="Default: the newest round both shared"),
 ) -> ComparisonOut:
     """Where your shared views differ (two or more points apart), with both suggestions."""
     seat = pair_seat(session, user, program_id, mentorship_id)

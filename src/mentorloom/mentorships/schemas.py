@@ -19,11 +19,12 @@ from mentorloom.mentorships.models import (
     Side,
 )
 from mentorloom.programs.models import Cadence
+from mentorloom.web.inputs import InputModel
 
 LockVersion = Annotated[int, Field(description="The lock_version you read; a stale one answers 409")]
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

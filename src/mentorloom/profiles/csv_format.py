@@ -24,6 +24,7 @@ from mentorloom.i18n import gettext as _
 from mentorloom.i18n import ngettext, use_locale
 from mentorloom.profiles.vocab import LANGUAGE_CODE, TAG_MAX_LENGTH, WORK_VALUES, is_valid_timezone, tag_key, tag_label
 from mentorloom.programs.models import Role
+from mentorloom.web.inputs import NUL, nul_message
 
 COLUMNS: tuple[str, ...] = (
     "email",
@@ -239,7 +240,9 @@ def _read_header(record: tuple[int, list[str]] | None, errors: _Errors) -> list[
     line, cells = record
     header = [cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in cells]
     for position, name in enumerate(header, start=1):
-        if not name:
+        if NUL in name:
+            errors.add(line, None, _("Column %(position)d: %(problem)s", position=position, problem=nul_message()))
+        elif not name:
             errors.add(line, None, _("Column %(position)d has no name.", position=position))
         elif name not in COLUMNS:
             message = _(
@@ -268,6 +271,9 @@ def _parse_record(
     parsed: dict[str, object] = {}
     before = len(errors.items)
     for column, raw in zip(header, cells, strict=True):
+        if NUL in raw:  # PostgreSQL cannot store it; say where it is instead of failing on save
+            errors.add(line, column, nul_message())
+            continue
         value = _unescape_formula(raw.strip())
         if not value:
             if column in REQUIRED_COLUMNS:

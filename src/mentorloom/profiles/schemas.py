@@ -9,12 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from mentorloom.profiles.vocab import LANGUAGE_CODE, TAG_MAX_LENGTH, WORK_VALUES, is_valid_timezone, tag_label
 from mentorloom.programs.models import Role
+from mentorloom.web.inputs import InputModel
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$"
 TagText = Annotated[str, Field(min_length=1, max_length=TAG_MAX_LENGTH)]
 
 
-class AvailabilityWindow(BaseModel):
+class AvailabilityWindow(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     day: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
@@ -28,21 +29,21 @@ class AvailabilityWindow(BaseModel):
         return self
 
 
-class SkillLevel(BaseModel):
+class SkillLevel(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     skill: TagText
     level: int = Field(ge=1, le=5, description="1 = basic … 5 = expert")
 
 
-class SkillWish(BaseModel):
+class SkillWish(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     skill: TagText
     priority: int = Field(ge=1, le=3, description="1 = most wanted")
 
 
-class ProfileIn(BaseModel):
+class ProfileIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=120)

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import BaseModel
 
+from mentorloom.web.inputs import MAX_INT
+
 
 class FieldError(BaseModel):
     field: str | None = None
@@ -39,7 +41,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 # Ids beyond 32 bits cannot exist; refusing them early keeps huge numbers away from the database drivers.
-MAX_ID = 2**31 - 1
+MAX_ID = MAX_INT
 ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 PageNumber = Annotated[int, Query(ge=1, le=100000, description="Page number, from 1")]
 PerPage = Annotated[int, Query(ge=1, le=200, description="Items per page")]

@@ -23,6 +23,7 @@ from mentorloom.templating import localized_date
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
 from mentorloom.web.forms import PostedForm, validation_messages
+from mentorloom.web.inputs import MAX_INT
 from mentorloom.web.pages import field_errors, redirect, render
 
 router = APIRouter()
@@ -271,6 +272,8 @@ def agreement_diff(
         first = int(request.query_params.get("from", "1"))
         second = int(request.query_params.get("to", "2"))
     except ValueError:
+        first, second = 1, 2
+    if not (0 < first <= MAX_INT and 0 < second <= MAX_INT):  # no such version; the database cannot even compare it
         first, second = 1, 2
     cycle = seat.mentorship.cycle
     before = agreements.version_of(session, seat.mentorship, cycle, first)
