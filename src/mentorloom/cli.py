@@ -53,9 +53,12 @@ def serve(
     """Serve the web app and API (uvicorn)."""
     import uvicorn
 
+    from mentorloom.web.serving import proxy_options
+
+    proxies = proxy_options(Settings())
     worker = subprocess.Popen([sys.executable, "-m", "mentorloom", "worker"]) if with_worker else None
     try:
-        uvicorn.run("mentorloom.app:create_app", factory=True, host=host, port=port, proxy_headers=True, reload=reload)
+        uvicorn.run("mentorloom.app:create_app", factory=True, host=host, port=port, reload=reload, **proxies)
     finally:
         if worker is not None:
             worker.terminate()
@@ -178,8 +181,6 @@ def _job_queue(settings: Settings, database: Database) -> None:
     from mentorloom.jobs import JobQueue
 
     JobQueue(settings, database)
-
-
 
 
 @participants_app.command("export")

@@ -29,7 +29,7 @@ async def login(client: httpx.AsyncClient, session: Session, user: User) -> str:
     token = str(client.cookies.get("ml_csrf"))
     response = await client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
     assert response.status_code == 303, response.text
-    return token
+    return str(client.cookies.get("ml_csrf"))  # a new token, bound to the login session
 
 
 def _program(session: Session) -> tuple[Program, User, dict[str, Membership]]:

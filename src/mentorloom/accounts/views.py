@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mentorloom.accounts import service
+from mentorloom.accounts.mails import queue_password_reset
 from mentorloom.accounts.security import LinkSigner
 from mentorloom.app_constants import LOCALE_COOKIE
 from mentorloom.errors import MentorloomError, NotFound, ValidationFailed
 from mentorloom.i18n import SUPPORTED_LOCALES, set_locale
 from mentorloom.i18n import gettext as _
 from mentorloom.web.api_common import ObjectId
-from mentorloom.web.deps import SESSION_COOKIE, AppSettings, CurrentUser, DbSession, Jobs, csrf_protect, rate_limit
-from mentorloom.web.pages import field_errors, redirect, render
+from mentorloom.web.deps import SESSION_COOKIE, AppSettings, CurrentUser, DbSession, csrf_protect, rate_limit
+from mentorloom.web.pages import field_errors, redirect, render, set_login_cookies
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -51,14 +51,7 @@ def login(
         )
     raw = service.start_session(session, user, settings.session_days)
     response = redirect(_safe_next(next))
-    response.set_cookie(
-        SESSION_COOKIE,
-        raw,
-        max_age=settings.session_days * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    set_login_cookies(response, request, raw, settings.session_days)
     if user.locale:
         response.set_cookie(LOCALE_COOKIE, user.locale, max_age=365 * 86400, samesite="lax")
     return response
@@ -80,10 +73,10 @@ def forgot_form(request: Request) -> Response:
 
 
 @router.post("/forgot", dependencies=[rate_limit("reset")])
-def forgot(request: Request, session: DbSession, jobs: Jobs, email: Annotated[str, Form()] = "") -> Response:
+def forgot(request: Request, session: DbSession, email: Annotated[str, Form()] = "") -> Response:
     user = service.user_by_email(session, email)
     if user is not None and user.is_active:
-        jobs.enqueue_after_commit(session, "accounts.send_password_reset", user_id=user.id, nonce=uuid.uuid4().hex)
+        queue_password_reset(session, user)
     # The same answer whether or not the address has an account.
     return redirect("/login", flash=_("If the address has an account, a reset link is on its way."), request=request)
 

@@ -99,6 +99,10 @@ _SLOT = re.compile(r"^(\S+)\s+(\S+?)\s*[-–]\s*(\S+)$")
 # Spreadsheets run cells starting with these as formulas; a leading apostrophe disarms them.
 _FORMULA = re.compile(r"^'*[=+\-@\t\r]")
 _ESCAPED_FORMULA = re.compile(r"^'+[=+\-@\t\r]")
+# A separator or line break followed by a formula start: a spreadsheet that splits the cell there (a
+# `;` file opened as `,`, or a field pasted as text) would run it. One `'` goes after the separator.
+_INNER_FORMULA = re.compile(r"([,;\t\r\n])('*[=+\-@])")
+_INNER_ESCAPED = re.compile(r"([,;\t\r\n])'('*[=+\-@])")
 
 
 class Slot(NamedTuple):
@@ -555,8 +559,10 @@ def _safe_label(label: str) -> str:
 
 
 def _escape_formula(cell: str) -> str:
+    cell = _INNER_FORMULA.sub(r"\1'\2", cell)
     return "'" + cell if _FORMULA.match(cell) else cell
 
 
 def _unescape_formula(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") and _ESCAPED_FORMULA.match(cell) else cell
+    cell = cell[1:] if cell.startswith("'") and _ESCAPED_FORMULA.match(cell) else cell
+    return _INNER_ESCAPED.sub(r"\1\2", cell)

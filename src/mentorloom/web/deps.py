@@ -15,17 +15,11 @@ from sqlalchemy.orm import Session
 
 from mentorloom.accounts import service as accounts
 from mentorloom.accounts.models import User
-from mentorloom.accounts.security import constant_time_equal
 from mentorloom.config import Settings
-from mentorloom.errors import FormExpired, NotAuthenticated, RateLimited
+from mentorloom.errors import NotAuthenticated, RateLimited
 from mentorloom.i18n import gettext as _
 from mentorloom.jobs import JobQueue
-
-SESSION_COOKIE = "ml_session"
-CSRF_COOKIE = "ml_csrf"
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+from mentorloom.web.csrf import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, csrf_protect  # noqa: F401 (re-export)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -103,18 +97,6 @@ class LoginRequired(Exception):
 
     def __init__(self, next_path: str) -> None:
         self.next_path = next_path
-
-
-async def csrf_protect(request: Request) -> None:
-    """Double-submit check on every unsafe request of the HTML pages (form field or htmx header)."""
-    if request.method not in UNSAFE_METHODS:
-        return
-    expected = request.cookies.get(CSRF_COOKIE, "")
-    sent = request.headers.get(CSRF_HEADER, "")
-    if not sent and "form" in request.headers.get("content-type", ""):
-        sent = str((await request.form()).get(CSRF_FIELD, ""))
-    if not expected or not sent or not constant_time_equal(expected, sent):
-        raise FormExpired(_("The form expired or came from another site. Reload the page and try again."))
 
 
 def rate_limit(bucket: str) -> Any:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from mentorloom.errors import FormExpired, LostRace, MentorloomError, ServiceBusy
+from mentorloom.errors import FormExpired, LostRace, MentorloomError, PayloadTooLarge, ServiceBusy
 from mentorloom.i18n import gettext as _
 from mentorloom.web.capacity import busy_message, retry_after
 from mentorloom.web.deps import SESSION_COOKIE, LoginRequired
@@ -66,8 +66,9 @@ def _remember_user(request: Request) -> None:
 
 def domain_error_response(request: Request, exc: MentorloomError) -> Response:
     """The one mapping of a domain error: problem+json under /api, the friendly page elsewhere."""
-    if isinstance(exc, ServiceBusy):
-        request.state.user = None  # no database lookup for the page header when the database is the problem
+    if isinstance(exc, ServiceBusy | PayloadTooLarge):
+        # no database lookup for the page header: the database is the problem, or we answer outside a request
+        request.state.user = None
     response: Response
     if is_api(request):
         response = problem(exc.status_code, exc.title, exc.detail, exc.errors or None)

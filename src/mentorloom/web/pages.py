@@ -6,22 +6,17 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from mentorloom.accounts.security import new_token
 from mentorloom.i18n import SUPPORTED_LOCALES, get_locale
-from mentorloom.web.deps import CSRF_COOKIE, CSRF_FIELD
+from mentorloom.web.csrf import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, page_token, session_token
 
 FLASH_COOKIE = "ml_flash"
 
 
 def csrf_value(request: Request) -> str:
-    """The CSRF token for this browser; created on first use and set as a cookie by render()."""
-    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
-    if not token:
-        token = new_token(24)
-        request.state.new_csrf = token
-    return str(token)
+    """The CSRF token for this page's forms (see web/csrf.py); render() sets it as a cookie when it changed."""
+    return page_token(request)
 
 
 def render(
@@ -50,6 +45,14 @@ def _set_csrf_cookie(request: Request, response: HTMLResponse | RedirectResponse
     new = getattr(request.state, "new_csrf", None)
     if new:
         response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="lax", secure=request.url.scheme == "https")
+
+
+def set_login_cookies(response: Response, request: Request, raw_session: str, days: int) -> None:
+    """The session cookie of a new login, and the CSRF cookie bound to it (the anonymous one stops working)."""
+    secure = request.url.scheme == "https"
+    response.set_cookie(SESSION_COOKIE, raw_session, max_age=days * 86400, httponly=True, samesite="lax", secure=secure)
+    token = session_token(request.app.state.settings.signing_key, raw_session)
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=secure)
 
 
 def redirect(url: str, *, flash: str | None = None, request: Request | None = None) -> RedirectResponse:
