@@ -37,7 +37,10 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: _problem("Not allowed"),
     404: _problem("Not found, or not visible to you"),
     409: _problem("Conflict with the current state"),
+    413: _problem("Request body larger than the server's limit (MENTORLOOM_MAX_BODY_MB)"),
     422: _problem("Validation failed; `errors` names each field"),
+    429: _problem("Too many requests with this token; retry after `Retry-After` seconds"),
+    503: _problem("Server busy; retry after `Retry-After` seconds"),
 }
 
 # Ids beyond 32 bits cannot exist; refusing them early keeps huge numbers away from the database drivers.
