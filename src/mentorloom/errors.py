@@ -55,6 +55,10 @@ class LostRace(Conflict):
     serialization failure); nothing was written and trying again usually works."""
 
 
+class MatchingFailed(Conflict):
+    """The matching engine refused the program's current data; the message says what to change."""
+
+
 class ValidationFailed(MentorloomError):
     """Input broke a domain rule; `errors` lists every problem, each naming its field."""
 

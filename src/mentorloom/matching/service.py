@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
 from mentorloom.db import utcnow
-from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mentorloom.errors import Conflict, MatchingFailed, NotFound, PermissionDenied, ValidationFailed
 from mentorloom.i18n import gettext as _
-from mentorloom.matching.engine import MatchResult, Mode, Options, PairSet, match, pair_breakdown
+from mentorloom.matching.engine import InfeasibleLockError, MatchResult, Mode, Options, PairSet, match, pair_breakdown
 from mentorloom.matching.engine.explain import explain_pairs
 from mentorloom.matching.inputs import ProgramInputs, allowed, build_inputs, engaged_mentees
 from mentorloom.matching.mentor_requests import best_mentors, ruled_out_pairs
@@ -98,9 +98,11 @@ def carried_over(session: Session, run: MatchRun) -> tuple[list[tuple[int, int]]
     rejected: list[tuple[int, int]] = []
     if previous_id:
         rows = session.execute(
-            select(Proposal.mentee_id, Proposal.mentor_id, Proposal.status).where(
+            select(Proposal.mentee_id, Proposal.mentor_id, Proposal.status)
+            .where(
                 Proposal.run_id == previous_id, Proposal.status.in_((ProposalStatus.LOCKED, ProposalStatus.REJECTED))
             )
+            .order_by(Proposal.id)  # the earliest locks keep their place when a mentor has room for fewer
         )
         for mentee_id, mentor_id, status in rows:
             if mentor_id is not None:
@@ -130,27 +132,67 @@ def compute_run(session: Session, run: MatchRun, progress: Callable[[int], None]
     locked, rejected = carried_over(session, run)
     inputs = build_inputs(session, program, extra_excluded=rejected)
     report(_INPUTS_PCT)
-    ti, tj = inputs.mentee_index(), inputs.mentor_index()
-    locked_rows = PairSet.of([(ti[a], tj[b]) for a, b in locked if a in ti and b in tj])
-    result = match(
-        inputs.mentees,
-        inputs.mentors,
-        mode=cast(Mode, run.mode),
-        weights=inputs.weights,
-        rules=inputs.rules,
-        locked=locked_rows,
-        labels=inputs.labels,
-        options=Options(progress=lambda done: report(_INPUTS_PCT + round((_SCORED_PCT - _INPUTS_PCT) * done))),
-    )
+    result, dropped = _match_keeping_locks(run, inputs, locked, report)
     report(_SCORED_PCT)
     rows = _proposal_rows(run, inputs, result, rejected)
-    run.stats = {**run.stats, **result.summary()}
+    run.stats = {**run.stats, **result.summary(), "dropped_locks": _named_pairs(session, dropped)}
     if rows:  # an executemany with no rows would insert one row of defaults
         session.execute(insert(Proposal), rows)
     run.status = RunStatus.READY
     run.finished_at = utcnow()
     run.progress = 100
     session.flush()
+
+
+def _match_keeping_locks(
+    run: MatchRun, inputs: ProgramInputs, locked: list[tuple[int, int]], report: Callable[[int], None]
+) -> tuple[MatchResult, list[tuple[int, int]]]:
+    """Run the engine with the carried-over locks; those whose mentor has no free slot any more are dropped.
+
+    A lock is a coordinator's wish from an earlier review: when the mentor has since taken someone else, the
+    run goes on without it and the review page names the pair (returned second), instead of failing.
+    """
+    ti, tj = inputs.mentee_index(), inputs.mentor_index()
+    kept = [(a, b) for a, b in locked if a in ti and b in tj]
+    dropped: list[tuple[int, int]] = []
+    for _attempt in range(2):
+        try:
+            return _engine(run, inputs, PairSet.of([(ti[a], tj[b]) for a, b in kept]), report), dropped
+        except InfeasibleLockError as exc:
+            # The engine checks the locks before scoring anything, so trying again costs nothing.
+            stale = _over_capacity(kept, exc.excess, inputs.mentor_ids)
+            dropped += stale
+            kept = [pair for pair in kept if pair not in stale]
+    raise MatchingFailed(_("The locked pairs ask more of a mentor than their free slots. Unlock some and run again."))
+
+
+def _engine(run: MatchRun, inputs: ProgramInputs, locked: PairSet, report: Callable[[int], None]) -> MatchResult:
+    return match(
+        inputs.mentees,
+        inputs.mentors,
+        mode=cast(Mode, run.mode),
+        weights=inputs.weights,
+        rules=inputs.rules,
+        locked=locked,
+        labels=inputs.labels,
+        options=Options(progress=lambda done: report(_INPUTS_PCT + round((_SCORED_PCT - _INPUTS_PCT) * done))),
+    )
+
+
+def _over_capacity(kept: list[tuple[int, int]], excess: dict[int, int], mentor_ids: list[int]) -> list[tuple[int, int]]:
+    """The last ``excess[j]`` locked pairs of each mentor (by engine index) who has room for fewer."""
+    stale: list[tuple[int, int]] = []
+    for j, too_many in excess.items():
+        stale += [pair for pair in kept if pair[1] == mentor_ids[j]][-too_many:]
+    return stale
+
+
+def _named_pairs(session: Session, pairs: list[tuple[int, int]]) -> list[dict[str, Any]]:
+    """(mentee, mentor) pairs with both names, as the run's note for the review page and the API."""
+    ids = {member for pair in pairs for member in pair}
+    rows = session.execute(select(Membership.id, User.display_name).join(User).where(Membership.id.in_(ids)))
+    names: dict[int, str] = {membership_id: name for membership_id, name in rows}
+    return [{"mentee_id": a, "mentee": names[a], "mentor_id": b, "mentor": names[b]} for a, b in pairs]
 
 
 def _proposal_rows(

@@ -25,7 +25,12 @@ _MAX_COST = 10**9
 
 
 class InfeasibleLockError(ValueError):
-    """Locked pairs ask more of a mentor than their capacity."""
+    """Locked pairs ask more of a mentor than their capacity; ``excess`` maps each such mentor (index) to how
+    many of its locked pairs are too many, so a caller can say which and drop them."""
+
+    def __init__(self, excess: dict[int, int]) -> None:
+        super().__init__(f"locked pairs exceed the capacity of mentor(s) {sorted(excess)}")
+        self.excess = excess
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,9 +57,8 @@ def apply_locks(capacity: IntArray, locked: PairSet | None) -> IntArray:
     if locked is not None and len(locked):
         cap -= np.bincount(locked.mentor, minlength=cap.size)
         if (cap < 0).any():
-            raise InfeasibleLockError(
-                f"locked pairs exceed the capacity of mentor(s) {np.flatnonzero(cap < 0).tolist()}"
-            )
+            over = np.flatnonzero(cap < 0)
+            raise InfeasibleLockError(dict(zip(over.tolist(), (-cap[over]).tolist(), strict=True)))
     return np.maximum(cap, 0)
 
 
