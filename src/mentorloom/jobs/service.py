@@ -132,6 +132,7 @@ def recover_expired(session: Session, now: datetime) -> list[int]:
         .order_by(Job.id)
         .limit(SWEEP_BATCH)
         .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     ).all()
     requeued = []
     for job in expired:

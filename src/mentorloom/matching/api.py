@@ -25,7 +25,7 @@ from mentorloom.pagination import Page, paginate
 from mentorloom.permissions import Action, own_membership, program_for
 from mentorloom.programs.models import Role
 from mentorloom.web.api_common import PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage
-from mentorloom.web.deps import ApiUser, DbSession, Jobs
+from mentorloom.web.deps import ApiUser, DbSession
 
 router = APIRouter(prefix="/programs/{program_id}/matching", tags=["matching"], responses=PROBLEM_RESPONSES)
 
@@ -37,11 +37,11 @@ def proposal_out(proposal: Proposal) -> ProposalOut:
 
 
 @router.post("/runs", response_model=RunOut, status_code=201, responses={202: {"model": RunOut}})
-def start_run(program_id: ObjectId, body: RunIn, user: ApiUser, session: DbSession, jobs: Jobs) -> JSONResponse:
+def start_run(program_id: ObjectId, body: RunIn, user: ApiUser, session: DbSession) -> JSONResponse:
     """Start a matching run (coordinators). Large programs answer 202 and compute in the background."""
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     run = service.start_run(session, program, user, body.mode)
-    service.queue_or_compute(session, jobs, run)
+    service.queue_or_compute(session, run)
     status = 201 if run.status is RunStatus.READY else 202
     return JSONResponse(RunOut.model_validate(run).model_dump(mode="json"), status_code=status)
 
@@ -77,23 +77,22 @@ def list_proposals(
 
 
 @router.post("/runs/{run_id}/rerun", response_model=RunOut, status_code=201, responses={202: {"model": RunOut}})
-def rerun(program_id: ObjectId, run_id: ObjectId, user: ApiUser, session: DbSession, jobs: Jobs) -> JSONResponse:
+def rerun(program_id: ObjectId, run_id: ObjectId, user: ApiUser, session: DbSession) -> JSONResponse:
     """Run again, keeping locked pairs and never proposing rejected ones."""
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     previous = service.run_for(session, program_id, run_id)
     run = service.start_run(session, program, user, previous=previous)
-    service.queue_or_compute(session, jobs, run)
+    service.queue_or_compute(session, run)
     status = 201 if run.status is RunStatus.READY else 202
     return JSONResponse(RunOut.model_validate(run).model_dump(mode="json"), status_code=status)
 
 
 @router.post("/runs/{run_id}/publish", response_model=RunOut)
-def publish(program_id: ObjectId, run_id: ObjectId, user: ApiUser, session: DbSession, jobs: Jobs) -> RunOut:
+def publish(program_id: ObjectId, run_id: ObjectId, user: ApiUser, session: DbSession) -> RunOut:
     """Offer the kept pairs to both people, who then accept or decline."""
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     run = service.run_for(session, program_id, run_id)
-    for offer in service.publish(session, run):
-        jobs.enqueue_after_commit(session, "matching.mail_offer", proposal_id=offer.id)
+    service.publish(session, run)
     return RunOut.model_validate(run)
 
 
@@ -136,15 +135,12 @@ def my_offers(program_id: ObjectId, user: ApiUser, session: DbSession) -> list[P
 
 @router.post("/proposals/{proposal_id}/answer", response_model=ProposalOut)
 def answer(
-    program_id: ObjectId, proposal_id: ObjectId, body: AnswerIn, user: ApiUser, session: DbSession, jobs: Jobs
+    program_id: ObjectId, proposal_id: ObjectId, body: AnswerIn, user: ApiUser, session: DbSession
 ) -> ProposalOut:
     """Accept or decline a proposal (decline needs a reason); a decline offers the mentee the next best mentor."""
     program_for(session, user, program_id)
     proposal = service.proposal_for(session, program_id, proposal_id)
-    offer = service.answer_offer(session, proposal, user, body.answer, body.reason)
-    jobs.enqueue_after_commit(session, "matching.mail_answer", proposal_id=proposal.id)
-    if offer is not None:
-        jobs.enqueue_after_commit(session, "matching.mail_offer", proposal_id=offer.id)
+    service.answer_offer(session, proposal, user, body.answer, body.reason)
     return proposal_out(proposal)
 
 
@@ -180,11 +176,10 @@ def shortlist(program_id: ObjectId, user: ApiUser, session: DbSession) -> list[C
 
 
 @router.post("/requests", response_model=RequestOut, status_code=201)
-def send_request(program_id: ObjectId, body: RequestIn, user: ApiUser, session: DbSession, jobs: Jobs) -> RequestOut:
+def send_request(program_id: ObjectId, body: RequestIn, user: ApiUser, session: DbSession) -> RequestOut:
     program = program_for(session, user, program_id)
     mentee = own_membership(session, user, program_id, Role.MENTEE)
     request = mentor_requests.send_request(session, program, mentee, body.mentor_id, body.message)
-    jobs.enqueue_after_commit(session, "matching.mail_request", request_id=request.id, event="sent")
     return RequestOut.model_validate(request)
 
 
@@ -207,28 +202,26 @@ def _answer_request(
     body: RequestAnswerIn,
     user: ApiUser,
     session: DbSession,
-    jobs: Jobs,
 ) -> RequestOut:
     mentor = own_membership(session, user, program_id, Role.MENTOR)
     request = mentor_requests.request_for(session, program_id, request_id)
     mentor_requests.answer_request(session, request, mentor, accept, body.note)
-    jobs.enqueue_after_commit(session, "matching.mail_request", request_id=request.id, event="answered")
     return RequestOut.model_validate(request)
 
 
 @router.post("/requests/{request_id}/accept", response_model=RequestOut)
 def accept_request(
-    program_id: ObjectId, request_id: ObjectId, body: RequestAnswerIn, user: ApiUser, session: DbSession, jobs: Jobs
+    program_id: ObjectId, request_id: ObjectId, body: RequestAnswerIn, user: ApiUser, session: DbSession
 ) -> RequestOut:
     """Accept a request if a slot is free (exactly one of two racing acceptances for the last slot wins)."""
-    return _answer_request(program_id, request_id, True, body, user, session, jobs)
+    return _answer_request(program_id, request_id, True, body, user, session)
 
 
 @router.post("/requests/{request_id}/decline", response_model=RequestOut)
 def decline_request(
-    program_id: ObjectId, request_id: ObjectId, body: RequestAnswerIn, user: ApiUser, session: DbSession, jobs: Jobs
+    program_id: ObjectId, request_id: ObjectId, body: RequestAnswerIn, user: ApiUser, session: DbSession
 ) -> RequestOut:
-    return _answer_request(program_id, request_id, False, body, user, session, jobs)
+    return _answer_request(program_id, request_id, False, body, user, session)
 
 
 @router.post("/requests/{request_id}/withdraw", response_model=RequestOut)

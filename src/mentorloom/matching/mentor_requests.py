@@ -18,6 +18,7 @@ from mentorloom.i18n import gettext as _
 from mentorloom.matching.engine import Scorer, pair_breakdown, top_candidates
 from mentorloom.matching.engine.explain import explain_pairs
 from mentorloom.matching.inputs import allowed, build_inputs
+from mentorloom.matching.mails import queue_request_mail
 from mentorloom.matching.models import MentorRequest, Proposal, ProposalStatus, RequestStatus
 from mentorloom.mentorships import placement
 from mentorloom.mentorships.models import MentorshipSource
@@ -132,6 +133,7 @@ def send_request(session: Session, program: Program, mentee: Membership, mentor_
     )
     session.add(request)
     session.flush()
+    queue_request_mail(session, request)
     return request
 
 
@@ -165,9 +167,9 @@ def answer_request(
     request.responded_at, request.response_note = utcnow(), note.strip()
     if not accept:
         request.status = RequestStatus.DECLINED
-        session.flush()
-        return request
-    _take_slot(session, request)
+    else:
+        _take_slot(session, request)
+    queue_request_mail(session, request)
     return request
 
 

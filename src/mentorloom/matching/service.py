@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import func, insert, select
@@ -13,9 +13,11 @@ from mentorloom.accounts.models import User
 from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, MatchingFailed, NotFound, PermissionDenied, ValidationFailed
 from mentorloom.i18n import gettext as _
+from mentorloom.jobs import schedule
 from mentorloom.matching.engine import InfeasibleLockError, MatchResult, Mode, Options, PairSet, match, pair_breakdown
 from mentorloom.matching.engine.explain import explain_pairs
 from mentorloom.matching.inputs import ProgramInputs, allowed, build_inputs, engaged_mentees
+from mentorloom.matching.mails import queue_answer_mails, queue_offer_mails
 from mentorloom.matching.mentor_requests import best_mentors, ruled_out_pairs
 from mentorloom.matching.models import MatchRun, Proposal, ProposalStatus, Response, RunStatus
 from mentorloom.mentorships import placement
@@ -23,9 +25,6 @@ from mentorloom.mentorships.models import MentorshipSource
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.programs.schemas import ProgramSettings
 from mentorloom.programs.service import program_settings
-
-if TYPE_CHECKING:
-    from mentorloom.jobs import JobQueue
 
 REVIEWABLE = (ProposalStatus.DRAFT, ProposalStatus.LOCKED, ProposalStatus.REJECTED, ProposalStatus.UNMATCHED)
 # Runs this large are computed by the worker; smaller ones right away, so small programs feel instant.
@@ -78,10 +77,10 @@ def waiting_mentees(session: Session, program_id: int) -> int:
     return (mentees or 0) - len(engaged_mentees(session, program_id))
 
 
-def queue_or_compute(session: Session, jobs: JobQueue, run: MatchRun) -> None:
+def queue_or_compute(session: Session, run: MatchRun) -> None:
     """Small programs are matched within the request; large ones by the worker (progress on the run)."""
     if waiting_mentees(session, run.program_id) > BACKGROUND_MENTEES:
-        jobs.enqueue_after_commit(session, "matching.run", run_id=run.id)
+        schedule(session, "matching.run", run_id=run.id)
     else:
         compute_run(session, run)
 
@@ -307,7 +306,7 @@ def _rescore(session: Session, proposals: list[Proposal]) -> None:
 
 
 def publish(session: Session, run: MatchRun) -> list[Proposal]:
-    """Offer every kept pair to both people; returns the offers (the edge queues their mails)."""
+    """Offer every kept pair to both people (each told by mail); returns the offers."""
     if run.status is not RunStatus.READY:
         raise Conflict(_("Only a run under review can be published."))
     offers = [
@@ -320,6 +319,8 @@ def publish(session: Session, run: MatchRun) -> list[Proposal]:
     run.status = RunStatus.PUBLISHED
     run.published_at = utcnow()
     session.flush()
+    for offer in offers:
+        queue_offer_mails(session, offer)
     return offers
 
 
@@ -361,9 +362,13 @@ def answer_offer(
 ) -> Proposal | None:
     """Record one person's answer; after a decline, offer the mentee the next best mentor (returned)."""
     respond(session, proposal, user, answer, reason)
-    if proposal.status is ProposalStatus.DECLINED:
-        return offer_next_best(session, proposal)
-    return None
+    queue_answer_mails(session, proposal)
+    if proposal.status is not ProposalStatus.DECLINED:
+        return None
+    offer = offer_next_best(session, proposal)
+    if offer is not None:
+        queue_offer_mails(session, offer)
+    return offer
 
 
 def _side(session: Session, proposal: Proposal, user: User) -> str:

@@ -137,6 +137,7 @@ def sweep_outbox(session: Session, now: datetime) -> int:
         .where(OutboxMail.state == MailState.SENDING, OutboxMail.lease_until < now)
         .limit(SWEEP_BATCH)
         .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     ).all()
     for mail in stale:
         mail.last_error = "The worker stopped while sending; the server may have the mail."

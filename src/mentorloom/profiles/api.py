@@ -7,8 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from mentorloom.errors import ValidationFailed
-from mentorloom.i18n import gettext as _
 from mentorloom.pagination import Page
 from mentorloom.permissions import Action, may_edit_profile, membership_for, program_for
 from mentorloom.profiles import import_jobs, importer, service
@@ -17,7 +15,7 @@ from mentorloom.profiles.schemas import ImportJobOut, ParticipantSummary, Profil
 from mentorloom.profiles.tags import suggest_tags
 from mentorloom.programs.models import Role
 from mentorloom.web.api_common import MAX_ID, PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage
-from mentorloom.web.deps import ApiUser, DbSession, Jobs
+from mentorloom.web.deps import ApiUser, DbSession
 
 router = APIRouter(tags=["participants"], responses=PROBLEM_RESPONSES)
 CSV_BODY = {"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}}
@@ -49,7 +47,7 @@ def get_profile(program_id: ObjectId, membership_id: ObjectId, user: ApiUser, se
 
 @router.put("/programs/{program_id}/participants/{membership_id}/profile", response_model=ProfileOut)
 def put_profile(
-    program_id: ObjectId, membership_id: ObjectId, body: ProfileIn, user: ApiUser, session: DbSession, jobs: Jobs
+    program_id: ObjectId, membership_id: ObjectId, body: ProfileIn, user: ApiUser, session: DbSession
 ) -> ProfileOut:
     """Replace a profile. Send the `version` you read: a stale one answers 409 instead of overwriting.
 
@@ -58,7 +56,6 @@ def put_profile(
     """
     membership = membership_for(session, user, program_id, membership_id, edit=True)
     profile = service.update_profile(session, service.get_profile(session, membership), body, editor=user)
-    jobs.enqueue_after_commit(session, "profiles.embed", program_id=program_id, membership_ids=[membership.id])
     return service.profile_out(profile, show_private=True)  # membership_for(edit=True) allowed it
 
 
@@ -68,7 +65,7 @@ def put_profile(
     responses={202: {"model": ImportJobOut, "description": "Large file: imported in the background"}},
 )
 async def import_csv(
-    program_id: ObjectId, request: Request, user: ApiUser, session: DbSession, jobs: Jobs, background: bool = False
+    program_id: ObjectId, request: Request, user: ApiUser, session: DbSession, background: bool = False
 ) -> Response:
     """Import participants from CSV (format in the README): all rows or none.
 
@@ -77,15 +74,11 @@ async def import_csv(
     """
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     data = await request.body()
-    if len(data) > import_jobs.MAX_UPLOAD_BYTES:
-        raise ValidationFailed(_("The file is larger than 50 MB."), field="file")
-    if background or import_jobs.should_run_in_background(data):
-        job = import_jobs.create_import_job(session, program_id, user, "api-upload.csv", data)
-        jobs.enqueue_after_commit(session, "profiles.import_csv", import_job_id=job.id)
-        return JSONResponse(ImportJobOut.model_validate(job).model_dump(mode="json"), status_code=202)
-    summary = importer.import_participants(session, program_id, data)
-    jobs.enqueue_after_commit(session, "profiles.embed", program_id=program_id)
-    return JSONResponse(summary.as_dict())
+    outcome = import_jobs.import_upload(session, program_id, user, "api-upload.csv", data, background=background)
+    if outcome.job is not None:
+        return JSONResponse(ImportJobOut.model_validate(outcome.job).model_dump(mode="json"), status_code=202)
+    assert outcome.summary is not None
+    return JSONResponse(outcome.summary.as_dict())
 
 
 @router.get("/programs/{program_id}/imports/{job_id}", response_model=ImportJobOut)

@@ -57,9 +57,7 @@ def import_upload(
     return ImportOutcome(summary=summary)
 
 
-def create_import_job(
-    session: Session, program_id: int, user: User | None, filename: str, data: bytes
-) -> ImportJob:
+def create_import_job(session: Session, program_id: int, user: User | None, filename: str, data: bytes) -> ImportJob:
     """Store an upload and schedule the worker's import of it (woken when the caller commits)."""
     job = ImportJob(
         program_id=program_id, requested_by_id=user.id if user else None, filename=filename[:255], data=data

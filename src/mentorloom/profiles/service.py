@@ -12,6 +12,7 @@ from mentorloom.accounts.service import normalise_email
 from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, NotFound
 from mentorloom.i18n import gettext as _
+from mentorloom.jobs import schedule
 from mentorloom.pagination import Page, paginate
 from mentorloom.profiles.embeddings import TextEncoder, profile_text, text_digest, to_bytes
 from mentorloom.profiles.models import Profile, ProfileInterest, ProfileSkill, SkillKind, Tag, TagKind
@@ -66,6 +67,9 @@ def profile_out(profile: Profile, *, show_private: bool) -> ProfileOut:
     )
 
 
+EMBED_JOB = "profiles.embed"
+
+
 def may_rename(person: User, editor: User | None) -> bool:
     """Whether a profile save by `editor` may set the person's name (None: not the person, e.g. a script).
 
@@ -108,6 +112,8 @@ def update_profile(session: Session, profile: Profile, data: ProfileIn, *, edito
             session.flush()
     except StaleDataError as exc:
         raise _stale_version() from exc
+    # Only this profile's text is re-embedded, by the worker once the save commits.
+    schedule(session, EMBED_JOB, program_id=profile.membership.program_id, membership_ids=[profile.membership_id])
     return profile
 
 
@@ -234,6 +240,13 @@ def stale_embedding_ids(
         for r in rows
         if r.embedding_model != model or r.embedding_source != text_digest(profile_text(r.bio, r.values_note))
     ]
+
+
+def programs_with_stale_embeddings(session: Session, model: str) -> list[int]:
+    """Programs with a profile never embedded, or embedded by another model (cheap: no text is hashed)."""
+    return list(
+        session.scalars(select(Membership.program_id).join(Profile).where(Profile.embedding_model != model).distinct())
+    )
 
 
 def embed_profiles(session: Session, membership_ids: list[int], encoder: TextEncoder) -> int:

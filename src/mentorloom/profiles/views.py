@@ -27,7 +27,7 @@ from mentorloom.profiles.tags import suggest_tags
 from mentorloom.profiles.vocab import LANGUAGES, WORK_VALUES, all_timezones
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.web.api_common import ObjectId
-from mentorloom.web.deps import CurrentUser, DbSession, Jobs, csrf_protect
+from mentorloom.web.deps import CurrentUser, DbSession, csrf_protect
 from mentorloom.web.forms import PostedForm, validation_messages
 from mentorloom.web.pages import field_errors, redirect, render
 
@@ -321,7 +321,6 @@ def save_profile(
     user: CurrentUser,
     session: DbSession,
     form: PostedForm,
-    jobs: Jobs,
 ) -> Response:
     profile = _editable_profile(session, user, program_id, membership_id)
     membership, values = profile.membership, _values_from_form(form)
@@ -335,7 +334,6 @@ def save_profile(
     except ValidationFailed as exc:
         session.rollback()  # the service may have changed some fields before it refused
         return _edit_page(request, user, membership, values, errors=field_errors(exc.errors), status_code=422)
-    jobs.enqueue_after_commit(session, "profiles.embed", program_id=program_id, membership_ids=[membership.id])
     return redirect(
         f"/programs/{program_id}/participants/{membership_id}", request=request, flash=_("The profile is saved.")
     )

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mentorloom.accounts.tasks import queue_invitations
 from mentorloom.pagination import Page, paginate
 from mentorloom.permissions import Action, program_for, require_admin, role_in, visible_programs
 from mentorloom.programs import service
 from mentorloom.programs.models import Program
 from mentorloom.programs.schemas import InvitationIn, InvitationOut, MembershipOut, ProgramIn, ProgramOut
 from mentorloom.web.api_common import PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage
-from mentorloom.web.deps import ApiUser, DbSession, Jobs
+from mentorloom.web.deps import ApiUser, DbSession
 
 router = APIRouter(prefix="/programs", tags=["programs"], responses=PROBLEM_RESPONSES)
 
@@ -46,7 +45,7 @@ def update_program(program_id: ObjectId, body: ProgramIn, user: ApiUser, session
 
 
 @router.post("/{program_id}/invitations", response_model=InvitationOut, status_code=201)
-def invite(program_id: ObjectId, body: InvitationIn, user: ApiUser, session: DbSession, jobs: Jobs) -> InvitationOut:
+def invite(program_id: ObjectId, body: InvitationIn, user: ApiUser, session: DbSession) -> InvitationOut:
     """Add a person by e-mail and send them an invitation link (if they have no password yet).
 
     The answer is the same whether the address already has an account or not: what you sent, and the
@@ -54,16 +53,14 @@ def invite(program_id: ObjectId, body: InvitationIn, user: ApiUser, session: DbS
     """
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     membership = service.invite(session, program, email=body.email, name=body.name, role=body.role)
-    queue_invitations(session, jobs, [membership])
     return InvitationOut(id=membership.id, email=membership.user.email, name=body.name, role=membership.role)
 
 
 @router.post("/{program_id}/invitations/pending", response_model=list[MembershipOut])
-def invite_pending(program_id: ObjectId, user: ApiUser, session: DbSession, jobs: Jobs) -> list[MembershipOut]:
+def invite_pending(program_id: ObjectId, user: ApiUser, session: DbSession) -> list[MembershipOut]:
     """Send invitation mails to every member without a password yet (e.g. after a CSV import)."""
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
-    pending = service.uninvited_memberships(session, program_id)
-    queue_invitations(session, jobs, pending)
+    pending = service.invite_pending(session, program_id)
     return [
         MembershipOut(
             id=m.id,

@@ -8,9 +8,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mentorloom.programs.models import Cadence, Role
+from mentorloom.web.inputs import InputModel
 
 
-class MatchingWeights(BaseModel):
+class MatchingWeights(InputModel):
     """Relative weights of the matching criteria; value similarity weighs most (Eby et al. 2013).
 
     `preference` is the share of the remaining gap to 100 that a mentee's "prefer" closes.
@@ -32,7 +33,7 @@ class MatchingWeights(BaseModel):
         return self
 
 
-class ProgramSettings(BaseModel):
+class ProgramSettings(InputModel):
     """Settings later features read; stored as JSON, validated on every write."""
 
     model_config = ConfigDict(extra="forbid")
@@ -47,7 +48,7 @@ class ProgramSettings(BaseModel):
     video_url_template: str = Field(default="https://meet.jit.si/mentorloom-{pair}", max_length=300)
 
 
-class ProgramIn(BaseModel):
+class ProgramIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=120)
@@ -82,7 +83,7 @@ class ProgramOut(BaseModel):
     my_role: Role | None = None
 
 
-class InvitationIn(BaseModel):
+class InvitationIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     email: str = Field(min_length=3, max_length=254)

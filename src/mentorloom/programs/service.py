@@ -11,25 +11,13 @@ from mentorloom.errors import Conflict
 from mentorloom.i18n import gettext as _
 from mentorloom.permissions import visible_programs
 from mentorloom.profiles.models import Profile
+from mentorloom.programs.mails import queue_invitations
 from mentorloom.programs.models import Membership, Program, Role, role_label
 from mentorloom.programs.schemas import ProgramIn, ProgramSettings
 
 
 def program_settings(program: Program) -> ProgramSettings:
     return ProgramSettings.model_validate(program.settings or {})
-
-
-def mail_locale(session: Session, membership: Membership) -> str:
-    """The language to write to a member in: their own choice, else the program's.
-
-    Exception: a profile that lists English but not the program's language (an English-speaking mentor in a
-    German program) gets English mail.
-    """
-    if membership.user.locale:
-        return membership.user.locale
-    spoken = session.scalar(select(Profile.languages).where(Profile.membership_id == membership.id)) or []
-    program_language = membership.program.language
-    return "en" if spoken and program_language not in spoken and "en" in spoken else program_language
 
 
 def create_program(session: Session, data: ProgramIn, *, coordinator: User | None = None) -> Program:
@@ -80,9 +68,18 @@ def add_member(session: Session, program: Program, user: User, role: Role) -> Me
 
 
 def invite(session: Session, program: Program, *, email: str, name: str, role: Role) -> Membership:
-    """Add someone by e-mail; the edge queues the invitation mail after commit."""
+    """Add someone by e-mail and put their invitation in the outbox (sent once the caller commits)."""
     user = get_or_create_user(session, email=email, display_name=name)
-    return add_member(session, program, user, role)
+    membership = add_member(session, program, user, role)
+    queue_invitations(session, [membership])
+    return membership
+
+
+def invite_pending(session: Session, program_id: int) -> list[Membership]:
+    """Invite every member who has not set a password yet (e.g. after an import); returns them."""
+    pending = uninvited_memberships(session, program_id)
+    queue_invitations(session, pending)
+    return pending
 
 
 def member_counts(session: Session, program_id: int) -> dict[Role, int]:

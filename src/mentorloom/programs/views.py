@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from mentorloom.accounts.models import User
-from mentorloom.accounts.tasks import queue_invitations
 from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import get_locale, ngettext
 from mentorloom.i18n import gettext as _
@@ -24,13 +23,12 @@ from mentorloom.programs import service
 from mentorloom.programs.models import Cadence, Membership, Program, Role
 from mentorloom.programs.schemas import InvitationIn, ProgramIn, ProgramSettings
 from mentorloom.web.api_common import ObjectId
-from mentorloom.web.deps import CurrentUser, DbSession, Jobs, csrf_protect
+from mentorloom.web.deps import CurrentUser, DbSession, csrf_protect
 from mentorloom.web.forms import PostedForm, validation_messages
 from mentorloom.web.pages import field_errors, redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 WEIGHT_FIELDS = ("values", "expertise", "interests", "text", "time", "preference")
 _BOOL_FIELDS = ("settings.maximise_matched", "settings.exclude_same_department")
 _DATE_FIELDS = ("starts_on", "ends_on")
@@ -232,7 +230,6 @@ def invite(
     program_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
-    jobs: Jobs,
     email: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
     role: Annotated[str, Form()] = "",
@@ -248,7 +245,6 @@ def invite(
         session.rollback()
         errors = field_errors(exc.errors) or {"email": exc.detail}
     else:
-        queue_invitations(session, jobs, [membership])
         return redirect(
             f"/programs/{program.id}#invite",
             request=request,
@@ -287,27 +283,15 @@ def import_form(request: Request, program_id: ObjectId, user: CurrentUser, sessi
 
 @router.post("/programs/{program_id}/import")
 def import_participants(
-    request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession, form: PostedForm, jobs: Jobs
+    request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession, form: PostedForm
 ) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _import_page(request, program, problem=_("Choose a CSV file to import."), status_code=422)
-    data = upload.file.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
-        return _import_page(
-            request,
-            program,
-            filename=upload.filename,
-            status_code=413,
-            problem=_("The file is larger than 5 MB. Split it into smaller files."),
-        )
-    if import_jobs.should_run_in_background(data):
-        job = import_jobs.create_import_job(session, program.id, user, upload.filename, data)
-        jobs.enqueue_after_commit(session, "profiles.import_csv", import_job_id=job.id)
-        return redirect(f"/programs/{program.id}/imports/{job.id}")
+    data = upload.file.read(import_jobs.MAX_UPLOAD_BYTES + 1)
     try:
-        summary = importer.import_participants(session, program.id, data)
+        outcome = import_jobs.import_upload(session, program.id, user, upload.filename, data)
     except (ValidationFailed, Conflict) as exc:
         session.rollback()  # nothing of a faulty file is kept
         return _import_page(
@@ -316,9 +300,12 @@ def import_participants(
             errors=exc.errors,
             problem=exc.detail,
             filename=upload.filename,
-            status_code=exc.status_code,
+            status_code=413 if len(data) > import_jobs.MAX_UPLOAD_BYTES else exc.status_code,
         )
-    jobs.enqueue_after_commit(session, "profiles.embed", program_id=program.id)
+    if outcome.job is not None:
+        return redirect(f"/programs/{program.id}/imports/{outcome.job.id}")
+    summary = outcome.summary
+    assert summary is not None
     return _import_page(
         request,
         program,
@@ -349,13 +336,10 @@ def import_status(
 
 
 @router.post("/programs/{program_id}/invite-pending")
-def invite_pending(
-    request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession, jobs: Jobs
-) -> Response:
+def invite_pending(request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
     """Send invitations to every member who has not set a password yet (e.g. after an import)."""
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
-    pending = service.uninvited_memberships(session, program.id)
-    queue_invitations(session, jobs, pending)
+    pending = service.invite_pending(session, program.id)
     return redirect(
         f"/programs/{program.id}",
         request=request,

@@ -25,7 +25,7 @@ from mentorloom.profiles.models import Profile
 from mentorloom.programs import service as programs
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.web.api_common import ObjectId
-from mentorloom.web.deps import CurrentUser, DbSession, Jobs
+from mentorloom.web.deps import CurrentUser, DbSession
 from mentorloom.web.forms import PostedForm, validation_messages
 from mentorloom.web.pages import redirect, render
 
@@ -166,7 +166,6 @@ def my_match(request: Request, program_id: ObjectId, user: CurrentUser, session:
 def _answer_offer(
     request: Request,
     session: Session,
-    jobs: Any,
     user: User,
     program_id: ObjectId,
     proposal_id: ObjectId,
@@ -181,7 +180,6 @@ def _answer_offer(
     except (Conflict, ValidationFailed) as exc:
         key = f"reason-{proposal_id}" if isinstance(exc, ValidationFailed) else "__all__"
         return _mine_again(request, session, user, program_id, exc, key, **{f"reason-{proposal_id}": reason or ""})
-    jobs.enqueue_after_commit(session, "matching.mail_answer", proposal_id=proposal.id)
     partner = (proposal.mentor if me.role is Role.MENTEE else proposal.mentee) or proposal.mentee
     name = partner.user.display_name
     if answer is Answer.ACCEPTED:
@@ -191,8 +189,6 @@ def _answer_offer(
             else _("Thank you! The pair starts as soon as %(name)s accepts too.", name=name)
         )
         return redirect(f"{base_url(program_id)}/mine", flash=flash, request=request)
-    if offer is not None:
-        jobs.enqueue_after_commit(session, "matching.mail_offer", proposal_id=offer.id)
     if me.role is Role.MENTOR:
         flash = _("Thanks for telling us. We look for another mentor for %(name)s.", name=name)
     elif offer is not None and offer.mentor is not None:
@@ -204,9 +200,9 @@ def _answer_offer(
 
 @router.post("/programs/{program_id}/matching/offers/{proposal_id}/accept")
 def accept_offer(
-    request: Request, program_id: ObjectId, proposal_id: ObjectId, user: CurrentUser, session: DbSession, jobs: Jobs
+    request: Request, program_id: ObjectId, proposal_id: ObjectId, user: CurrentUser, session: DbSession
 ) -> Response:
-    return _answer_offer(request, session, jobs, user, program_id, proposal_id, None)
+    return _answer_offer(request, session, user, program_id, proposal_id, None)
 
 
 @router.post("/programs/{program_id}/matching/offers/{proposal_id}/decline")
@@ -216,10 +212,9 @@ def decline_offer(
     proposal_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
-    jobs: Jobs,
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    return _answer_offer(request, session, jobs, user, program_id, proposal_id, reason)
+    return _answer_offer(request, session, user, program_id, proposal_id, reason)
 
 
 @router.post("/programs/{program_id}/matching/requests")
@@ -228,7 +223,6 @@ def send_request(
     program_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
-    jobs: Jobs,
     mentor_id: Annotated[int, Form()],
     message: Annotated[str, Form()] = "",
 ) -> Response:
@@ -240,7 +234,6 @@ def send_request(
         return _mine_again(
             request, session, user, program_id, exc, f"request-{mentor_id}", **{f"message-{mentor_id}": message}
         )
-    jobs.enqueue_after_commit(session, "matching.mail_request", request_id=sent.id, event="sent")
     flash = _(
         "Your request is on its way to %(name)s. You get an e-mail when they answer.",
         name=sent.mentor.user.display_name,
@@ -266,7 +259,6 @@ def withdraw_request(
 def _answer_request(
     request: Request,
     session: Session,
-    jobs: Any,
     user: User,
     program_id: ObjectId,
     request_id: ObjectId,
@@ -282,7 +274,6 @@ def _answer_request(
         return _mine_again(
             request, session, user, program_id, exc, f"note-{request_id}", **{f"note-{request_id}": note}
         )
-    jobs.enqueue_after_commit(session, "matching.mail_request", request_id=incoming.id, event="answered")
     name = incoming.mentee.user.display_name
     flash = (
         _("You are now %(name)s's mentor. We let them know.", name=name)
@@ -299,10 +290,9 @@ def accept_request(
     request_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
-    jobs: Jobs,
     note: Annotated[str, Form()] = "",
 ) -> Response:
-    return _answer_request(request, session, jobs, user, program_id, request_id, True, note)
+    return _answer_request(request, session, user, program_id, request_id, True, note)
 
 
 @router.post("/programs/{program_id}/matching/requests/{request_id}/decline")
@@ -312,10 +302,9 @@ def decline_request(
     request_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
-    jobs: Jobs,
     note: Annotated[str, Form()] = "",
 ) -> Response:
-    return _answer_request(request, session, jobs, user, program_id, request_id, False, note)
+    return _answer_request(request, session, user, program_id, request_id, False, note)
 
 
 def _posted_choices(form: Any) -> dict[int, str]:

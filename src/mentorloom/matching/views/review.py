@@ -25,7 +25,7 @@ from mentorloom.permissions import Action, program_for
 from mentorloom.programs import service as programs
 from mentorloom.programs.models import Membership, Program
 from mentorloom.web.api_common import ObjectId
-from mentorloom.web.deps import CurrentUser, DbSession, Jobs
+from mentorloom.web.deps import CurrentUser, DbSession
 from mentorloom.web.forms import PostedForm
 from mentorloom.web.pages import redirect, render
 
@@ -100,13 +100,12 @@ def start_run(
     program_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
-    jobs: Jobs,
     mode: Annotated[str, Form()] = "",
 ) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     try:
         run = service.start_run(session, program, user, mode or None)
-        service.queue_or_compute(session, jobs, run)
+        service.queue_or_compute(session, run)
     except (Conflict, ValidationFailed) as exc:
         session.rollback()
         return _home(request, session, program, problem=exc.detail, status_code=exc.status_code)
@@ -430,16 +429,14 @@ def swap_proposals(
 
 
 @router.post("/programs/{program_id}/matching/runs/{run_id}/rerun")
-def rerun(
-    request: Request, program_id: ObjectId, run_id: ObjectId, user: CurrentUser, session: DbSession, jobs: Jobs
-) -> Response:
+def rerun(request: Request, program_id: ObjectId, run_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     previous = service.run_for(session, program_id, run_id)
     if previous.status is not RunStatus.READY:
         problem = _("This run is no longer under review.")
         return _review(request, session, program, previous, Listing(), problem=problem, status_code=409)
     run = service.start_run(session, program, user, previous=previous)
-    service.queue_or_compute(session, jobs, run)
+    service.queue_or_compute(session, run)
     return _started(request, run)
 
 
@@ -457,7 +454,7 @@ def publish_form(
 
 @router.post("/programs/{program_id}/matching/runs/{run_id}/publish")
 def publish_run(
-    request: Request, program_id: ObjectId, run_id: ObjectId, user: CurrentUser, session: DbSession, jobs: Jobs
+    request: Request, program_id: ObjectId, run_id: ObjectId, user: CurrentUser, session: DbSession
 ) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     run = service.run_for(session, program_id, run_id)
@@ -466,8 +463,6 @@ def publish_run(
     except Conflict as exc:
         session.rollback()
         return _review(request, session, program, run, Listing(), problem=exc.detail, status_code=409)
-    for offer in offers:
-        jobs.enqueue_after_commit(session, "matching.mail_offer", proposal_id=offer.id)
     flash = ngettext(
         "Published: %(num)d pair is asked by e-mail to accept.",
         "Published: %(num)d pairs are asked by e-mail to accept.",
