@@ -23,7 +23,8 @@ from mentorloom.programs.models import Role
 from mentorloom.programs.service import invite
 from tests.clock import Clock
 from tests.conftest import SharedConnectionDatabase
-from tests.factories import make_program, set_password
+from tests.factories import make_membership, make_program, set_password
+from tests.matching.test_views import login
 from tests.notifications.test_mail import Collector, free_port
 
 
@@ -215,3 +216,28 @@ def test_an_invitation_accepted_before_it_went_out_is_cancelled(
     assert deliver(ctx, mail_id) == "cancelled"
     assert collector.messages == []
     assert db_session.scalar(select(func.count()).select_from(OutboxMail).where(OutboxMail.state == "sent")) == 0
+
+
+@pytest.mark.anyio
+async def test_coordinators_see_undelivered_mail_and_send_it_again(db_session: Session, client: Any) -> None:
+    """The program page lists failed mails to its coordinators (nobody else), and "Send again" re-queues one."""
+    program = make_program(db_session)
+    other = make_program(db_session, name="Other")
+    mail = _queue(db_session, program_id=program.id)
+    mail.state, mail.last_error, mail.subject = MailState.FAILED, "550 No such user", "Einladung"
+    foreign = _queue(db_session, "foreign", program_id=other.id)
+    foreign.state = MailState.FAILED
+    db_session.flush()
+    coordinator = make_membership(db_session, program=program, role=Role.COORDINATOR).user
+    mentee = make_membership(db_session, program=program, role=Role.MENTEE).user
+    await login(client, db_session, mentee)
+    assert "could not be delivered" not in (await client.get(f"/programs/{program.id}")).text
+    token = await login(client, db_session, coordinator)
+    page = (await client.get(f"/programs/{program.id}")).text
+    assert "1 e-mail could not be delivered" in page and "550 No such user" in page
+    url = f"/programs/{program.id}/mails/{foreign.id}/retry"
+    assert (await client.post(url, data={"csrf_token": token})).status_code == 404
+    response = await client.post(f"/programs/{program.id}/mails/{mail.id}/retry", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert _state(db_session, mail.id).state in (MailState.PENDING, MailState.SENT)
+    assert "could not be delivered" not in (await client.get(f"/programs/{program.id}")).text

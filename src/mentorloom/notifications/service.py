@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mentorloom.db import utcnow
+from mentorloom.errors import NotFound
+from mentorloom.i18n import gettext as _
 from mentorloom.i18n import use_locale
 from mentorloom.jobs.service import wake_after_commit
 from mentorloom.notifications.mail import build_message
@@ -92,6 +94,14 @@ def mail_problems(session: Session, program_id: int, *, limit: int = 20) -> tupl
     count = session.scalar(select(func.count()).select_from(OutboxMail).where(failed)) or 0
     latest = session.scalars(select(OutboxMail).where(failed).order_by(OutboxMail.updated_at.desc()).limit(limit))
     return count, list(latest)
+
+
+def failed_mail_for(session: Session, program_id: int, mail_id: int) -> OutboxMail:
+    """A failed mail of this program; another program's mail (or a sent one) is not found."""
+    mail = session.get(OutboxMail, mail_id)
+    if mail is None or mail.program_id != program_id or mail.state is not MailState.FAILED:
+        raise NotFound(_("E-mail not found."))
+    return mail
 
 
 def retry_mail(session: Session, mail: OutboxMail) -> None:

@@ -16,6 +16,7 @@ from mentorloom.accounts.models import User
 from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import get_locale, ngettext
 from mentorloom.i18n import gettext as _
+from mentorloom.notifications.service import failed_mail_for, mail_problems, retry_mail
 from mentorloom.permissions import Action, may, program_for, require_admin, role_in
 from mentorloom.profiles import import_jobs, importer
 from mentorloom.profiles.models import ImportStatus
@@ -200,6 +201,7 @@ def _overview(
     invite_errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    manage = may(session, user, Action.MANAGE_PROGRAM, program.id)
     return render(
         request,
         "programs/overview.html",
@@ -209,10 +211,11 @@ def _overview(
             "counts": service.member_counts(session, program.id),
             "my_role": role_in(session, user, program.id),
             "me": _own_membership(session, user, program.id),
-            "manage": may(session, user, Action.MANAGE_PROGRAM, program.id),
+            "manage": manage,
             "roles": list(Role),
             "invite": invite or {"email": "", "name": "", "role": Role.MENTEE.value},
             "invite_errors": invite_errors or {},
+            "mail_problems": mail_problems(session, program.id) if manage else (0, []),
         },
         status_code=status_code,
     )
@@ -222,6 +225,18 @@ def _overview(
 def program_overview(request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
     program = program_for(session, user, program_id)
     return _overview(request, session, user, program)
+
+
+@router.post("/programs/{program_id}/mails/{mail_id}/retry")
+def retry_failed_mail(
+    request: Request, program_id: ObjectId, mail_id: ObjectId, user: CurrentUser, session: DbSession
+) -> Response:
+    """A coordinator sends an undelivered mail again (after fixing the address or the mail server)."""
+    program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    retry_mail(session, failed_mail_for(session, program.id, mail_id))
+    return redirect(
+        f"/programs/{program.id}#mail-problems", request=request, flash=_("The e-mail is on its way again.")
+    )
 
 
 @router.post("/programs/{program_id}/invite")
