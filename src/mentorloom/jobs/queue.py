@@ -82,11 +82,6 @@ class JobQueue:
             except Exception:  # the row is committed: the sweeper wakes it if this message never arrives
                 log.exception("could not queue %s %s; the sweeper will pick it up", task, kwargs)
 
-    def enqueue(self, kind: str, **payload: Any) -> None:
-        """Record and wake a durable job from outside any unit of work (the CLI)."""
-        with self.context.database.session() as session:
-            service.schedule(session, kind, **payload)
-
     def sweep(self) -> int:
         """Every minute, and when a worker starts: recover stale jobs and mails, wake what was lost."""
         now = self.context.clock()

@@ -8,13 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from mentorloom.db import as_utc, utcnow
 from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mentorloom.i18n import N_, gettext
 from mentorloom.i18n import gettext as _
+from mentorloom.jobs.service import rowcount
 from mentorloom.matching.engine import Scorer, pair_breakdown, top_candidates
 from mentorloom.matching.engine.explain import explain_pairs
 from mentorloom.matching.inputs import allowed, build_inputs
@@ -88,18 +89,14 @@ def best_mentors(
     ]
 
 
+def _pending_requests(session: Session, *where: ColumnElement[bool]) -> list[MentorRequest]:
+    """Requests still waiting for an answer (not yet expired), oldest first."""
+    pending = (MentorRequest.status == RequestStatus.PENDING, MentorRequest.expires_at > utcnow())
+    return list(session.scalars(select(MentorRequest).where(*where, *pending).order_by(MentorRequest.id)))
+
+
 def open_requests(session: Session, mentee_id: int) -> list[MentorRequest]:
-    return list(
-        session.scalars(
-            select(MentorRequest)
-            .where(
-                MentorRequest.mentee_id == mentee_id,
-                MentorRequest.status == RequestStatus.PENDING,
-                MentorRequest.expires_at > utcnow(),
-            )
-            .order_by(MentorRequest.id)
-        )
-    )
+    return _pending_requests(session, MentorRequest.mentee_id == mentee_id)
 
 
 def send_request(session: Session, program: Program, mentee: Membership, mentor_id: int, message: str) -> MentorRequest:
@@ -224,18 +221,8 @@ def expire_requests(session: Session) -> int:
         .where(MentorRequest.status == RequestStatus.PENDING, MentorRequest.expires_at <= utcnow())
         .values(status=RequestStatus.EXPIRED)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 def incoming_requests(session: Session, mentor_id: int) -> list[MentorRequest]:
-    return list(
-        session.scalars(
-            select(MentorRequest)
-            .where(
-                MentorRequest.mentor_id == mentor_id,
-                MentorRequest.status == RequestStatus.PENDING,
-                MentorRequest.expires_at > utcnow(),
-            )
-            .order_by(MentorRequest.id)
-        )
-    )
+    return _pending_requests(session, MentorRequest.mentor_id == mentor_id)

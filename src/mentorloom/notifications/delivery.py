@@ -57,7 +57,7 @@ def deliver(ctx: JobContext, mail_id: int) -> str:
     except MailError as exc:
         return _record_error(ctx, mail_id, exc)
     with ctx.database.session() as session:
-        _finish(session, mail_id, MailState.SENT, ctx.clock())
+        _mark_sent(session, mail_id, ctx.clock())
     return "sent"
 
 
@@ -121,11 +121,11 @@ def _set(mail: OutboxMail, state: MailState, now: datetime) -> None:
     mail.state, mail.lease_until, mail.updated_at = state, None, now
 
 
-def _finish(session: Session, mail_id: int, state: MailState, now: datetime) -> None:
+def _mark_sent(session: Session, mail_id: int, now: datetime) -> None:
     session.execute(
         update(OutboxMail)
         .where(OutboxMail.id == mail_id, OutboxMail.state == MailState.SENDING)
-        .values(state=state, lease_until=None, sent_at=now, updated_at=now, last_error="")
+        .values(state=MailState.SENT, lease_until=None, sent_at=now, updated_at=now, last_error="")
         .execution_options(synchronize_session=False)
     )
 

@@ -18,7 +18,6 @@ from mentorloom.accounts.models import User
 from mentorloom.config import Settings
 from mentorloom.errors import NotAuthenticated, RateLimited
 from mentorloom.i18n import gettext as _
-from mentorloom.jobs import JobQueue
 from mentorloom.web.csrf import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, csrf_protect  # noqa: F401 (re-export)
 
 
@@ -39,14 +38,9 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_jobs(request: Request) -> JobQueue:
-    return request.app.state.jobs
-
-
 # scope="function": commit before the response leaves, so a client that follows a redirect sees the data.
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
-Jobs = Annotated[JobQueue, Depends(get_jobs)]
 
 
 def optional_user(request: Request, session: DbSession) -> User | None:
