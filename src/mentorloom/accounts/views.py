@@ -16,7 +16,8 @@ from mentorloom.i18n import SUPPORTED_LOCALES, set_locale
 from mentorloom.i18n import gettext as _
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import SESSION_COOKIE, AppSettings, CurrentUser, DbSession, csrf_protect, rate_limit
-from mentorloom.web.pages import field_errors, redirect, render, set_login_cookies
+from mentorloom.web.forms import field_errors
+from mentorloom.web.pages import redirect, render, set_login_cookies
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 

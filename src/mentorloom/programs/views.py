@@ -25,8 +25,8 @@ from mentorloom.programs.models import Cadence, Membership, Program, Role
 from mentorloom.programs.schemas import InvitationIn, ProgramIn, ProgramSettings
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession, csrf_protect
-from mentorloom.web.forms import PostedForm, validation_messages
-from mentorloom.web.pages import field_errors, redirect, render
+from mentorloom.web.forms import PostedForm, field_errors, validation_messages
+from mentorloom.web.pages import redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 

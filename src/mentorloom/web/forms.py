@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from babel.numbers import format_decimal
 from fastapi import Depends, Request
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from mentorloom.errors import Conflict, PermissionDenied, ValidationFailed
 from mentorloom.i18n import get_locale
 from mentorloom.i18n import gettext as _
 
@@ -69,4 +74,54 @@ def validation_messages(exc: ValidationError, *, whole: str = "__all__") -> dict
     for error in exc.errors():
         field = ".".join(str(part) for part in error["loc"]) or whole
         result.setdefault(field, _message(error))
+    return result
+
+
+@dataclass
+class FormAttempt:
+    """What became of a page's change: nothing (it went through) or the refusal, as messages per field."""
+
+    prefix: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    status_code: int = 200
+    stale: bool = False  # refused because someone else changed the same thing first
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.errors)
+
+    def _refuse(self, messages: dict[str, str], detail: str, status_code: int) -> None:
+        messages = messages or {"__all__": detail}
+        self.errors = {f"{self.prefix}{name}": text for name, text in messages.items()}
+        self.status_code = status_code
+
+
+@contextmanager
+def form_attempt(session: Session, *, prefix: str = "") -> Iterator[FormAttempt]:
+    """Run a page's change in a savepoint; a refusal undoes only that change and becomes field errors.
+
+    The page then shows the form again from `attempt.errors` (keys get `prefix`, e.g. "goal.") with
+    `attempt.status_code`; whatever the request did before the block stays, and nothing of the change does.
+    """
+    attempt = FormAttempt(prefix=prefix)
+    savepoint = session.begin_nested()
+    try:
+        yield attempt
+    except ValidationError as exc:
+        savepoint.rollback()
+        attempt._refuse(validation_messages(exc), _("Check the form."), 422)
+    except (ValidationFailed, Conflict, PermissionDenied) as exc:
+        if savepoint.is_active:
+            savepoint.rollback()
+        attempt._refuse(field_errors(exc.errors), exc.detail, exc.status_code)
+        attempt.stale = isinstance(exc, Conflict)
+    else:
+        savepoint.commit()
+
+
+def field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
+    """Map field name → first message of a domain error's `errors`, for showing next to form fields."""
+    result: dict[str, str] = {}
+    for error in errors:
+        result.setdefault(str(error.get("field") or "__all__"), str(error.get("message", "")))
     return result

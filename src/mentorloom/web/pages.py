@@ -68,12 +68,3 @@ def redirect(url: str, *, flash: str | None = None, request: Request | None = No
             secure=bool(request and request.url.scheme == "https"),
         )
     return response
-
-
-def field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
-    """Map field name → first message, for showing messages next to form fields."""
-    result: dict[str, str] = {}
-    for error in errors:
-        field = str(error.get("field") or "__all__")
-        result.setdefault(field, str(error.get("message", "")))
-    return result

@@ -22,9 +22,9 @@ from mentorloom.programs.models import Cadence
 from mentorloom.templating import localized_date
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
-from mentorloom.web.forms import PostedForm, validation_messages
+from mentorloom.web.forms import PostedForm, field_errors, validation_messages
 from mentorloom.web.inputs import MAX_INT
-from mentorloom.web.pages import field_errors, redirect, render
+from mentorloom.web.pages import redirect, render
 
 router = APIRouter()
 

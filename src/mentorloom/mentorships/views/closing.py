@@ -14,8 +14,8 @@ from mentorloom.mentorships.schemas import RenewIn, RetrospectiveIn
 from mentorloom.mentorships.views.common import act, base_url, form_text, render_home
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
-from mentorloom.web.forms import PostedForm, validation_messages
-from mentorloom.web.pages import field_errors, redirect
+from mentorloom.web.forms import PostedForm, field_errors, validation_messages
+from mentorloom.web.pages import redirect
 
 router = APIRouter()
 
