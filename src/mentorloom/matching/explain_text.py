@@ -67,6 +67,22 @@ def fact_sentence(fact: dict[str, Any]) -> str | None:
     return None
 
 
+def fact_tone(fact: dict[str, Any]) -> str:
+    """"fit" (a tick), "note" (worth knowing, neither for nor against) or "gap" (speaks against the pair).
+
+    Only a full weekly overlap earns the tick; a few common hours are a note, none or a distant time zone a gap.
+    """
+    kind = fact.get("kind")
+    if kind == "skill_gap" or kind == "time_zone":
+        return "gap"
+    if kind == "time_overlap":
+        hours = int(fact.get("hours_per_week", 0))
+        if hours == 0:
+            return "gap"
+        return "fit" if hours >= float(fact.get("target_hours", 4)) else "note"
+    return "fit"
+
+
 def explain(facts: list[dict[str, Any]]) -> list[str]:
     return [s for s in (fact_sentence(f) for f in facts) if s]
 

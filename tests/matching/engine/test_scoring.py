@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from threadpoolctl import threadpool_info
 from mentorloom.matching.engine import PairSet, Rules, Scorer, Weights, pair_breakdown, top_candidates
 from mentorloom.matching.engine.features import MenteeFeatures, MentorFeatures
 from mentorloom.matching.engine.scoring import _BLAS, EXCLUDED, SCORE_SCALE, select_top
+from mentorloom.matching.engine.similarity import expand, tag_credit
 from mentorloom.matching.engine.synthetic import synthetic_program
 
 weights_st = st.builds(
@@ -27,10 +29,24 @@ weights_st = st.builds(
 )
 
 
+def _random_credit(k: int, rng: np.random.Generator) -> sp.csr_matrix:
+    """Credit of tags embedded as clustered random unit vectors: some same-meaning, some related, most apart."""
+    centres = rng.normal(size=(max(1, k // 4), 8))
+    v = centres[rng.integers(0, centres.shape[0], k)] + rng.normal(scale=0.6, size=(k, 8))
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    return tag_credit(v.astype(np.float32))
+
+
 @settings(max_examples=30, deadline=None)
-@given(st.integers(0, 10_000), weights_st)
-def test_scores_are_in_range_and_match_the_breakdown(seed: int, weights: Weights) -> None:
+@given(st.integers(0, 10_000), weights_st, st.booleans())
+def test_scores_are_in_range_and_match_the_breakdown(seed: int, weights: Weights, by_meaning: bool) -> None:
     mentees, mentors, rules, _ = synthetic_program(40, 25, seed=seed, dim=8)
+    if by_meaning:
+        rng = np.random.default_rng(seed)
+        skills, interests = mentors.expertise.shape[1], mentors.interests.shape[1]
+        mentors = replace(
+            mentors, skill_credit=_random_credit(skills, rng), interest_credit=_random_credit(interests, rng)
+        )
     scorer = Scorer(mentees, mentors, weights, rules)
     s = scorer.score_rows(np.arange(mentees.n))
     ok = s != EXCLUDED
@@ -95,10 +111,11 @@ def _tiny(values_a: list[int], values_b: list[int]) -> tuple[MenteeFeatures, Men
 def test_missing_criteria_are_left_out_and_preference_raises_the_score() -> None:
     mentee, mentor = _tiny([0, 1], [0, 1])
     w = Weights(values=0.5, time=0.5)
-    # values identical (1.0), same time zone (1.0), unknown availability (0.5) → time 0.75
+    # values identical (1.0); nobody gave availability, so time weighs nothing instead of the same for everyone
     b = pair_breakdown(mentee, mentor, np.array([0]), np.array([0]), w)
-    assert b.criteria[0, 1] == pytest.approx(1.0) and b.criteria[0, 4] == pytest.approx(0.75)
-    assert b.score[0] == pytest.approx(100 * (0.5 * 1.0 + 0.5 * 0.75))
+    assert b.criteria[0, 1] == pytest.approx(1.0) and b.weights[0, 4] == 0
+    assert b.score[0] == pytest.approx(100.0)
+    assert Scorer(mentee, mentor, w).score_rows(np.array([0]))[0, 0] == 100 * SCORE_SCALE
     preferred = Rules(preferred=PairSet.of([(0, 0)]))
     s_plain = Scorer(mentee, mentor, w).score_rows(np.array([0]))[0, 0]
     s_pref = Scorer(mentee, mentor, w, preferred).score_rows(np.array([0]))[0, 0]
@@ -150,3 +167,19 @@ def test_overlapping_scoring_pools_share_one_blas_limit() -> None:
             outer.close()  # the first run ends while the second is still scoring
             assert _blas_threads() == 1
         assert _blas_threads() == before
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 10), st.integers(0, 2**32 - 1))
+def test_expand_takes_the_best_credited_source_and_keeps_exact_tags(n: int, k: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    m = rng.integers(0, 6, size=(n, k)) * (rng.random((n, k)) < 0.4)
+    credit = _random_credit(k, rng)
+    out, source = expand(sp.csr_matrix(m), credit)
+    dense_credit = credit.toarray()
+    expected = (dense_credit[None, :, :] * m[:, None, :]).max(axis=2)  # [r, i] = max_j credit[i, j] * m[r, j]
+    np.testing.assert_allclose(out.toarray(), expected, rtol=1e-6)
+    assert (out.toarray() >= m - 1e-6).all()  # a tag always stands for itself
+    src = source.toarray().astype(np.int64) - 1
+    r, i = np.nonzero(out.toarray())
+    np.testing.assert_allclose(dense_credit[i, src[r, i]] * m[r, src[r, i]], out.toarray()[r, i], rtol=1e-6)

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from .features import CRITERIA, MAX_LEVEL, FloatArray, IntArray, MenteeFeatures, MentorFeatures, Rules, Weights
-from .scoring import _priority_weights, mentee_criterion_weights
+from .scoring import _priority_weights, mentee_criterion_weights, mentor_tags, pair_weights, present_criteria
 
 _CHUNK = 16384
 
@@ -26,6 +26,7 @@ class Breakdown:
     score: FloatArray
     overlap_hours: IntArray
     tz_diff_hours: FloatArray
+    target_hours: float = 4.0
 
 
 def _ochiai(a: NDArray[np.bool_], b: NDArray[np.bool_]) -> FloatArray:
@@ -36,33 +37,39 @@ def _ochiai(a: NDArray[np.bool_], b: NDArray[np.bool_]) -> FloatArray:
     return out
 
 
-def _sparse_ochiai(a: sp.csr_matrix, b: sp.csr_matrix) -> FloatArray:
-    """Ochiai coefficient of binarised sparse rows."""
-    a, b = (a != 0).astype(np.float64), (b != 0).astype(np.float64)
-    shared = np.asarray(a.multiply(b).sum(axis=1)).ravel()
-    denom = np.sqrt(a.getnnz(axis=1) * b.getnnz(axis=1).astype(np.float64))
+def _soft_overlap(mentee: sp.csr_matrix, mentor_own: sp.csr_matrix, mentor_spread: sp.csr_matrix) -> FloatArray:
+    """Ochiai coefficient with meaning matches: Σ credit over the mentee's tags / sqrt(|A||B|), at most 1.
+
+    ``mentor_spread`` holds the mentor's tags spread over the tags they mean (credit 0–1, own tags 1); the
+    mentor's *own* count normalises, so synonyms never count twice.
+    """
+    a = (mentee != 0).astype(np.float64)
+    shared = np.asarray(a.multiply(mentor_spread).sum(axis=1)).ravel()
+    denom = np.sqrt(a.getnnz(axis=1) * (mentor_own != 0).getnnz(axis=1).astype(np.float64))
     out: FloatArray = np.divide(shared, denom, out=np.zeros(shared.shape, np.float64), where=denom > 0)
-    return out
+    return np.minimum(out, 1.0)
 
 
 def _time(me: MenteeFeatures, mo: MentorFeatures, i: IntArray, j: IntArray, target: float) -> tuple[FloatArray, ...]:
-    """Time criterion = ½ time-zone closeness (1 + cos Δ)/2 + ½ weekly overlap (unknown availability → ½)."""
+    """Time criterion = weekly overlap in UTC hours against the target (only where both gave availability).
+
+    The time zone itself is not scored: availability is already in UTC, and a time zone alone (which every
+    profile has, "UTC" by default) says nothing about when two people are free.
+    """
     delta = (me.utc_offset[i] - mo.utc_offset[j]).astype(np.float64)
-    tz = 0.5 + 0.5 * np.cos(2 * np.pi * delta / 24.0)
     a, b = me.availability[i], mo.availability[j]
     overlap = (a & b).sum(axis=1)
-    known = a.any(axis=1) & b.any(axis=1)
-    avail = np.where(known, np.minimum(1.0, overlap / target), 0.5)
     wrapped = np.abs((delta + 12.0) % 24.0 - 12.0)
-    return 0.5 * tz + 0.5 * avail, overlap.astype(np.float64), wrapped
+    return np.minimum(1.0, overlap / target), overlap.astype(np.float64), wrapped
 
 
 def _criteria(me: MenteeFeatures, mo: MentorFeatures, i: IntArray, j: IntArray, w: Weights) -> tuple[FloatArray, ...]:
     """Criterion matrix plus overlap hours and time-zone difference for one chunk of pairs."""
     crit = np.zeros((i.size, len(CRITERIA)), dtype=np.float64)
-    crit[:, 0] = (_priority_weights(me.wanted[i]) * (mo.expertise[j] / MAX_LEVEL)).sum(axis=1)
+    expertise, interests = mentor_tags(mo, j)
+    crit[:, 0] = (_priority_weights(me.wanted[i]) * (expertise.toarray() / MAX_LEVEL)).sum(axis=1)
     crit[:, 1] = _ochiai(me.values[i], mo.values[j])
-    crit[:, 2] = _sparse_ochiai(sp.csr_matrix(me.interests[i]), sp.csr_matrix(mo.interests[j]))
+    crit[:, 2] = _soft_overlap(sp.csr_matrix(me.interests[i]), sp.csr_matrix(mo.interests[j]), interests)
     if me.embeddings is not None and mo.embeddings is not None:
         dots = (me.embeddings[i].astype(np.float64) * mo.embeddings[j]).sum(axis=1)
         crit[:, 3] = np.clip(dots, 0.0, 1.0)
@@ -83,7 +90,8 @@ def pair_breakdown(
     weights, rules = weights or Weights(), rules or Rules()
     i, j = np.asarray(mentee_idx, np.int64), np.asarray(mentor_idx, np.int64)
     has_text = mentees.embeddings is not None and mentors.embeddings is not None
-    wmat = mentee_criterion_weights(mentees, weights, has_text)[i]
+    mentor_present = present_criteria(mentors, mentors.expertise)[j]
+    wmat = pair_weights(mentee_criterion_weights(mentees, weights, has_text)[i], mentor_present)
     parts = [
         _criteria(mentees, mentors, i[s : s + _CHUNK], j[s : s + _CHUNK], weights) for s in range(0, i.size, _CHUNK)
     ]
@@ -95,4 +103,14 @@ def pair_breakdown(
     preferred = np.isin(i * n_mentors + j, pref.mentee * n_mentors + pref.mentor)
     score = 100.0 * (crit * wmat).sum(axis=1)
     score = np.where(preferred, score + weights.preference * (100.0 - score), score)
-    return Breakdown(i, j, crit, wmat, preferred, np.clip(score, 0.0, 100.0), overlap.astype(np.int64), tzd)
+    return Breakdown(
+        i,
+        j,
+        crit,
+        wmat,
+        preferred,
+        np.clip(score, 0.0, 100.0),
+        overlap.astype(np.int64),
+        tzd,
+        weights.availability_target_hours,
+    )

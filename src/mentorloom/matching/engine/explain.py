@@ -14,11 +14,14 @@ from numpy.typing import NDArray
 
 from .breakdown import Breakdown
 from .features import CRITERIA, IntArray, Labels, MenteeFeatures, MentorFeatures
+from .similarity import expand
 
 EXPERT_LEVEL = 3  # mentor level from which a wanted skill counts as covered
 GAP_LEVEL = 1  # a top-priority skill with mentor level at most this is reported as a gap
 MAX_ITEMS = 5  # at most this many skills / interests per fact keeps explanations readable
 MIN_TEXT_SIMILARITY = 0.3
+SHARED_INTEREST_CREDIT = 0.5  # an interest of the same meaning counts as shared from this credit on
+TZ_NOTE_HOURS = 3.0  # time zones this far apart are mentioned (as a caution)
 
 Fact = dict[str, Any]
 
@@ -36,18 +39,31 @@ def _grouped(rows: IntArray, cols: IntArray, n: int) -> list[list[int]]:
     return out
 
 
-def _expertise_facts(wanted: NDArray[np.uint8], level: NDArray[np.uint8], labels: Labels) -> list[list[Fact]]:
-    """Covered wanted skills (most important first, then highest level) and uncovered top-priority skills."""
+def _named(labels: Sequence[str], wanted: int, source: int) -> str:
+    """A wanted tag, and the mentor's own tag when that is another word for it: "Verhandlungsführung ≈ negotiation"."""
+    name = _label(labels, wanted)
+    return name if source == wanted else f"{name} ≈ {_label(labels, source)}"
+
+
+def _expertise_facts(wanted: NDArray[np.uint8], mo: MentorFeatures, j: IntArray, labels: Labels) -> list[list[Fact]]:
+    """Covered wanted skills (most important first, then highest level) and uncovered top-priority skills.
+
+    A skill counts as covered by the mentor's tag of the same meaning; its level is then the mentor's level
+    times the credit of the two tags, and the fact names both tags.
+    """
+    spread, source = expand(sp.csr_matrix(mo.expertise[j]), mo.skill_credit)
+    level = spread.toarray()
+    src = source.toarray().astype(np.int64) - 1
     facts: list[list[Fact]] = [[] for _ in range(wanted.shape[0])]
     covered = (wanted > 0) & (level >= EXPERT_LEVEL)
-    rank = np.where(covered, wanted.astype(np.int64) * 10 - level, 10**6)
+    rank = np.where(covered, wanted.astype(np.float64) * 10 - level, 10**6)
     for p, row in enumerate(np.argsort(rank, axis=1, kind="stable")[:, :MAX_ITEMS]):
         for s in row[covered[p, row]].tolist():
             facts[p].append(
                 {
                     "kind": "expertise",
-                    "skill": _label(labels.skills, s),
-                    "level": int(level[p, s]),
+                    "skill": _named(labels.skills, s, int(src[p, s])),
+                    "level": int(mo.expertise[j[p], src[p, s]]),
                     "mentee_priority": int(wanted[p, s]),
                 }
             )
@@ -59,17 +75,20 @@ def _expertise_facts(wanted: NDArray[np.uint8], level: NDArray[np.uint8], labels
 
 
 def _shared_facts(me: MenteeFeatures, mo: MentorFeatures, i: IntArray, j: IntArray, labels: Labels) -> list[list[Fact]]:
-    """Shared values, shared interests and common languages."""
+    """Shared values, shared interests (also by meaning: "Klettern ≈ climbing") and common languages."""
     n = i.size
     facts: list[list[Fact]] = [[] for _ in range(n)]
     vr, vc = np.nonzero(me.values[i] & mo.values[j])
     for p, cols in enumerate(_grouped(vr, vc, n)):
         if cols:
             facts[p].append({"kind": "shared_values", "values": [_label(labels.values, c) for c in cols]})
-    shared = sp.coo_matrix(sp.csr_matrix(me.interests[i] != 0).multiply(sp.csr_matrix(mo.interests[j] != 0)))
+    spread, source = expand(sp.csr_matrix(mo.interests[j] != 0, dtype=np.float32), mo.interest_credit)
+    strong = sp.csr_matrix(spread >= SHARED_INTEREST_CREDIT)
+    shared = sp.coo_matrix(sp.csr_matrix(me.interests[i] != 0).multiply(strong))
+    src = sp.csr_matrix(source)
     for p, cols in enumerate(_grouped(shared.row.astype(np.int64), shared.col.astype(np.int64), n)):
         if cols:
-            names = [_label(labels.interests, c) for c in sorted(cols)[:MAX_ITEMS]]
+            names = [_named(labels.interests, c, int(src[p, c]) - 1) for c in sorted(cols)[:MAX_ITEMS]]
             facts[p].append({"kind": "shared_interests", "interests": names, "count": len(cols)})
     common = me.languages[i] & mo.languages[j]
     bits = (common[:, None] >> np.arange(63, dtype=np.int64)[None, :]) & 1
@@ -94,12 +113,14 @@ def _pair_facts(b: Breakdown, me: MenteeFeatures, mo: MentorFeatures) -> list[li
         b.preferred.tolist(),
         strict=True,
     )
+    target = b.target_hours
     out: list[list[Fact]] = []
     for show, sim, has_time, hours, tz, pref in rows:
         facts: list[Fact] = [{"kind": "similar_bio", "similarity": sim}] if show else []
         if has_time:
-            facts.append({"kind": "time_overlap", "hours_per_week": hours})
-        facts.append({"kind": "time_zone", "difference_hours": tz})
+            facts.append({"kind": "time_overlap", "hours_per_week": hours, "target_hours": target})
+        if tz >= TZ_NOTE_HOURS:  # "same time zone" is no strength when everyone shares it; a big gap is worth a note
+            facts.append({"kind": "time_zone", "difference_hours": tz})
         if pref:
             facts.append({"kind": "mentee_preferred"})
         out.append(facts)
@@ -112,7 +133,7 @@ def explain_pairs(
     """One explanation per pair: score, criteria, criteria ordered by contribution, and the list of facts."""
     labels = labels or Labels()
     i, j = breakdown.mentee, breakdown.mentor
-    expertise = _expertise_facts(mentees.wanted[i], mentors.expertise[j], labels)
+    expertise = _expertise_facts(mentees.wanted[i], mentors, j, labels)
     shared = _shared_facts(mentees, mentors, i, j, labels)
     timing = _pair_facts(breakdown, mentees, mentors)
     contribution = breakdown.criteria * breakdown.weights

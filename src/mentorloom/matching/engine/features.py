@@ -53,18 +53,30 @@ class ProfileFeatures:
         """Every array must have one row per participant; catching it here beats a broadcast error deep inside."""
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name in _TAG_SPACE:
+                continue
             if value is not None and hasattr(value, "shape") and value.shape[0] != self.n:
                 raise ValueError(f"{type(self).__name__}.{f.name} has {value.shape[0]} rows, expected {self.n}")
         if self.availability.shape[1] != HOURS_PER_WEEK:
             raise ValueError("availability must have 168 columns (hours of the week, UTC)")
 
 
+_TAG_SPACE = ("skill_credit", "interest_credit")
+
+
 @dataclass(frozen=True, eq=False, kw_only=True)
 class MentorFeatures(ProfileFeatures):
-    """Mentor side: ``expertise`` (n, n_skills) levels 0–5 and ``capacity`` (n,) mentees they take."""
+    """Mentor side: ``expertise`` (n, n_skills) levels 0–5 and ``capacity`` (n,) mentees they take.
+
+    ``skill_credit`` / ``interest_credit``: optional (k, k) sparse credit matrices over the skill / interest
+    columns (see :mod:`.similarity`): how far a mentor's tag ``j`` also stands for tag ``i`` by meaning.
+    ``None`` compares tags exactly.
+    """
 
     expertise: NDArray[np.uint8]
     capacity: IntArray
+    skill_credit: sp.csr_matrix | None = None
+    interest_credit: sp.csr_matrix | None = None
 
     def __post_init__(self) -> None:
         self._check_rows()
@@ -153,8 +165,9 @@ class Weights:
         return result
 
     def vector(self) -> FloatArray:
-        """Criterion weights in ``CRITERIA`` order."""
-        return np.array([getattr(self, c) for c in CRITERIA], dtype=np.float64)
+        """Criterion weights in ``CRITERIA`` order, to 1/10,000: a weight too small to matter is 0, not a float32
+        underflow that would score a pair compared on that criterion alone differently in blocks and breakdown."""
+        return np.round(np.array([getattr(self, c) for c in CRITERIA], dtype=np.float64), 4)
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,11 @@ from .features import (
     IntArray,
     MenteeFeatures,
     MentorFeatures,
+    ProfileFeatures,
     Rules,
     Weights,
 )
+from .similarity import expand
 
 SCORE_SCALE = 1000
 Q_MAX = 100 * SCORE_SCALE
@@ -54,21 +56,47 @@ def _row_normalised(m: NDArray[np.float32]) -> NDArray[np.float32]:
     return out
 
 
+def present_criteria(side: ProfileFeatures, skills: NDArray[np.uint8]) -> NDArray[np.bool_]:
+    """(n, 5) which criteria a participant gave data for (``skills``: wanted skills or expertise)."""
+    present = np.zeros((side.n, len(CRITERIA)), dtype=np.bool_)
+    present[:, 0] = (skills > 0).any(axis=1)
+    present[:, 1] = side.values.any(axis=1)
+    present[:, 2] = side.interests.getnnz(axis=1) > 0
+    if side.embeddings is not None:
+        present[:, 3] = np.abs(side.embeddings).sum(axis=1) > 0
+    present[:, 4] = side.availability.any(axis=1)
+    return present
+
+
 def mentee_criterion_weights(mentees: MenteeFeatures, weights: Weights, has_mentor_text: bool) -> NDArray[np.float64]:
-    """(n, 5) normalised weights per mentee: criteria without mentee data get 0, the rest sum to 1."""
-    present = np.ones((mentees.n, len(CRITERIA)), dtype=np.bool_)
-    present[:, 0] = (mentees.wanted > 0).any(axis=1)
-    present[:, 1] = mentees.values.any(axis=1)
-    present[:, 2] = mentees.interests.getnnz(axis=1) > 0
-    emb = mentees.embeddings
-    present[:, 3] = False
-    if emb is not None and has_mentor_text:
-        present[:, 3] = np.abs(emb).sum(axis=1) > 0
+    """(n, 5) normalised weights per mentee: criteria without mentee data get 0, the rest sum to 1.
+
+    A pair then drops whatever criteria the *mentor* gave no data for as well and renormalises what is left
+    (see :meth:`Scorer.score_rows`), so a criterion nobody can be compared on never adds the same points to
+    every candidate. A mentee without any usable criterion gets an all-zero row: every pair scores 0.
+    """
+    present = present_criteria(mentees, mentees.wanted)
+    if not has_mentor_text:
+        present[:, 3] = False
     w = present * weights.vector()[None, :]
     total = w.sum(axis=1, keepdims=True)
-    # time is always present, but its weight may be 0: fall back to equal weights over what is present
-    fallback = present / present.sum(axis=1, keepdims=True)
-    return np.where(total > 0, w / np.where(total > 0, total, 1.0), fallback)
+    out: NDArray[np.float64] = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+    return out
+
+
+def pair_weights(crit_w: NDArray[np.floating], mentor_present: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Per pair: the mentee's criterion weights restricted to what the mentor has data for, summing to 1."""
+    w = np.asarray(crit_w, dtype=np.float64) * mentor_present
+    total = w.sum(axis=1, keepdims=True)
+    out: NDArray[np.float64] = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+    return out
+
+
+def mentor_tags(mentors: MentorFeatures, rows: IntArray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Mentor rows' expertise (levels, 0–5) and interests (0–1) spread over the tags they mean."""
+    expertise, _ = expand(sp.csr_matrix(mentors.expertise[rows]), mentors.skill_credit)
+    interests, _ = expand(sp.csr_matrix(mentors.interests[rows] != 0, dtype=np.float32), mentors.interest_credit)
+    return expertise, interests
 
 
 def _priority_weights(wanted: NDArray[np.uint8]) -> NDArray[np.float32]:
@@ -79,31 +107,15 @@ def _priority_weights(wanted: NDArray[np.uint8]) -> NDArray[np.float32]:
     return out
 
 
-def _tz_vectors(offset_hours: NDArray[np.float64]) -> NDArray[np.float32]:
-    """[1, cos, sin] of the offset on a 24 h circle: closeness (1 + cos Δ)/2 becomes a dot product."""
-    a = 2 * np.pi * np.asarray(offset_hours, dtype=np.float64) / 24.0
-    return np.stack([np.ones_like(a), np.cos(a), np.sin(a)], axis=1).astype(np.float32)
-
-
-def _availability_vectors(av: NDArray[np.bool_], neutral_hours: float, mentor_side: bool) -> NDArray[np.float32]:
-    """Hour bits plus two columns that make unknown availability (either side) count as ``neutral_hours``."""
-    known = av.any(axis=1).astype(np.float32)
-    extra = (
-        np.stack([(1 - known) * neutral_hours, np.full_like(known, neutral_hours)], axis=1)
-        if mentor_side
-        else np.stack([known, 1 - known], axis=1)
-    )
-    return np.hstack([av.astype(np.float32), extra])
-
-
-def _used_columns(mentees: MenteeFeatures, mentors: MentorFeatures, cols: IntArray) -> dict[str, NDArray[np.bool_]]:
+def _used_columns(
+    mentees: MenteeFeatures, mentors: MentorFeatures, cols: IntArray, expertise: sp.csr_matrix, interests: sp.csr_matrix
+) -> dict[str, NDArray[np.bool_]]:
     """Feature columns that are nonzero on both sides; the others add 0 to every product, so drop them."""
-    both_hours = mentees.availability.any(axis=0) & mentors.availability[cols].any(axis=0)
     return {
-        "skills": (mentees.wanted > 0).any(axis=0) & (mentors.expertise[cols] > 0).any(axis=0),
+        "skills": (mentees.wanted > 0).any(axis=0) & (expertise.getnnz(axis=0) > 0),
         "values": mentees.values.any(axis=0) & mentors.values[cols].any(axis=0),
-        "interests": (mentees.interests.getnnz(axis=0) > 0) & (mentors.interests[cols].getnnz(axis=0) > 0),
-        "hours": np.r_[both_hours, True, True],  # the two "unknown availability" columns always stay
+        "interests": (mentees.interests.getnnz(axis=0) > 0) & (interests.getnnz(axis=0) > 0),
+        "hours": mentees.availability.any(axis=0) & mentors.availability[cols].any(axis=0),
     }
 
 
@@ -146,9 +158,15 @@ class Scorer:
         self.col_of[self.cols] = np.arange(self.cols.size)
         self.has_text = mentors.embeddings is not None and mentees.embeddings is not None
         self.crit_w = mentee_criterion_weights(mentees, self.weights, self.has_text)
-        self._used = _used_columns(mentees, mentors, self.cols)
+        self._crit_w32 = self.crit_w.astype(np.float32)
+        # (5, columns): which criteria each mentor has data for; a pair renormalises over both sides' criteria
+        self._mentor_present = np.ascontiguousarray(
+            present_criteria(mentors, mentors.expertise)[self.cols].T, dtype=np.float32
+        )
+        expertise, interests = mentor_tags(mentors, self.cols)
+        self._used = _used_columns(mentees, mentors, self.cols, expertise, interests)
         self._mentee = self._prepare_mentees()
-        self._mentor = self._prepare_mentors()
+        self._mentor = self._prepare_mentors(expertise, interests)
         self._prepare_rules(skip_mentees)
 
     @property
@@ -159,18 +177,17 @@ class Scorer:
     def _prepare_mentees(self) -> _Side:
         """Mentee vectors carry the per-mentee weights times Q_MAX, so products land directly in q units."""
         me, wq = self.mentees, self.crit_w * Q_MAX
-        t = self.weights.availability_target_hours
         vals = _row_normalised(me.values.astype(np.float32))
         used = self._used
         lin = np.hstack(
             [
                 (_priority_weights(me.wanted) * wq[:, [0]])[:, used["skills"]],
                 (vals * wq[:, [1]])[:, used["values"]],
-                _tz_vectors(me.utc_offset) * (0.25 * wq[:, [4]]),
             ]
         ).astype(np.float32)
-        avail_all = _availability_vectors(me.availability, t / 2, False) * (0.5 * wq[:, [4]] / t)
-        avail = np.ascontiguousarray(avail_all[:, used["hours"]], dtype=np.float32)
+        # each common hour adds 1/target of the time weight; the block caps the sum at the full weight
+        hours = me.availability.astype(np.float32) * (wq[:, [4]] / self.weights.availability_target_hours)
+        avail = np.ascontiguousarray(hours[:, used["hours"]], dtype=np.float32)
         inter = sp.csr_matrix(me.interests, dtype=np.float32, copy=True)
         inter.data[:] = 1.0
         counts = np.maximum(inter.getnnz(axis=1), 1)
@@ -181,23 +198,20 @@ class Scorer:
             text = (me.embeddings.astype(np.float32) * wq[:, [3]].astype(np.float32)).astype(np.float32)
         return _Side(lin, avail, inter if inter.shape[1] else None, text)
 
-    def _prepare_mentors(self) -> _Side:
-        """Mentor vectors in column order, unweighted."""
+    def _prepare_mentors(self, expertise: sp.csr_matrix, interests: sp.csr_matrix) -> _Side:
+        """Mentor vectors in column order, unweighted; tags already spread over the tags they mean."""
         mo, c = self.mentors, self.cols
-        t = self.weights.availability_target_hours
         used = self._used
         lin = np.hstack(
             [
-                (mo.expertise[c].astype(np.float32) / MAX_LEVEL)[:, used["skills"]],
+                expertise[:, used["skills"]].toarray().astype(np.float32) / MAX_LEVEL,
                 _row_normalised(mo.values[c].astype(np.float32))[:, used["values"]],
-                _tz_vectors(mo.utc_offset[c]),
             ]
         ).astype(np.float32)
-        avail = _availability_vectors(mo.availability[c], t / 2, True)[:, used["hours"]]
-        inter_csr = sp.csr_matrix(mo.interests[c], dtype=np.float32, copy=True)
-        inter_csr.data[:] = 1.0
-        counts = np.maximum(inter_csr.getnnz(axis=1), 1)
-        inter_csr = sp.csr_matrix(sp.diags((1 / np.sqrt(counts)).astype(np.float32)) @ inter_csr)
+        avail = mo.availability[c].astype(np.float32)[:, used["hours"]]
+        # normalised by the mentor's own number of interests: meaning matches must not inflate the count
+        counts = np.maximum(sp.csr_matrix(mo.interests[c]).getnnz(axis=1), 1)
+        inter_csr = sp.csr_matrix(sp.diags((1 / np.sqrt(counts)).astype(np.float32)) @ interests)
         inter_csr = sp.csr_matrix(inter_csr[:, used["interests"]])
         inter: sp.csr_matrix | F32Array | None = None
         if inter_csr.shape[1] and inter_csr.shape[0]:
@@ -228,23 +242,26 @@ class Scorer:
         """Scores of the given mentees against all columns, q units, ``EXCLUDED`` where a hard rule forbids."""
         me, mo = self._mentee, self._mentor
         s = me.lin[rows] @ mo.lin
-        a = me.avail[rows] @ mo.avail
-        cap = (0.5 * Q_MAX * self.crit_w[rows, 4]).astype(np.float32)
-        np.minimum(a, cap[:, None], out=a)
-        s += a
-        del a
+        _add_capped(s, me.avail[rows] @ mo.avail, Q_MAX * self.crit_w[rows, 4])
         if me.interests is not None and mo.interests is not None:
             prod = me.interests[rows] @ mo.interests
-            s += prod.toarray() if sp.issparse(prod) else np.asarray(prod)  # type: ignore[union-attr]
+            _add_capped(s, prod.toarray() if sp.issparse(prod) else np.asarray(prod), Q_MAX * self.crit_w[rows, 2])  # type: ignore[union-attr]
         if me.text is not None and mo.text is not None:
             t = me.text[rows] @ mo.text
             np.maximum(t, 0, out=t)
             s += t
+        self._renormalise(s, rows)
         self._apply_preference(s, rows)
         np.rint(s, out=s)
         np.minimum(s, Q_MAX, out=s)  # float32 sums may overshoot 100 by a hair; q units must stay in range
         self._apply_exclusions(s, rows)
         return s
+
+    def _renormalise(self, s: F32Array, rows: IntArray) -> None:
+        """Divide by the share of the mentee's weight the mentor can be compared on (criteria with data)."""
+        share = self._crit_w32[rows] @ self._mentor_present
+        np.divide(s, share, out=s, where=share > 0)
+        s[share <= 0] = 0
 
     def _apply_preference(self, s: F32Array, rows: IntArray) -> None:
         """A preferred pair closes ``weights.preference`` of its gap to 100."""
@@ -268,6 +285,12 @@ class Scorer:
                 if cols is not None:
                     s[np.ix_(np.flatnonzero(dept == d), cols)] = EXCLUDED
         s[self.skip[rows]] = EXCLUDED
+
+
+def _add_capped(s: F32Array, part: F32Array, cap: NDArray[np.floating]) -> None:
+    """``s += min(part, cap per row)``: a criterion never adds more than its full weight."""
+    np.minimum(part, cap.astype(np.float32)[:, None], out=part)
+    s += part
 
 
 class _PairIndex:

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from mentorloom.matching.explain_text import fact_sentence
+from mentorloom.matching.explain_text import fact_sentence, fact_tone
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import csrf_protect
 
@@ -21,13 +21,5 @@ def base_url(program_id: ObjectId) -> str:
 
 
 def reason_phrases(facts: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(tone, phrase) per fact: "gap" for what speaks against a pair, so it is not ticked off as a plus."""
-    out = []
-    for fact in facts:
-        phrase = fact_sentence(fact)
-        if phrase:
-            gap = fact.get("kind") == "skill_gap" or (
-                fact.get("kind") == "time_overlap" and not fact.get("hours_per_week")
-            )
-            out.append(("gap" if gap else "fit", phrase))
-    return out
+    """(tone, phrase) per fact: what speaks against a pair, or only a little for it, is not ticked off as a plus."""
+    return [(fact_tone(fact), phrase) for fact in facts if (phrase := fact_sentence(fact))]
