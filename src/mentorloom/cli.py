@@ -208,6 +208,13 @@ def match_csv(
     pairs: Annotated[Path | None, typer.Option(help="mentee_id,mentor_id,score: the only allowed pairs")] = None,
     capacities: Annotated[Path | None, typer.Option(help="mentor_id,capacity")] = None,
     mode: Annotated[str, typer.Option(help="optimal or stable")] = "optimal",
+    text_encoder: Annotated[
+        str | None,
+        typer.Option(
+            help='Text and tag encoder for --mentors/--mentees: "use" (multilingual) or "tfidf" (fallback); '
+            "default: the instance's MENTORLOOM_TEXT_ENCODER"
+        ),
+    ] = None,
 ) -> None:
     """Match from files: either two participant CSVs (--mentors, --mentees) or --pairs with --capacities.
 
@@ -224,7 +231,10 @@ def match_csv(
         if mentors is not None and mentees is not None and pairs is None:
             from mentorloom.matching.profile_files import match_profile_files
 
-            summary = match_profile_files(mentors, mentees, out, mode)
+            encoder = text_encoder or Settings().text_encoder
+            if encoder not in ("use", "tfidf"):
+                raise MentorloomError(f'--text-encoder must be "use" or "tfidf", not "{encoder}"')
+            summary = match_profile_files(mentors, mentees, out, mode, encoder)
         elif pairs is not None and capacities is not None and mentors is None and mentees is None:
             summary = run_file_match(pairs, capacities, out, mode)
         else:

@@ -68,7 +68,7 @@ def fact_sentence(fact: dict[str, Any]) -> str | None:
 
 
 def fact_tone(fact: dict[str, Any]) -> str:
-    """"fit" (a tick), "note" (worth knowing, neither for nor against) or "gap" (speaks against the pair).
+    """How a fact is shown: "fit" (a tick), "note" (worth knowing) or "gap" (speaks against the pair).
 
     Only a full weekly overlap earns the tick; a few common hours are a note, none or a distant time zone a gap.
     """

@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session, selectinload
 from mentorloom.accounts.models import User
 from mentorloom.matching.engine import Labels, MenteeFeatures, MentorFeatures, PairSet, Rules, Weights
 from mentorloom.matching.engine.features import HOURS_PER_WEEK, languages_to_mask
+from mentorloom.matching.engine.similarity import tag_credit
 from mentorloom.matching.models import MatchPreference, PreferenceKind, Proposal, ProposalStatus
 from mentorloom.mentorships.models import OCCUPYING, Mentorship
 from mentorloom.mentorships.placement import holds_slots, occupied_slots
 from mentorloom.profiles.embeddings import DIM, from_bytes
-from mentorloom.profiles.models import Profile, SkillKind
+from mentorloom.profiles.models import Profile, SkillKind, Tag
+from mentorloom.profiles.tags import tag_vectors
 from mentorloom.profiles.vocab import WORK_VALUES
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.programs.schemas import ProgramSettings
@@ -101,8 +103,10 @@ def build_inputs(
     mentors = _profiles(session, program.id, Role.MENTOR)
     load = occupied_slots(session, program.id)
     now = datetime.now(UTC)
-    skills = _index([s.tag.label for p in mentees + mentors for s in p.skills])
-    interests = _index([i.tag.label for p in mentees + mentors for i in p.interests])
+    skill_tags = _tag_ids([s.tag for p in mentees + mentors for s in p.skills])
+    interest_tags = _tag_ids([i.tag for p in mentees + mentors for i in p.interests])
+    skills = _index(list(skill_tags))
+    interests = _index(list(interest_tags))
     languages = _index([code for p in mentees + mentors for code in p.languages])
     departments = _index([p.department.strip().casefold() for p in mentees + mentors if p.department.strip()])
     common: dict[str, Any] = dict(
@@ -113,7 +117,11 @@ def build_inputs(
     )
     capacity = np.array([max(0, p.capacity - load.get(p.membership_id, 0)) for p in mentors], dtype=np.int64)
     mentor_features = MentorFeatures(
-        **_shared(mentors, **common), capacity=capacity, expertise=_skill_matrix(mentors, skills, SkillKind.EXPERTISE)
+        **_shared(mentors, **common),
+        capacity=capacity,
+        expertise=_skill_matrix(mentors, skills, SkillKind.EXPERTISE),
+        skill_credit=_credit(session, skill_tags),
+        interest_credit=_credit(session, interest_tags),
     )
     settings = program_settings(program)
     inputs = ProgramInputs(
@@ -127,6 +135,22 @@ def build_inputs(
     )
     inputs.rules = _rules(session, program, inputs, mentees, mentors, settings, extra_excluded)
     return inputs
+
+
+def _credit(session: Session, tag_ids: dict[str, int]) -> sp.csr_matrix:
+    """Meaning credit between the columns; a program without such tags still has one (empty) column."""
+    vectors = tag_vectors(session, list(tag_ids.values()))
+    if not tag_ids:
+        vectors = np.zeros((1, vectors.shape[1]), dtype=np.float32)
+    return tag_credit(vectors)
+
+
+def _tag_ids(tags: Sequence[Tag]) -> dict[str, int]:
+    """Tag id per distinct label, in first-seen order (the column order of the feature matrices)."""
+    out: dict[str, int] = {}
+    for tag in tags:
+        out.setdefault(tag.label, tag.id)
+    return out
 
 
 def _index(labels: Sequence[str]) -> dict[str, int]:

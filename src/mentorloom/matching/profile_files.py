@@ -20,6 +20,7 @@ from mentorloom.matching.service import engine_mode
 from mentorloom.profiles.embeddings import encoder_named
 from mentorloom.profiles.importer import import_participants
 from mentorloom.profiles.service import embed_profiles, stale_embedding_ids
+from mentorloom.profiles.tags import embed_tags, stale_tag_ids
 from mentorloom.programs.models import Membership, Role
 from mentorloom.programs.schemas import ProgramIn, ProgramSettings
 from mentorloom.programs.service import create_program
@@ -39,9 +40,13 @@ def _import(session: Any, program_id: int, path: Path, role: Role) -> None:
 
 
 def match_profile_files(
-    mentors: Path, mentees: Path, out: Path, mode: str = "optimal", text_encoder: str = "tfidf"
+    mentors: Path, mentees: Path, out: Path, mode: str = "optimal", text_encoder: str = "use"
 ) -> dict[str, Any]:
-    """Match mentees to mentors from two participant CSV files; writes mentee/mentor e-mails and scores."""
+    """Match mentees to mentors from two participant CSV files; writes mentee/mentor e-mails and scores.
+
+    Texts and tags are embedded by the same encoder and the same functions as an instance's jobs, so a file
+    matches here as it would in a program configured with that encoder (the instance default: "use").
+    """
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         database = Database(f"sqlite:///{tmp}/match.db")
@@ -53,6 +58,7 @@ def match_profile_files(
                 _import(session, program.id, Path(mentees), Role.MENTEE)
                 encoder = encoder_named(text_encoder)
                 embed_profiles(session, stale_embedding_ids(session, program.id, encoder.name), encoder)
+                embed_tags(session, stale_tag_ids(session, encoder.name), encoder)
                 session.expire_all()
                 inputs = build_inputs(session, program)
                 emails = {m.id: m.user.email for m in session.query(Membership).filter_by(program_id=program.id)}
@@ -75,6 +81,7 @@ def match_profile_files(
     write_rows_atomically(out, rows)
     return {
         "mode": mode,
+        "text_encoder": encoder.name,
         "total_score": round(result.total_score, 3),
         "matched": result.matched,
         "unmatched": result.unmatched,

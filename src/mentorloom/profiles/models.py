@@ -33,6 +33,11 @@ class Tag(Base):
     kind: Mapped[TagKind] = mapped_column(_enum(TagKind, "tag_kind"))
     key: Mapped[str] = mapped_column(String(80))
     label: Mapped[str] = mapped_column(String(80))
+    # The label's sentence embedding (float32 bytes), so matching can tell that "Verhandlungsführung" and
+    # "negotiation" are one skill. Computed once by a job when the tag is new; deferred because tags are joined
+    # into every profile load, and only a matching run needs the vectors.
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)
+    embedding_model: Mapped[str] = mapped_column(String(40), default="")
 
 
 class Profile(Base):

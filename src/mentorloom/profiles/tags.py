@@ -1,16 +1,21 @@
-"""Skill and interest tags: bulk get-or-create for imports and forms, prefix suggestions for autocomplete."""
+"""Skill and interest tags: bulk get-or-create for imports and forms, prefix suggestions for autocomplete,
+and the embeddings of their labels, by which matching compares tags across languages."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 
-from sqlalchemy import func, insert, select
+import numpy as np
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext as _
+from mentorloom.jobs import schedule
+from mentorloom.profiles.embeddings import DIM, TextEncoder, Vectors, from_bytes, to_bytes
 from mentorloom.profiles.models import ProfileInterest, ProfileSkill, Tag, TagKind
 from mentorloom.profiles.vocab import TAG_MAX_LENGTH, tag_key, tag_label
 from mentorloom.programs.models import Membership
@@ -20,6 +25,8 @@ CHUNK_SIZE = 500
 MAX_SUGGESTIONS = 50
 # The participant CSV format separates list items with it (see csv_format.LIST_SEPARATOR).
 FORBIDDEN_IN_TAGS = "|"
+TAG_EMBED_JOB = "profiles.embed_tags"
+T = TypeVar("T")
 
 
 def get_or_create_tags(session: Session, kind: TagKind, raw_labels: Iterable[str]) -> dict[str, Tag]:
@@ -95,8 +102,55 @@ def _insert_missing(session: Session, kind: TagKind, missing: dict[str, str]) ->
         session.execute(sqlite_insert(Tag).on_conflict_do_nothing(index_elements=["kind", "key"]), rows)
     else:
         session.execute(insert(Tag), rows)
+    # one waiting job embeds every new tag, however many imports and profile saves created some meanwhile
+    schedule(session, TAG_EMBED_JOB, key=TAG_EMBED_JOB)
 
 
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+def stale_tag_ids(session: Session, model: str, limit: int | None = None) -> list[int]:
+    """Tags not yet embedded by this encoder (new, or embedded by another one)."""
+    stmt = select(Tag.id).where(Tag.embedding_model != model).order_by(Tag.id)
+    return list(session.scalars(stmt if limit is None else stmt.limit(limit)))
+
+
+def embed_tags(session: Session, tag_ids: Sequence[int], encoder: TextEncoder) -> int:
+    """Compute and store the embeddings of these tags' labels; returns how many."""
+    tags = session.execute(select(Tag.id, Tag.label).where(Tag.id.in_(list(tag_ids)))).all()
+    if not tags:
+        return 0
+    vectors = encoder.encode([label for _id, label in tags])
+    for (tag_id, _label), vector in zip(tags, vectors, strict=True):
+        session.execute(
+            update(Tag).where(Tag.id == tag_id).values(embedding=to_bytes(vector), embedding_model=encoder.name)
+        )
+    return len(tags)
+
+
+def tag_vectors(session: Session, tag_ids: Sequence[int]) -> Vectors:
+    """The stored embeddings of these tags, one row each in the given order.
+
+    Vectors of different encoders cannot be compared: only tags embedded by the encoder most of them share
+    get a row; the others (not embedded yet, or by an old encoder until the hourly job catches up) stay zero,
+    which matches them exactly and never by meaning.
+    """
+    rows = {
+        tag_id: (model, data)
+        for chunk in _chunks(list(tag_ids))
+        for tag_id, model, data in session.execute(
+            select(Tag.id, Tag.embedding_model, Tag.embedding).where(Tag.id.in_(chunk))
+        )
+    }
+    models = [model for model, data in rows.values() if data]
+    out = np.zeros((len(tag_ids), DIM), dtype=np.float32)
+    if not models:
+        return out
+    usual = max(set(models), key=models.count)
+    for row, tag_id in enumerate(tag_ids):
+        model, data = rows.get(tag_id, ("", None))
+        if data and model == usual:
+            out[row] = from_bytes(data)
+    return out
+
+
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), CHUNK_SIZE):
         yield items[start : start + CHUNK_SIZE]

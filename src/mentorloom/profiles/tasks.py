@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from mentorloom.jobs import JobContext, job, schedule
 from mentorloom.profiles.models import ImportJob, ImportStatus
 from mentorloom.profiles.service import EMBED_JOB
+from mentorloom.profiles.tags import TAG_EMBED_JOB
 
 
 def _import_failed(session: Session, payload: dict[str, Any], error: str) -> None:
@@ -42,6 +43,7 @@ def import_csv(ctx: JobContext, *, import_job_id: int) -> str:
 
 
 EMBED_BATCH = 64
+TAG_BATCH = 256
 
 
 @job(EMBED_JOB)
@@ -63,15 +65,34 @@ def embed_program_profiles(ctx: JobContext, *, program_id: int, membership_ids: 
     return len(ids)
 
 
+@job(TAG_EMBED_JOB)
+def embed_new_tags(ctx: JobContext) -> int:
+    """Embed every tag not yet embedded by the configured encoder, in committed batches; returns how many."""
+    from mentorloom.profiles.embeddings import encoder_named
+    from mentorloom.profiles.tags import embed_tags, stale_tag_ids
+
+    encoder, done = encoder_named(ctx.settings.text_encoder), 0
+    while True:
+        with ctx.database.session() as session:
+            ids = stale_tag_ids(session, encoder.name, limit=TAG_BATCH)
+            done += embed_tags(session, ids, encoder)
+        if len(ids) < TAG_BATCH:
+            return done
+
+
 @job("profiles.embed_missing", every=crontab(minute="7"))
 def embed_missing(ctx: JobContext) -> int:
-    """Hourly: schedule an embedding pass for every program with a profile whose embedding is missing or stale."""
+    """Hourly: schedule an embedding pass for every program with a profile whose embedding is missing or stale,
+    and one for tags still without an embedding (e.g. from before tags were embedded, or a new encoder)."""
     from mentorloom.profiles.embeddings import encoder_named
     from mentorloom.profiles.service import programs_with_stale_embeddings
+    from mentorloom.profiles.tags import stale_tag_ids
 
     model = encoder_named(ctx.settings.text_encoder).name
     with ctx.database.session() as session:
         programs = programs_with_stale_embeddings(session, model)
         for program_id in programs:
             schedule(session, EMBED_JOB, key=f"{EMBED_JOB}:{program_id}", program_id=program_id)
+        if stale_tag_ids(session, model, limit=1):
+            schedule(session, TAG_EMBED_JOB, key=TAG_EMBED_JOB)
     return len(programs)

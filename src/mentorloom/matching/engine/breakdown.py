@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from .features import CRITERIA, MAX_LEVEL, FloatArray, IntArray, MenteeFeatures, MentorFeatures, Rules, Weights
-from .scoring import _priority_weights, mentee_criterion_weights, mentor_tags, pair_weights, present_criteria
+from .scoring import _priority_weights, mentee_criterion_weights, mentor_criteria, mentor_tags, pair_weights
 
 _CHUNK = 16384
 
@@ -90,7 +90,7 @@ def pair_breakdown(
     weights, rules = weights or Weights(), rules or Rules()
     i, j = np.asarray(mentee_idx, np.int64), np.asarray(mentor_idx, np.int64)
     has_text = mentees.embeddings is not None and mentors.embeddings is not None
-    mentor_present = present_criteria(mentors, mentors.expertise)[j]
+    mentor_present = mentor_criteria(mentors)[j]
     wmat = pair_weights(mentee_criterion_weights(mentees, weights, has_text)[i], mentor_present)
     parts = [
         _criteria(mentees, mentors, i[s : s + _CHUNK], j[s : s + _CHUNK], weights) for s in range(0, i.size, _CHUNK)

@@ -80,6 +80,10 @@ class MentorFeatures(ProfileFeatures):
 
     def __post_init__(self) -> None:
         self._check_rows()
+        for name, columns in (("skill_credit", self.expertise.shape[1]), ("interest_credit", self.interests.shape[1])):
+            credit = getattr(self, name)
+            if credit is not None and credit.shape != (columns, columns):
+                raise ValueError(f"MentorFeatures.{name} must be {columns}×{columns}, one row and column per tag")
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -167,7 +171,8 @@ class Weights:
     def vector(self) -> FloatArray:
         """Criterion weights in ``CRITERIA`` order, to 1/10,000: a weight too small to matter is 0, not a float32
         underflow that would score a pair compared on that criterion alone differently in blocks and breakdown."""
-        return np.round(np.array([getattr(self, c) for c in CRITERIA], dtype=np.float64), 4)
+        vector: FloatArray = np.array([round(float(getattr(self, c)), 4) for c in CRITERIA], dtype=np.float64)
+        return vector
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,18 @@ def present_criteria(side: ProfileFeatures, skills: NDArray[np.uint8]) -> NDArra
     return present
 
 
+def mentor_criteria(mentors: MentorFeatures) -> NDArray[np.bool_]:
+    """(n, 5) which criteria a pair with this mentor can be compared on, as far as the mentor is concerned.
+
+    Expertise always counts: it answers the mentee's wish, and a mentor who lists none covers none of it (or a
+    mentor who fills in nothing would beat every expert). Values, interests, text and time without the
+    mentor's data are unknown, not a mismatch, and drop out of the pair.
+    """
+    present = present_criteria(mentors, mentors.expertise)
+    present[:, 0] = True
+    return present
+
+
 def mentee_criterion_weights(mentees: MenteeFeatures, weights: Weights, has_mentor_text: bool) -> NDArray[np.float64]:
     """(n, 5) normalised weights per mentee: criteria without mentee data get 0, the rest sum to 1.
 
@@ -160,9 +172,7 @@ class Scorer:
         self.crit_w = mentee_criterion_weights(mentees, self.weights, self.has_text)
         self._crit_w32 = self.crit_w.astype(np.float32)
         # (5, columns): which criteria each mentor has data for; a pair renormalises over both sides' criteria
-        self._mentor_present = np.ascontiguousarray(
-            present_criteria(mentors, mentors.expertise)[self.cols].T, dtype=np.float32
-        )
+        self._mentor_present = np.ascontiguousarray(mentor_criteria(mentors)[self.cols].T, dtype=np.float32)
         expertise, interests = mentor_tags(mentors, self.cols)
         self._used = _used_columns(mentees, mentors, self.cols, expertise, interests)
         self._mentee = self._prepare_mentees()
