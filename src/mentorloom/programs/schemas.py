@@ -19,11 +19,12 @@ class MatchingWeights(InputModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    expertise: float = Field(default=0.25, ge=0, le=1)
+    # the engine's defaults (matching.engine.features.Weights, which says why); a test keeps them in step
     values: float = Field(default=0.30, ge=0, le=1)
+    text: float = Field(default=0.25, ge=0, le=1, description="meaning of goals and bios")
+    expertise: float = Field(default=0.20, ge=0, le=1)
     interests: float = Field(default=0.15, ge=0, le=1)
-    text: float = Field(default=0.15, ge=0, le=1)
-    time: float = Field(default=0.15, ge=0, le=1, description="time-zone and availability overlap")
+    time: float = Field(default=0.10, ge=0, le=1, description="weekly availability overlap")
     preference: float = Field(default=0.30, ge=0, le=1)
 
     @model_validator(mode="after")

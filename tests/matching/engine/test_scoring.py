@@ -183,3 +183,12 @@ def test_expand_takes_the_best_credited_source_and_keeps_exact_tags(n: int, k: i
     src = source.toarray().astype(np.int64) - 1
     r, i = np.nonzero(out.toarray())
     np.testing.assert_allclose(dense_credit[i, src[r, i]] * m[r, src[r, i]], out.toarray()[r, i], rtol=1e-6)
+
+
+def test_program_settings_default_to_the_engine_weights() -> None:
+    from dataclasses import asdict
+
+    from mentorloom.programs.schemas import MatchingWeights
+
+    engine = {k: v for k, v in asdict(Weights()).items() if k != "availability_target_hours"}
+    assert MatchingWeights().model_dump() == engine

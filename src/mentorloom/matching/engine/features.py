@@ -144,11 +144,14 @@ class Weights:
     scores higher than the same pair unpreferred and never above 100.
     """
 
-    expertise: float = 0.25
+    # Ordered by the evidence (README, "Why these weights"): shared values and attitudes predict the best
+    # outcomes (Eby et al. 2013), then what the goals and bios mean, then coverage of the wanted skills;
+    # interests help rapport, and time only needs to be good enough to meet.
     values: float = 0.30
+    text: float = 0.25
+    expertise: float = 0.20
     interests: float = 0.15
-    text: float = 0.15
-    time: float = 0.15
+    time: float = 0.10
     preference: float = 0.30
     availability_target_hours: float = 4.0
 
