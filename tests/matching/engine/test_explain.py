@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from mentorloom.matching.engine import Labels, PairSet, Rules, Scorer, explain_pairs, pair_breakdown
-from mentorloom.matching.engine.features import MenteeFeatures, MentorFeatures
+from mentorloom.matching.engine.features import CRITERIA, MenteeFeatures, MentorFeatures
 from mentorloom.matching.engine.scoring import SCORE_SCALE
 from mentorloom.matching.engine.similarity import SAME_SKILL, tag_credit
 
@@ -55,7 +55,11 @@ def test_facts_name_shared_values_expertise_and_languages() -> None:
     assert {"kind": "similar_bio", "similarity": 1.0} in facts
     assert {"kind": "mentee_preferred"} in facts
     assert not any(f["kind"] == "skill_gap" for f in facts)
-    assert explanation["top_criteria"][0] == "values"
+    contribution = {c: explanation["criteria"][c] * b.weights[0, k] for k, c in enumerate(CRITERIA)}
+    assert explanation["top_criteria"] == sorted(
+        (c for c in CRITERIA if contribution[c] > 0), key=lambda c: -contribution[c]
+    )
+    assert explanation["top_criteria"][:2] == ["text", "values"]  # identical bios (1.0 × .25), 2 of 3 values
     assert 0 <= explanation["score"] <= 100
 
 

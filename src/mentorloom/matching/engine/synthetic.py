@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .features import HOURS_PER_WEEK, Labels, MenteeFeatures, MentorFeatures, PairSet, ProfileFeatures, Rules
+from .similarity import tag_credit
 
 LANGUAGES = ("en", "de", "fr", "es", "pl", "tr")
 _LANG_P = np.array([0.85, 0.6, 0.1, 0.08, 0.05, 0.05])
@@ -90,8 +91,13 @@ def synthetic_program(
     n_skills: int = 60,
     n_values: int = 20,
     n_interests: int = 200,
+    meaning: bool = True,
 ) -> tuple[MenteeFeatures, MentorFeatures, Rules, Labels]:
-    """A program with skewed popularity, clustered time zones, en/de-heavy languages and a few avoid/prefer pairs."""
+    """A program with skewed popularity, clustered time zones, en/de-heavy languages and a few avoid/prefer pairs.
+
+    With ``meaning`` the tags come in small groups of the same or related meaning (as "negotiation",
+    "Verhandlungsführung" and "Verhandeln" would), so a run pays for comparing tags by meaning as a real one does.
+    """
     rng = np.random.default_rng(seed)
     centers = (rng.standard_normal((30, dim)).astype(np.float32) / np.sqrt(max(dim, 1))) if dim else np.zeros((30, 0))
     sizes = (n_values, n_interests, 40)
@@ -102,13 +108,25 @@ def synthetic_program(
         np.uint8
     )
     wanted[rng.random(n_mentees) < 0.05] = 0  # some mentees name no skills at all
+    tag_rng = np.random.default_rng(seed + 1)  # its own stream: the profiles stay those of earlier versions
     mentors = MentorFeatures(
         **_common(rng, n_mentors, sizes, dim, centers),
         expertise=expertise,
         capacity=np.full(n_mentors, capacity, dtype=np.int64),
+        skill_credit=tag_credit(_tag_vectors(tag_rng, n_skills)) if meaning else None,
+        interest_credit=tag_credit(_tag_vectors(tag_rng, n_interests)) if meaning else None,
     )
     mentees = MenteeFeatures(**_common(rng, n_mentees, sizes, dim, centers), wanted=wanted)
     return mentees, mentors, _rules(rng, n_mentees, n_mentors), _labels(n_skills, n_values, n_interests)
+
+
+def _tag_vectors(rng: np.random.Generator, n: int, group: int = 3, dim: int = 32) -> np.ndarray:
+    """Unit vectors in groups of about ``group`` tags around one meaning (cosine ≈ 0.5–0.9 inside, ≈ 0 across)."""
+    centres = rng.standard_normal((max(1, n // group), dim))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    v = centres[rng.integers(0, centres.shape[0], n)] + 0.6 * rng.standard_normal((n, dim)) / np.sqrt(dim)
+    out: np.ndarray = (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+    return out
 
 
 def _rules(rng: np.random.Generator, n_mentees: int, n_mentors: int) -> Rules:
