@@ -85,11 +85,16 @@ def _shared_facts(me: MenteeFeatures, mo: MentorFeatures, i: IntArray, j: IntArr
     spread, source = expand(sp.csr_matrix(mo.interests[j] != 0, dtype=np.float32), mo.interest_credit)
     strong = sp.csr_matrix(spread >= SHARED_INTEREST_CREDIT)
     shared = sp.coo_matrix(sp.csr_matrix(me.interests[i] != 0).multiply(strong))
-    src = sp.csr_matrix(source)
-    for p, cols in enumerate(_grouped(shared.row.astype(np.int64), shared.col.astype(np.int64), n)):
-        if cols:
-            names = [_named(labels.interests, c, int(src[p, c]) - 1) for c in sorted(cols)[:MAX_ITEMS]]
-            facts[p].append({"kind": "shared_interests", "interests": names, "count": len(cols)})
+    rows, cols = shared.row.astype(np.int64), shared.col.astype(np.int64)
+    order = np.lexsort((cols, rows))
+    rows, cols = rows[order], cols[order]
+    sources = np.zeros(0, np.int64)
+    if rows.size:
+        sources = np.asarray(sp.csr_matrix(source)[rows, cols]).ravel().astype(np.int64) - 1
+    for p, items in enumerate(_grouped(rows, np.arange(rows.size, dtype=np.int64), n)):
+        if items:
+            names = [_named(labels.interests, int(cols[k]), int(sources[k])) for k in items[:MAX_ITEMS]]
+            facts[p].append({"kind": "shared_interests", "interests": names, "count": len(items)})
     common = me.languages[i] & mo.languages[j]
     bits = (common[:, None] >> np.arange(63, dtype=np.int64)[None, :]) & 1
     lr, lc = np.nonzero(bits)
