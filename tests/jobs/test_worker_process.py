@@ -29,7 +29,8 @@ from mentorloom.matching.models import MatchRun, Proposal, ProposalStatus, Respo
 from mentorloom.notifications.delivery import mail_lease
 from mentorloom.notifications.models import MailState, OutboxMail
 from mentorloom.profiles.import_jobs import import_upload
-from mentorloom.profiles.models import ImportJob, ImportStatus, Profile
+from mentorloom.profiles.models import ImportJob, ImportStatus, Profile, Tag
+from mentorloom.profiles.tags import stale_tag_ids
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.programs.schemas import ProgramIn
 from mentorloom.programs.service import create_program, invite
@@ -136,6 +137,13 @@ def _all_embedded(database: Database, program_id: int, total: int) -> bool:
         return done == total
 
 
+def _tags_embedded(database: Database) -> bool:
+    with database.session() as session:
+        return bool(session.scalar(select(func.count()).select_from(Tag))) and not stale_tag_ids(
+            session, "hashed-tfidf-512"
+        )
+
+
 def _membership(session: Any, program_id: int, email_prefix: str) -> Membership:
     from mentorloom.accounts.models import User
 
@@ -173,6 +181,7 @@ def test_a_worker_process_runs_every_job_kind(setup: tuple[Settings, Database, J
         program_id, import_id = _program(database, participants_csv(mentees=10, mentors=6))
         wait_for(lambda: _import_status(database, import_id) is ImportStatus.DONE, 60, "the import", log)
         wait_for(lambda: _all_embedded(database, program_id, 16), 60, "the embeddings", log)
+        wait_for(lambda: _tags_embedded(database), 60, "the tag embeddings", log)
 
         with database.session() as session:  # a request and its answer: two mails
             program = session.get_one(Program, program_id)
@@ -201,7 +210,12 @@ def test_a_worker_process_runs_every_job_kind(setup: tuple[Settings, Database, J
         assert len(templates) >= 5
         with database.session() as session:
             states = session.execute(select(Job.kind, Job.state)).all()
-        assert {kind for kind, _ in states} >= {"profiles.import_csv", "profiles.embed", "matching.run"}
+        assert {kind for kind, _ in states} >= {
+            "profiles.import_csv",
+            "profiles.embed",
+            "profiles.embed_tags",
+            "matching.run",
+        }
         assert {state for _, state in states} == {JobState.DONE}
         assert "One or more mappers failed" not in log.read_text(errors="replace")
     finally:
