@@ -16,7 +16,7 @@ from mentorloom.i18n import SUPPORTED_LOCALES, set_locale
 from mentorloom.i18n import gettext as _
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import SESSION_COOKIE, AppSettings, CurrentUser, DbSession, csrf_protect, rate_limit
-from mentorloom.web.forms import field_errors
+from mentorloom.web.forms import form_attempt
 from mentorloom.web.pages import redirect, render, set_login_cookies
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -127,14 +127,14 @@ def _set_password(
     request: Request, session: DbSession, settings: AppSettings, token: str, password: str, password2: str, *, mode: str
 ) -> Response:
     signer = LinkSigner(settings.signing_key)
-    try:
+    with form_attempt(session) as attempt:
         if password != password2:
             raise ValidationFailed(_("The two passwords differ."), field="password2")
         if mode == "invitation":
             service.accept_invitation(session, signer, token, password, settings.invitation_days * 86400)
         else:
             service.reset_password(session, signer, token, password, settings.reset_hours * 3600)
-    except ValidationFailed as exc:
+    if attempt.refused:
         purpose, max_age = (
             (service.INVITATION, settings.invitation_days * 86400)
             if mode == "invitation"
@@ -144,8 +144,8 @@ def _set_password(
         return render(
             request,
             "accounts/set_password.html",
-            {"mode": mode, "token": token, "invitee": person, "errors": field_errors(exc.errors)},
-            status_code=422,
+            {"mode": mode, "token": token, "invitee": person, "errors": attempt.errors},
+            status_code=attempt.status_code,
         )
     if mode == "invitation":
         return redirect("/login", flash=_("Your password is set. Log in now."), request=request)
@@ -162,14 +162,14 @@ def account(request: Request, user: CurrentUser, session: DbSession) -> Response
 def create_token(
     request: Request, user: CurrentUser, session: DbSession, name: Annotated[str, Form()] = ""
 ) -> Response:
-    try:
+    with form_attempt(session) as attempt:
         _token, raw = service.create_api_token(session, user, name)
-    except ValidationFailed as exc:
+    if attempt.refused:
         return render(
             request,
             "accounts/account.html",
-            {"tokens": service.list_api_tokens(session, user), "errors": field_errors(exc.errors)},
-            status_code=422,
+            {"tokens": service.list_api_tokens(session, user), "errors": attempt.errors},
+            status_code=attempt.status_code,
         )
     return render(
         request,

@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 from babel.dates import get_day_names
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from mentorloom.accounts.models import User
-from mentorloom.errors import Conflict, NotFound, ValidationFailed
+from mentorloom.errors import NotFound
 from mentorloom.i18n import get_locale
 from mentorloom.i18n import gettext as _
 from mentorloom.permissions import Action, may, may_edit_profile, membership_for, program_for
@@ -28,7 +27,7 @@ from mentorloom.profiles.vocab import LANGUAGES, WORK_VALUES, all_timezones
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession, csrf_protect
-from mentorloom.web.forms import PostedForm, field_errors, validation_messages
+from mentorloom.web.forms import PostedForm, form_attempt
 from mentorloom.web.pages import redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -251,8 +250,8 @@ def _interest_list(raw: str) -> list[str]:
     return [t.strip() for t in raw.split(",") if t.strip()]
 
 
-def _profile_errors(exc: ValidationError, values: dict[str, Any]) -> dict[str, str]:
-    errors = validation_messages(exc)
+def _interest_errors(errors: dict[str, str], values: dict[str, Any]) -> dict[str, str]:
+    errors = dict(errors)
     # One input holds every interest: show a bad tag's message there, naming the tag.
     tags = _interest_list(values["interests"])
     for key in [k for k in errors if k.startswith("interests.")]:
@@ -324,16 +323,13 @@ def save_profile(
 ) -> Response:
     profile = _editable_profile(session, user, program_id, membership_id)
     membership, values = profile.membership, _values_from_form(form)
-    try:
+    with form_attempt(session) as attempt:
         service.update_profile(session, profile, _profile_input(values, membership.role), editor=user)
-    except ValidationError as exc:
-        return _edit_page(request, user, membership, values, errors=_profile_errors(exc, values), status_code=422)
-    except Conflict as exc:
-        session.rollback()
-        return _edit_page(request, user, membership, values, conflict=exc.detail, status_code=409)
-    except ValidationFailed as exc:
-        session.rollback()  # the service may have changed some fields before it refused
-        return _edit_page(request, user, membership, values, errors=field_errors(exc.errors), status_code=422)
+    if attempt.stale:
+        return _edit_page(request, user, membership, values, conflict=attempt.detail, status_code=attempt.status_code)
+    if attempt.refused:
+        errors = _interest_errors(attempt.errors, values)
+        return _edit_page(request, user, membership, values, errors=errors, status_code=attempt.status_code)
     return redirect(
         f"/programs/{program_id}/participants/{membership_id}", request=request, flash=_("The profile is saved.")
     )

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from mentorloom.accounts.models import User
-from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import get_locale, ngettext
 from mentorloom.i18n import gettext as _
 from mentorloom.notifications.service import failed_mail_for, mail_problems, retry_mail
@@ -25,7 +24,7 @@ from mentorloom.programs.models import Cadence, Membership, Program, Role
 from mentorloom.programs.schemas import InvitationIn, ProgramIn, ProgramSettings
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession, csrf_protect
-from mentorloom.web.forms import PostedForm, field_errors, validation_messages
+from mentorloom.web.forms import PostedForm, form_attempt, validation_messages
 from mentorloom.web.pages import redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -251,21 +250,18 @@ def invite(
 ) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     values = {"email": email.strip(), "name": name.strip(), "role": role}
-    try:
+    # A refusal without a field is about the address (someone already in the program, say): show it there.
+    with form_attempt(session, whole="email") as attempt:
         data = InvitationIn.model_validate(values)
         membership = service.invite(session, program, email=data.email, name=data.name, role=data.role)
-    except ValidationError as exc:
-        errors = validation_messages(exc)
-    except (ValidationFailed, Conflict) as exc:
-        session.rollback()
-        errors = field_errors(exc.errors) or {"email": exc.detail}
-    else:
-        return redirect(
-            f"/programs/{program.id}#invite",
-            request=request,
-            flash=_("The invitation to %(email)s is on its way.", email=membership.user.email),
-        )
-    return _overview(request, session, user, program, invite=values, invite_errors=errors, status_code=422)
+    if attempt.refused:
+        # 422 for every refusal: the invitation form is simply shown again with the message at its field.
+        return _overview(request, session, user, program, invite=values, invite_errors=attempt.errors, status_code=422)
+    return redirect(
+        f"/programs/{program.id}#invite",
+        request=request,
+        flash=_("The invitation to %(email)s is on its way.", email=membership.user.email),
+    )
 
 
 # --- CSV import and export ----------------------------------------------------------------------
@@ -305,17 +301,16 @@ def import_participants(
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _import_page(request, program, problem=_("Choose a CSV file to import."), status_code=422)
     data = upload.file.read(import_jobs.MAX_UPLOAD_BYTES + 1)
-    try:
+    with form_attempt(session) as attempt:  # nothing of a faulty file is kept
         outcome = import_jobs.import_upload(session, program.id, user, upload.filename, data)
-    except (ValidationFailed, Conflict) as exc:
-        session.rollback()  # nothing of a faulty file is kept
+    if attempt.refused:
         return _import_page(
             request,
             program,
-            errors=exc.errors,
-            problem=exc.detail,
+            errors=attempt.problems,
+            problem=attempt.detail,
             filename=upload.filename,
-            status_code=413 if len(data) > import_jobs.MAX_UPLOAD_BYTES else exc.status_code,
+            status_code=413 if len(data) > import_jobs.MAX_UPLOAD_BYTES else attempt.status_code,
         )
     if outcome.job is not None:
         return redirect(f"/programs/{program.id}/imports/{outcome.job.id}")

@@ -82,7 +82,10 @@ class FormAttempt:
     """What became of a page's change: nothing (it went through) or the refusal, as messages per field."""
 
     prefix: str = ""
+    whole: str = "__all__"  # the key of messages about the whole form rather than one field
     errors: dict[str, str] = field(default_factory=dict)
+    detail: str = ""  # the refusal in one sentence, for pages that show it in one place
+    problems: list[dict[str, object]] = field(default_factory=list)  # a domain refusal's own list (rows of a file)
     status_code: int = 200
     stale: bool = False  # refused because someone else changed the same thing first
 
@@ -90,38 +93,44 @@ class FormAttempt:
     def refused(self) -> bool:
         return bool(self.errors)
 
-    def _refuse(self, messages: dict[str, str], detail: str, status_code: int) -> None:
-        messages = messages or {"__all__": detail}
+    def _refuse(self, messages: dict[str, str], detail: str, status_code: int, *, summary: bool = False) -> None:
+        if summary or not messages:
+            messages = {**messages}
+            messages.setdefault(self.whole, detail)
         self.errors = {f"{self.prefix}{name}": text for name, text in messages.items()}
+        self.detail = detail
         self.status_code = status_code
 
 
 @contextmanager
-def form_attempt(session: Session, *, prefix: str = "") -> Iterator[FormAttempt]:
+def form_attempt(
+    session: Session, *, prefix: str = "", whole: str = "__all__", summary: bool = False
+) -> Iterator[FormAttempt]:
     """Run a page's change in a savepoint; a refusal undoes only that change and becomes field errors.
 
     The page then shows the form again from `attempt.errors` (keys get `prefix`, e.g. "goal.") with
     `attempt.status_code`; whatever the request did before the block stays, and nothing of the change does.
+    A refusal naming no field goes under `whole`; with `summary` a domain refusal's sentence always goes
+    there too, for pages that sum a refusal up above the form (its field may not be on the page at all).
+    Objects the change touched are expired by the rollback and load again when next used.
     """
-    attempt = FormAttempt(prefix=prefix)
-    savepoint = session.begin_nested()
+    attempt = FormAttempt(prefix=prefix, whole=whole)
     try:
-        yield attempt
+        with session.begin_nested():
+            yield attempt
     except ValidationError as exc:
-        savepoint.rollback()
-        attempt._refuse(validation_messages(exc), _("Check the form."), 422)
+        # Bad input never reaches the domain: the schema's messages name the posted fields already.
+        messages = validation_messages(exc, whole=whole)
+        attempt._refuse(messages, next(iter(messages.values()), _("Check the form.")), 422)
     except (ValidationFailed, Conflict, PermissionDenied) as exc:
-        if savepoint.is_active:
-            savepoint.rollback()
-        attempt._refuse(field_errors(exc.errors), exc.detail, exc.status_code)
+        attempt._refuse(field_errors(exc.errors, whole=whole), exc.detail, exc.status_code, summary=summary)
+        attempt.problems = exc.errors
         attempt.stale = isinstance(exc, Conflict)
-    else:
-        savepoint.commit()
 
 
-def field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
+def field_errors(errors: list[dict[str, Any]], *, whole: str = "__all__") -> dict[str, str]:
     """Map field name → first message of a domain error's `errors`, for showing next to form fields."""
     result: dict[str, str] = {}
     for error in errors:
-        result.setdefault(str(error.get("field") or "__all__"), str(error.get("message", "")))
+        result.setdefault(str(error.get("field") or whole), str(error.get("message", "")))
     return result

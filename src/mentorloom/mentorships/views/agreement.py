@@ -7,10 +7,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from mentorloom.errors import Conflict, ValidationFailed
+from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import agreements, goals
 from mentorloom.mentorships import presenters as out
@@ -22,7 +21,7 @@ from mentorloom.programs.models import Cadence
 from mentorloom.templating import localized_date
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
-from mentorloom.web.forms import PostedForm, field_errors, validation_messages
+from mentorloom.web.forms import PostedForm, form_attempt
 from mentorloom.web.inputs import MAX_INT
 from mentorloom.web.pages import redirect, render
 
@@ -191,27 +190,21 @@ def save_agreement(
     values["confidentiality"] = bool(form.get("confidentiality"))
     if not values["note"]:
         values.pop("note")
-    try:
+    with form_attempt(session, summary=True) as attempt:
         body = AgreementPatchIn(**values)
         fields = body.model_dump(exclude_unset=True, exclude={"expected_response_time"})
         fields["response_time"] = body.expected_response_time
         agreements.update(session, seat, seat.program, agreements.AgreementChange(**fields))
-    except ValidationError as exc:
-        return _edit_page(request, session, seat, values=values, errors=validation_messages(exc), status_code=422)
-    except (Conflict, ValidationFailed) as exc:
-        session.rollback()
-        seat = pair_seat(session, user, program_id, mentorship_id)
-        stale = isinstance(exc, Conflict)
-        errors = field_errors(exc.errors) if isinstance(exc, ValidationFailed) else {}
-        errors.setdefault("__all__", exc.detail)
+    if attempt.refused:
+        seat = pair_seat(session, user, program_id, mentorship_id)  # the refused change was undone
         return _edit_page(
             request,
             session,
             seat,
-            values=None if stale else values,
-            errors=errors,
-            conflict=stale,
-            status_code=exc.status_code,
+            values=None if attempt.stale else values,  # someone else's newer version is shown instead
+            errors=attempt.errors,
+            conflict=attempt.stale,
+            status_code=attempt.status_code,
         )
     return redirect(base_url(program_id, mentorship_id), flash=_("The agreement was saved."), request=request)
 
@@ -229,17 +222,14 @@ def add_goal(
     values = {
         name: form_text(form, f"goal.{name}") for name in ("title", "description", "success_criteria", "target_date")
     }
-    try:
+    with form_attempt(session, prefix="goal.", summary=True) as attempt:
         body = GoalIn.model_validate({**values, "target_date": values["target_date"] or None})
         goals.add_goal(session, seat, seat.program, body.model_dump())
-    except ValidationError as exc:
-        errors = {f"goal.{k}": v for k, v in validation_messages(exc).items()}
-        return _edit_page(request, session, seat, values={"goal": values}, errors=errors, status_code=422)
-    except (Conflict, ValidationFailed) as exc:
-        session.rollback()
+    if attempt.refused:
         seat = pair_seat(session, user, program_id, mentorship_id)
-        errors = {"goal.__all__": exc.detail}
-        return _edit_page(request, session, seat, values={"goal": values}, errors=errors, status_code=exc.status_code)
+        return _edit_page(
+            request, session, seat, values={"goal": values}, errors=attempt.errors, status_code=attempt.status_code
+        )
     return redirect(
         base_url(program_id, mentorship_id) + "/agreement/edit", flash=_("The goal was added."), request=request
     )

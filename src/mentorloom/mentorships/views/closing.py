@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
-from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import closing
 from mentorloom.mentorships.access import Seat, pair_seat
@@ -14,7 +12,7 @@ from mentorloom.mentorships.schemas import RenewIn, RetrospectiveIn
 from mentorloom.mentorships.views.common import act, base_url, form_text, render_home
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
-from mentorloom.web.forms import PostedForm, field_errors, validation_messages
+from mentorloom.web.forms import PostedForm, form_attempt
 from mentorloom.web.pages import redirect
 
 router = APIRouter()
@@ -31,22 +29,13 @@ def write_retrospective(
 ) -> Response:
     seat = pair_seat(session, user, program_id, mentorship_id)
     values = {name: form_text(form, f"retro.{name}") for name in closing.RETRO_FIELDS}
-    try:
+    with form_attempt(session, prefix="retro.", summary=True) as attempt:
         body = RetrospectiveIn(**values)
         closing.write_retrospective(session, seat, closing.RetroText(**body.model_dump()))
-    except ValidationError as exc:
-        session.rollback()
-        errors = {f"retro.{k}": v for k, v in validation_messages(exc).items()}
-        seat = pair_seat(session, user, program_id, mentorship_id)
-        return render_home(request, session, seat, errors=errors, values=values, status_code=422)
-    except (Conflict, ValidationFailed) as exc:
-        session.rollback()
-        errors = {}
-        if isinstance(exc, ValidationFailed):
-            errors = {f"retro.{k}": v for k, v in field_errors(exc.errors).items()}
-        errors.setdefault("retro.__all__", exc.detail)
-        seat = pair_seat(session, user, program_id, mentorship_id)
-        return render_home(request, session, seat, errors=errors, values=values, status_code=exc.status_code)
+    if attempt.refused:
+        seat = pair_seat(session, user, program_id, mentorship_id)  # the refused change was undone
+        errors, status_code = attempt.errors, attempt.status_code
+        return render_home(request, session, seat, errors=errors, values=values, status_code=status_code)
     flash = _("Your closing retrospective was saved. Only the two of you can read it.")
     return redirect(base_url(program_id, mentorship_id), flash=flash, request=request)
 

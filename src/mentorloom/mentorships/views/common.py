@@ -11,17 +11,14 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
-from mentorloom.errors import Conflict, PermissionDenied, ValidationFailed
-from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import goals, lifecycle
 from mentorloom.mentorships import presenters as out
 from mentorloom.mentorships.access import Seat, seat_for
 from mentorloom.mentorships.models import ClosureReason, MentorshipStatus, Side
-from mentorloom.web.forms import PostedForm, validation_messages
+from mentorloom.web.forms import PostedForm, form_attempt
 from mentorloom.web.pages import redirect, render
 
 
@@ -83,18 +80,12 @@ def act(
     key: str = "__all__",
     values: dict[str, str] | None = None,
 ) -> Response:
-    """Run one change of the pair; on refusal roll back and show the home again with the message."""
+    """Run one change of the pair; on refusal show the home again with the message at `key`."""
     seat = seat_for(session, user, *ids)
-    try:
+    with form_attempt(session) as attempt:
         work(seat)
-    except ValidationError as exc:
-        session.rollback()
-        messages = validation_messages(exc)
-        detail = next(iter(messages.values()), _("Check the form."))
-        seat = seat_for(session, user, *ids)
-        return render_home(request, session, seat, errors={key: detail}, values=values, status_code=422)
-    except (Conflict, ValidationFailed, PermissionDenied) as exc:
-        session.rollback()
-        seat = seat_for(session, user, *ids)
-        return render_home(request, session, seat, errors={key: exc.detail}, values=values, status_code=exc.status_code)
+    if attempt.refused:
+        seat = seat_for(session, user, *ids)  # what the change touched was undone: load it again
+        errors = {key: attempt.detail}
+        return render_home(request, session, seat, errors=errors, values=values, status_code=attempt.status_code)
     return redirect(base_url(*ids), flash=flash, request=request)

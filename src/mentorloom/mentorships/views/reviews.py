@@ -6,9 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
-from mentorloom.errors import Conflict, ValidationFailed
+from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import presenters as out
 from mentorloom.mentorships import reviews
@@ -18,7 +17,7 @@ from mentorloom.mentorships.schemas import ReviewIn
 from mentorloom.mentorships.views.common import act, base_url, form_text
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
-from mentorloom.web.forms import PostedForm, validation_messages
+from mentorloom.web.forms import PostedForm, form_attempt
 from mentorloom.web.pages import redirect, render
 
 router = APIRouter()
@@ -71,21 +70,17 @@ def submit_review(
     state = reviews.due(session, seat, seat.program)
     if missing:
         return _review_page(request, seat, state, values=values, errors=missing, status_code=422)
-    try:
+    with form_attempt(session, summary=True) as attempt:
         body = ReviewIn(
             scores={k: int(values[k]) for k in reviews.STATEMENTS},
             change_suggestion=values["change_suggestion"],
             shared_with_partner=values["shared"],
         )
         reviews.submit(session, seat, seat.program, body.scores, body.change_suggestion, body.shared_with_partner)
-    except ValidationError as exc:
-        return _review_page(request, seat, state, values=values, errors=validation_messages(exc), status_code=422)
-    except (Conflict, ValidationFailed) as exc:
-        session.rollback()
-        seat = pair_seat(session, user, program_id, mentorship_id)
+    if attempt.refused:
+        seat = pair_seat(session, user, program_id, mentorship_id)  # the refused review was undone
         state = reviews.due(session, seat, seat.program)
-        errors = {"__all__": exc.detail}
-        return _review_page(request, seat, state, values=values, errors=errors, status_code=exc.status_code)
+        return _review_page(request, seat, state, values=values, errors=attempt.errors, status_code=attempt.status_code)
     url = base_url(program_id, mentorship_id) + "/reviews/comparison"
     return redirect(url, flash=_("Thank you, your review was saved."), request=request)
 
