@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +14,8 @@ from mentorloom.accounts.security import (
     token_digest,
     verify_password,
 )
+from mentorloom.db import utcnow
+from tests.clock import Clock
 
 
 def test_argon2id_hash_verifies_only_the_right_password() -> None:
@@ -25,14 +27,26 @@ def test_argon2id_hash_verifies_only_the_right_password() -> None:
 
 
 def test_link_signer_rejects_tampering_purpose_and_expiry() -> None:
-    signer = LinkSigner("k1")
+    clock = Clock()
+    signer = LinkSigner("k1", clock=clock)
     token = signer.dumps("reset", 7, password_fingerprint(None))
     assert signer.loads(token, "reset", 60) == (7, password_fingerprint(None))
     assert signer.loads(token, "invitation", 60) is None
-    assert LinkSigner("other key").loads(token, "reset", 60) is None
+    assert LinkSigner("other key", clock=clock).loads(token, "reset", 60) is None
     assert signer.loads(token[:-2] + "xx", "reset", 60) is None
-    time.sleep(1.1)
-    assert signer.loads(token, "reset", 0) is None
+    clock.advance(timedelta(seconds=60))
+    assert signer.loads(token, "reset", 60) == (7, password_fingerprint(None))  # exactly max_age old still works
+    clock.advance(timedelta(seconds=1))
+    assert signer.loads(token, "reset", 60) is None
+
+
+def test_link_signer_reads_the_real_time_by_default() -> None:
+    signer = LinkSigner("k1")
+    token = signer.dumps("reset", 7, "f")
+    assert signer.loads(token, "reset", 60) == (7, "f")
+    # a link stamped an hour ago by someone else's clock is too old for the real one
+    old = LinkSigner("k1", clock=Clock(utcnow() - timedelta(hours=1))).dumps("reset", 7, "f")
+    assert signer.loads(old, "reset", 60) is None
 
 
 @settings(max_examples=50, deadline=None)

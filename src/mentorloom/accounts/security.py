@@ -5,10 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+
+from mentorloom.db import utcnow
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 MIN_PASSWORD_LENGTH = 10
@@ -44,11 +49,25 @@ def password_fingerprint(password_hash: str | None) -> str:
     return hashlib.sha256((password_hash or "unset").encode()).hexdigest()[:12]
 
 
+class _ClockSigner(TimestampSigner):
+    """itsdangerous's timestamp signer, reading the time from an injected clock instead of time.time()."""
+
+    def __init__(self, *args: Any, clock: Callable[[], datetime], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clock = clock
+
+    def get_timestamp(self) -> int:
+        return int(self._clock().timestamp())
+
+
 class LinkSigner:
     """Signed, expiring tokens for invitation and password-reset links."""
 
-    def __init__(self, secret: str) -> None:
-        self._serializer = URLSafeTimedSerializer(secret, salt="mentorloom-links")
+    def __init__(self, secret: str, *, clock: Callable[[], datetime] = utcnow) -> None:
+        # The clock stamps new links and ages old ones: tests move it forward instead of sleeping.
+        self._serializer = URLSafeTimedSerializer(
+            secret, salt="mentorloom-links", signer=_ClockSigner, signer_kwargs={"clock": clock}
+        )
 
     def dumps(self, purpose: str, user_id: int, fingerprint: str) -> str:
         return self._serializer.dumps({"p": purpose, "u": user_id, "f": fingerprint})
