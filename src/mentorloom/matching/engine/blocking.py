@@ -6,12 +6,16 @@ Uses the same strict int64 keys as :mod:`.stable`, so "prefers" means exactly wh
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .candidates import Candidates
-from .features import IntArray
-from .scoring import Scorer, map_blocks, nonzero_2d, row_blocks
 from .stable import candidate_keys
+
+if TYPE_CHECKING:  # the scorer (scipy.sparse, thread pools) is only needed for the dense count
+    from .features import IntArray
+    from .scoring import Scorer
 
 
 def worst_held(assignment: IntArray, held_mkey: IntArray, capacity: IntArray) -> IntArray:
@@ -63,6 +67,8 @@ def blocking_pairs_dense(
 
     ``held_q`` is the q-unit score of each mentee's assigned pair (ignored where unmatched).
     """
+    from .scoring import map_blocks, nonzero_2d, row_blocks
+
     n, m = scorer.n_mentees, scorer.n_mentors
     matched = assignment >= 0
     held_key = np.where(matched, held_q * m + (m - 1 - assignment), -1)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from .candidates import Candidates
-from .features import IntArray
-from .optimal import OptimalMode
+
+if TYPE_CHECKING:
+    from .features import IntArray
+    from .optimal import OptimalMode
 
 DEFAULT_EXACT_LIMIT = 80_000_000  # cells of the dense matrix (~640 MB float64): above that, report n/a
 
@@ -25,6 +28,8 @@ def exact_optimum(cands: Candidates, capacity: IntArray, mode: OptimalMode = "ma
     nobody is forced into a pair. ``max_matched`` adds a bonus larger than any score total to every real pair,
     which makes "most matched, then best total" a single maximisation.
     """
+    from scipy.optimize import linear_sum_assignment  # ~0.2 s to import: only the oracle's callers pay for it
+
     cap = np.minimum(np.asarray(capacity, dtype=np.int64), cands.n_mentees)
     slot_owner = np.repeat(np.arange(cap.size), cap)
     first_slot = np.r_[0, np.cumsum(cap)][:-1]

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
 from .candidates import Candidates
-from .features import IntArray, PairSet
+
+if TYPE_CHECKING:  # features imports scipy.sparse, which the pairs-file path never needs
+    from .features import IntArray, PairSet
 
 OptimalMode = Literal["max_matched", "total_score"]
 _MAX_COST = 10**9

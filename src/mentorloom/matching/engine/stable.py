@@ -16,12 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .candidates import Candidates
-from .features import IntArray
+
+if TYPE_CHECKING:  # features imports scipy.sparse, which the pairs-file path never needs
+    from .features import IntArray
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,7 +39,7 @@ class PrefChunk:
 
 
 # extend(mentees, last_key_seen) -> the entries of those mentees ranked after last_key_seen
-Extender = Callable[[IntArray, IntArray], PrefChunk]
+Extender = Callable[["IntArray", "IntArray"], PrefChunk]
 
 
 @dataclass(frozen=True, eq=False)
