@@ -5,15 +5,18 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mentorloom.config import Settings
-from mentorloom.db import Database
 from mentorloom.errors import MentorloomError
+
+if TYPE_CHECKING:  # settings and the database load per command: match-csv --pairs needs neither
+    from rich.progress import Progress
+
+    from mentorloom.config import Settings
+    from mentorloom.db import Database
 
 app = typer.Typer(
     help="Mentorloom: run long-term mentoring programs.",
@@ -38,9 +41,23 @@ def _fail(exc: MentorloomError, code: int = 1) -> None:
 
 
 def progress_bar() -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     )
+
+
+def _settings() -> Settings:
+    from mentorloom.config import Settings
+
+    return Settings()
+
+
+def _database(url: str) -> Database:
+    from mentorloom.db import Database
+
+    return Database(url)
 
 
 @app.command()
@@ -55,7 +72,7 @@ def serve(
 
     from mentorloom.web.serving import proxy_options
 
-    proxies = proxy_options(Settings())
+    proxies = proxy_options(_settings())
     worker = subprocess.Popen([sys.executable, "-m", "mentorloom", "worker"]) if with_worker else None
     try:
         uvicorn.run("mentorloom.app:create_app", factory=True, host=host, port=port, reload=reload, **proxies)
@@ -72,9 +89,9 @@ def worker(workers: Annotated[int, typer.Option(min=1, max=32)] = 2) -> None:
 
     from mentorloom.jobs import JobQueue
 
-    settings = Settings()
+    settings = _settings()
     # JobQueue imports every task module and model and configures the mappers before any thread consumes.
-    queue = JobQueue(settings, Database(settings.sqlalchemy_url), immediate=False)
+    queue = JobQueue(settings, _database(settings.sqlalchemy_url), immediate=False)
     recovered = queue.sweep()  # work a killed worker left behind, before new work
     console.print(
         f"Job worker on {'Redis' if settings.redis_url else 'SQLite'} with {workers} threads"
@@ -88,8 +105,8 @@ def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     from mentorloom import migrate
 
-    migrate.upgrade(Settings().sqlalchemy_url, revision)
-    console.print(f"Database at {migrate.current(Settings().sqlalchemy_url)}")
+    migrate.upgrade(_settings().sqlalchemy_url, revision)
+    console.print(f"Database at {migrate.current(_settings().sqlalchemy_url)}")
 
 
 @db_app.command("downgrade")
@@ -101,8 +118,8 @@ def db_downgrade(
 
     if not yes:
         typer.confirm(f"Downgrade the database to {revision}? Data in dropped tables is lost.", abort=True)
-    migrate.downgrade(Settings().sqlalchemy_url, revision)
-    console.print(f"Database at {migrate.current(Settings().sqlalchemy_url) or 'base'}")
+    migrate.downgrade(_settings().sqlalchemy_url, revision)
+    console.print(f"Database at {migrate.current(_settings().sqlalchemy_url) or 'base'}")
 
 
 @db_app.command("current")
@@ -110,7 +127,7 @@ def db_current() -> None:
     """Print the applied migration revision."""
     from mentorloom import migrate
 
-    typer.echo(migrate.current(Settings().sqlalchemy_url) or "base")
+    typer.echo(migrate.current(_settings().sqlalchemy_url) or "base")
 
 
 @app.command()
@@ -119,8 +136,8 @@ def demo() -> None:
     from mentorloom.demo import DEMO_LOGINS, load_demo
     from mentorloom.jobs import schedule
 
-    settings = Settings()
-    database = Database(settings.sqlalchemy_url)
+    settings = _settings()
+    database = _database(settings.sqlalchemy_url)
     _job_queue(settings, database)
     with database.session() as session:
         created = load_demo(session)
@@ -143,7 +160,7 @@ def create_admin(
     from mentorloom.accounts.service import create_admin as create
 
     try:
-        with Database(Settings().sqlalchemy_url).session() as session:
+        with _database(_settings().sqlalchemy_url).session() as session:
             user = create(session, email=email, display_name=name, password=password)
             typer.echo(f"Administrator {user.email} is ready.")
     except MentorloomError as exc:
@@ -156,8 +173,8 @@ def participants_import(program_id: int, file: Annotated[Path, typer.Argument(ex
     from mentorloom.profiles.import_jobs import import_upload
 
     data = file.read_bytes()
-    settings = Settings()
-    database = Database(settings.sqlalchemy_url)
+    settings = _settings()
+    database = _database(settings.sqlalchemy_url)
     _job_queue(settings, database)  # wakes the worker for the embeddings once the import commits
     try:
         with database.session() as session, progress_bar() as bar:
@@ -191,7 +208,7 @@ def participants_export(
     """Export a program's participants as CSV."""
     from mentorloom.profiles.importer import export_participants
 
-    with Database(Settings().sqlalchemy_url).session() as session:
+    with _database(_settings().sqlalchemy_url).session() as session:
         text = export_participants(session, program_id)
     if out is None:
         sys.stdout.write(text)
@@ -231,7 +248,7 @@ def match_csv(
         if mentors is not None and mentees is not None and pairs is None:
             from mentorloom.matching.profile_files import match_profile_files
 
-            encoder = text_encoder or Settings().text_encoder
+            encoder = text_encoder or _settings().text_encoder
             if encoder not in ("use", "tfidf"):
                 raise MentorloomError(f'--text-encoder must be "use" or "tfidf", not "{encoder}"')
             summary = match_profile_files(mentors, mentees, out, mode, encoder)
