@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
 from mentorloom.db import utcnow
-from mentorloom.errors import Conflict, MatchingFailed, NotFound, PermissionDenied, ValidationFailed
+from mentorloom.errors import Conflict, MatchingFailed, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.jobs import schedule
 from mentorloom.matching.engine import InfeasibleLockError, MatchResult, Mode, Options, PairSet, match, pair_breakdown
@@ -22,6 +22,7 @@ from mentorloom.matching.mentor_requests import best_mentors, ruled_out_pairs
 from mentorloom.matching.models import MatchRun, Proposal, ProposalStatus, Response, RunStatus
 from mentorloom.mentorships import placement
 from mentorloom.mentorships.models import MentorshipSource
+from mentorloom.permissions import Action, membership_of, require
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.programs.schemas import ProgramSettings
 from mentorloom.programs.service import program_settings
@@ -372,16 +373,11 @@ def answer_offer(
 
 
 def _side(session: Session, proposal: Proposal, user: User) -> str:
-    mine = set(
-        session.scalars(
-            select(Membership.id).where(Membership.user_id == user.id, Membership.program_id == proposal.program_id)
-        )
-    )
-    if proposal.mentee_id in mine:
-        return "mentee"
-    if proposal.mentor_id in mine:
-        return "mentor"
-    raise PermissionDenied(_("Only the two people of a proposal can answer it."))
+    mine = membership_of(session, user, proposal.program_id)
+    side = mine.role.value if mine is not None and mine.id in (proposal.mentee_id, proposal.mentor_id) else None
+    require(Action.ANSWER_OFFER, mine.role if mine else None, own=side is not None)
+    assert side is not None  # answer_offer is for the two people only
+    return side
 
 
 def offer_next_best(session: Session, declined: Proposal) -> Proposal | None:

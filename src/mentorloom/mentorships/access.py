@@ -1,6 +1,7 @@
-"""Who may see a mentorship and in which seat: the two people (each their side) or a coordinator.
+"""Loading a mentorship with the caller's seat in it: one of the two people (each their side) or coordination.
 
-Every mentorship endpoint loads its mentorship here. Anyone else gets 404, as for other programs.
+Every mentorship endpoint loads its mentorship here; what each seat may do is decided in `permissions`
+(view_mentorship, steer_mentorship, work_in_pair, ...). Anyone who may not see it gets 404, as for other programs.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, aliased
 
+from mentorloom import permissions
 from mentorloom.accounts.models import User
-from mentorloom.errors import NotFound, PermissionDenied
+from mentorloom.errors import NotFound
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships.models import Mentorship, Side
-from mentorloom.permissions import Action, may, program_for
-from mentorloom.programs.models import Membership, Program
+from mentorloom.permissions import Action, may, program_and_membership
+from mentorloom.programs.models import Membership, Program, Role
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,20 @@ class Seat:
     user: User
     side: Side | None  # None: a coordinator (or instance admin) looking in
     program: Program
+    role: Role | None = None  # the caller's role in the program; by default that of their side
+
+    @property
+    def caller_role(self) -> Role | None:
+        if self.role is None and self.side is not None:
+            return Role(self.side.value)
+        return self.role
+
+    def can(self, action: Action) -> bool:
+        """Whether the caller may take `action` on this mentorship (their own one if they are of the pair)."""
+        return permissions.can(action, self.caller_role, own=self.in_pair, admin=self.user.is_admin)
+
+    def require(self, action: Action) -> None:
+        permissions.require(action, self.caller_role, own=self.in_pair, admin=self.user.is_admin)
 
     @property
     def in_pair(self) -> bool:
@@ -38,16 +54,16 @@ class Seat:
         return Side.MENTEE if self.side is Side.MENTOR else Side.MENTOR
 
     def require_pair(self) -> Side:
-        """The caller's side; coordinators may look but not act for the pair."""
-        if self.side is None:
-            raise PermissionDenied(_("Only the mentor and the mentee of this mentorship can do this."))
+        """The caller's side, for the pair's own work; coordinators may look but not act for the pair."""
+        self.require(Action.WORK_IN_PAIR)
+        assert self.side is not None  # work_in_pair is for the two people only
         return self.side
 
 
 def visible_mentorships(session: Session, user: User, program_id: int) -> Select[Mentorship]:
     """A query of the program's mentorships this user may see (all for coordinators, else their own)."""
     query = select(Mentorship).where(Mentorship.program_id == program_id)
-    if may(session, user, Action.MANAGE_PROGRAM, program_id):
+    if may(session, user, Action.VIEW_MENTORSHIP, program_id):  # any of them, not only their own
         return query
     mentor, mentee = aliased(Membership), aliased(Membership)
     return (
@@ -67,11 +83,14 @@ def side_of(mentorship: Mentorship, user: User) -> Side | None:
 
 def seat_for(session: Session, user: User, program_id: int, mentorship_id: int) -> Seat:
     """Load a mentorship for this user, or 404 when they may not see it."""
-    program = program_for(session, user, program_id)
-    mentorship = session.scalar(visible_mentorships(session, user, program_id).where(Mentorship.id == mentorship_id))
-    if mentorship is None:
+    program, mine = program_and_membership(session, user, program_id)
+    mentorship = session.get(Mentorship, mentorship_id)
+    if mentorship is None or mentorship.program_id != program_id:
         raise NotFound(_("Mentorship not found."))
-    return Seat(mentorship, user, side_of(mentorship, user), program)
+    seat = Seat(mentorship, user, side_of(mentorship, user), program, mine.role if mine else None)
+    if not seat.can(Action.VIEW_MENTORSHIP):
+        raise NotFound(_("Mentorship not found."))
+    return seat
 
 
 def pair_seat(session: Session, user: User, program_id: int, mentorship_id: int) -> Seat:

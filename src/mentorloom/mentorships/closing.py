@@ -23,6 +23,7 @@ from mentorloom.mentorships.models import (
     Side,
 )
 from mentorloom.mentorships.validation import Checks, check_text
+from mentorloom.permissions import Action
 from mentorloom.programs.models import Program
 
 MAX_RETRO = 2000
@@ -80,7 +81,7 @@ def finish(session: Session, seat: Seat, reason: str = "") -> MentorshipTransiti
     reason = check_text(reason, "reason", lifecycle.MAX_REASON)
     lock(session, seat.mentorship)
     lifecycle.check_transition(seat, "finish")
-    if seat.in_pair and len(retrospectives(session, seat.mentorship)) < 2:
+    if not seat.can(Action.FINISH_ANY_TIME) and len(retrospectives(session, seat.mentorship)) < 2:
         raise Conflict(_("Both of you write a closing retrospective before the mentorship is completed."))
     return lifecycle.transition(session, seat.mentorship, "finish", seat.user, reason=reason)
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
 from mentorloom.db import utcnow
-from mentorloom.errors import Conflict, PermissionDenied, ValidationFailed
+from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import N_, gettext
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import placement
@@ -28,6 +28,7 @@ from mentorloom.mentorships.models import (
     MentorshipTransition,
 )
 from mentorloom.mentorships.validation import check_text
+from mentorloom.permissions import Action
 from mentorloom.programs.models import Program
 
 S = MentorshipStatus
@@ -38,18 +39,19 @@ MAX_REASON = 1000
 class Rule:
     sources: frozenset[MentorshipStatus]
     target: MentorshipStatus
-    coordinator: bool  # whether a coordinator may apply it (stepping in); the pair always may
+    permission: Action  # steer_mentorship: a coordinator may step in; work_in_pair: the pair's own decision
 
 
+_STEER, _PAIR = Action.STEER_MENTORSHIP, Action.WORK_IN_PAIR
 RULES: dict[str, Rule] = {
-    "activate": Rule(frozenset({S.PROPOSED}), S.ACTIVE, False),
-    "decline": Rule(frozenset({S.PROPOSED}), S.DECLINED, True),
-    "pause": Rule(frozenset({S.ACTIVE}), S.PAUSED, True),
-    "resume": Rule(frozenset({S.PAUSED}), S.ACTIVE, True),
-    "complete": Rule(frozenset({S.ACTIVE, S.PAUSED}), S.COMPLETING, True),
-    "finish": Rule(frozenset({S.COMPLETING}), S.COMPLETED, True),
-    "renew": Rule(frozenset({S.COMPLETING}), S.ACTIVE, False),
-    "end_early": Rule(frozenset({S.ACTIVE, S.PAUSED, S.COMPLETING}), S.ENDED_EARLY, True),
+    "activate": Rule(frozenset({S.PROPOSED}), S.ACTIVE, _PAIR),
+    "decline": Rule(frozenset({S.PROPOSED}), S.DECLINED, _STEER),
+    "pause": Rule(frozenset({S.ACTIVE}), S.PAUSED, _STEER),
+    "resume": Rule(frozenset({S.PAUSED}), S.ACTIVE, _STEER),
+    "complete": Rule(frozenset({S.ACTIVE, S.PAUSED}), S.COMPLETING, _STEER),
+    "finish": Rule(frozenset({S.COMPLETING}), S.COMPLETED, _STEER),
+    "renew": Rule(frozenset({S.COMPLETING}), S.ACTIVE, _PAIR),
+    "end_early": Rule(frozenset({S.ACTIVE, S.PAUSED, S.COMPLETING}), S.ENDED_EARLY, _STEER),
 }
 # Every (from, to) pair the table allows: what tests check recorded transitions against.
 ALLOWED: frozenset[tuple[MentorshipStatus, MentorshipStatus]] = frozenset(
@@ -103,8 +105,7 @@ def closure_label(reason: ClosureReason) -> str:
 def check_transition(seat: Seat, action: str) -> Rule:
     """The rule for `action`, or 403 (coordinators may not) / 409 (not from the current state)."""
     rule = RULES[action]
-    if seat.side is None and not rule.coordinator:
-        raise PermissionDenied(_("Only the mentor and the mentee of this mentorship can do this."))
+    seat.require(rule.permission)
     current = seat.mentorship.status
     if current not in rule.sources:
         raise Conflict(

@@ -43,6 +43,7 @@ from mentorloom.mentorships.schemas import (
     TimelineOut,
     TransitionOut,
 )
+from mentorloom.permissions import Action
 from mentorloom.programs.models import Program
 
 
@@ -87,7 +88,7 @@ def transition_out(t: MentorshipTransition, names: dict[int | None, str], *, pri
 def transitions_out(session: Session, seat: Seat) -> list[TransitionOut]:
     rows = queries.transitions(session, seat.mentorship)
     names = queries.names(seat.mentorship, session, {t.by_user_id for t in rows})
-    return [transition_out(t, names, private=seat.in_pair) for t in rows]
+    return [transition_out(t, names, private=seat.can(Action.WORK_IN_PAIR)) for t in rows]
 
 
 def goal_out(goal: Goal, state: goals.GoalState, agreed: bool) -> GoalOut:

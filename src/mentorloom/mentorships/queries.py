@@ -64,7 +64,7 @@ def actions(seat: Seat) -> list[str]:
     allowed = [
         name.replace("_", "-")
         for name, rule in RULES.items()
-        if status in rule.sources and (seat.in_pair or rule.coordinator) and name != "activate"
+        if status in rule.sources and seat.can(rule.permission) and name != "activate"
     ]
     if status is MentorshipStatus.PROPOSED and seat.side is not None:
         accepted = getattr(seat.mentorship, f"{seat.side.value}_accepted_at")

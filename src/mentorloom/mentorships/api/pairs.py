@@ -68,7 +68,7 @@ def get_mentorship(
 ) -> PairHomeOut | CoordinatorViewOut:
     """The pair's home (`view: pair`) or a coordinator's view without private content (`view: coordinator`)."""
     seat = seat_of(program_id, mentorship_id, user, session)
-    if seat.in_pair:
+    if seat.can(Action.WORK_IN_PAIR):
         return out.pair_home(session, seat, seat.program)
     return out.coordinator_view(session, seat, seat.program)
 
