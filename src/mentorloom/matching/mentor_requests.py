@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from mentorloom.db import as_utc, utcnow
-from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mentorloom.errors import Conflict, NotFound, ValidationFailed
 from mentorloom.i18n import N_, gettext
 from mentorloom.i18n import gettext as _
 from mentorloom.jobs.service import rowcount
@@ -23,7 +23,8 @@ from mentorloom.matching.mails import queue_request_mail
 from mentorloom.matching.models import MentorRequest, Proposal, ProposalStatus, RequestStatus
 from mentorloom.mentorships import placement
 from mentorloom.mentorships.models import MentorshipSource
-from mentorloom.programs.models import Membership, Program, Role
+from mentorloom.permissions import Action, require
+from mentorloom.programs.models import Membership, Program
 from mentorloom.programs.service import program_settings
 
 SHORTLIST_SIZE = 10
@@ -102,8 +103,7 @@ def open_requests(session: Session, mentee_id: int) -> list[MentorRequest]:
 def send_request(session: Session, program: Program, mentee: Membership, mentor_id: int, message: str) -> MentorRequest:
     """Ask a mentor from the shortlist; limited number of open requests per mentee, expiring after N days."""
     settings = program_settings(program)
-    if mentee.role is not Role.MENTEE:
-        raise PermissionDenied(_("Only mentees can request a mentor."))
+    require(Action.REQUEST_MENTOR, mentee.role)
     if len(message) > MAX_MESSAGE:
         raise ValidationFailed(_("Use at most %(n)d characters.", n=MAX_MESSAGE), field="message")
     pending = open_requests(session, mentee.id)
@@ -152,8 +152,7 @@ def answer_request(
     session: Session, request: MentorRequest, mentor: Membership, accept: bool, note: str = ""
 ) -> MentorRequest:
     """The mentor accepts (taking a slot, if one is still free) or declines a request."""
-    if request.mentor_id != mentor.id:
-        raise PermissionDenied(_("Only the requested mentor can answer."))
+    require(Action.ANSWER_REQUEST, mentor.role, own=request.mentor_id == mentor.id)
     if len(note) > 1000:
         raise ValidationFailed(_("Use at most %(n)d characters.", n=1000), field="note")
     # Placement's locks before this request's row is written: three mentors answering one mentee queue up
@@ -206,8 +205,7 @@ def _take_slot(session: Session, request: MentorRequest) -> None:
 
 
 def withdraw(session: Session, request: MentorRequest, mentee: Membership) -> MentorRequest:
-    if request.mentee_id != mentee.id:
-        raise PermissionDenied(_("Only the mentee who sent a request can withdraw it."))
+    require(Action.WITHDRAW_REQUEST, mentee.role, own=request.mentee_id == mentee.id)
     _require_pending(request)
     request.status, request.responded_at = RequestStatus.WITHDRAWN, utcnow()
     session.flush()

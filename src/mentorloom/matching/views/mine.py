@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from mentorloom.accounts.models import User
-from mentorloom.errors import Conflict, PermissionDenied, ValidationFailed
+from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.matching import mentor_requests, preferences, service
 from mentorloom.matching.inputs import engaged_mentees, occupied_slots
@@ -20,7 +20,7 @@ from mentorloom.matching.models import Response as Answer
 from mentorloom.matching.schemas import PreferencesIn
 from mentorloom.matching.views.common import base_url, page_router, reason_phrases
 from mentorloom.mentorships.models import OCCUPYING, Mentorship
-from mentorloom.permissions import Action, may, own_membership, program_for, role_in
+from mentorloom.permissions import Action, can, may, own_membership, program_for, role_in
 from mentorloom.profiles.models import Profile
 from mentorloom.programs import service as programs
 from mentorloom.programs.models import Membership, Program, Role
@@ -35,10 +35,8 @@ router = page_router()
 
 
 def _participant(session: Session, user: User, program_id: ObjectId, role: Role | None = None) -> Membership:
-    me = own_membership(session, user, program_id, role)
-    if me.role is Role.COORDINATOR:
-        raise PermissionDenied(_("This page is for the mentors and mentees of the program."))
-    return me
+    """The caller as a mentor or mentee of the program: coordinators are not matched (permissions.take_part)."""
+    return own_membership(session, user, program_id, role)
 
 
 def _offers(session: Session, user: User, program_id: ObjectId, me: Membership) -> list[dict[str, Any]]:
@@ -156,7 +154,7 @@ def _mine_again(
 @router.get("/programs/{program_id}/matching/mine", response_class=HTMLResponse)
 def my_match(request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
     program = program_for(session, user, program_id)
-    if role_in(session, user, program_id) in (None, Role.COORDINATOR) and may(
+    if not can(Action.TAKE_PART, role_in(session, user, program_id)) and may(
         session, user, Action.MANAGE_PROGRAM, program_id
     ):
         return redirect(base_url(program_id))
