@@ -11,6 +11,7 @@ from mentorloom.matching.explain_text import explain
 from mentorloom.matching.models import MatchRun, MentorRequest, PreferenceKind, Proposal, RunStatus
 from mentorloom.matching.schemas import (
     AnswerIn,
+    AvoidListIn,
     CandidateOut,
     PreferencesIn,
     ProposalOut,
@@ -22,7 +23,7 @@ from mentorloom.matching.schemas import (
     SwapIn,
 )
 from mentorloom.pagination import Page, paginate
-from mentorloom.permissions import Action, own_membership, program_for
+from mentorloom.permissions import Action, avoid_list_owner, own_membership, program_for
 from mentorloom.programs.models import Role
 from mentorloom.web.api_common import PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage
 from mentorloom.web.deps import ApiUser, DbSession
@@ -154,6 +155,22 @@ def get_preferences(program_id: ObjectId, user: ApiUser, session: DbSession) -> 
 def put_preferences(program_id: ObjectId, body: PreferencesIn, user: ApiUser, session: DbSession) -> PreferencesIn:
     """Name mentors you would prefer (mentees) and people you want to avoid (either side) before matching."""
     preferences.set_preferences(session, own_membership(session, user, program_id), body.prefer, body.avoid)
+    return body
+
+
+@router.get("/participants/{membership_id}/avoid", response_model=AvoidListIn)
+def get_avoid_list(program_id: ObjectId, membership_id: ObjectId, user: ApiUser, session: DbSession) -> AvoidListIn:
+    """Whom a mentor or mentee must not be matched with (their own list, or anyone's for coordinators)."""
+    owner = avoid_list_owner(session, user, program_id, membership_id)
+    return AvoidListIn(avoid=preferences.preferences_of(session, owner)[PreferenceKind.AVOID])
+
+
+@router.put("/participants/{membership_id}/avoid", response_model=AvoidListIn)
+def put_avoid_list(
+    program_id: ObjectId, membership_id: ObjectId, body: AvoidListIn, user: ApiUser, session: DbSession
+) -> AvoidListIn:
+    """Replace a participant's avoid-list (e.g. a conflict a coordinator was told of); a preference for them ends."""
+    preferences.set_avoid_list(session, avoid_list_owner(session, user, program_id, membership_id), body.avoid)
     return body
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, selectinload
 
+from mentorloom.accounts.models import User
 from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.matching.models import MatchPreference, PreferenceKind
+from mentorloom.profiles.models import Profile
 from mentorloom.programs.models import Membership, Role
 
 
@@ -19,6 +21,20 @@ def preferences_of(session: Session, membership: Membership) -> dict[PreferenceK
     for row in rows:
         out[row.kind].append(row.target_id)
     return out
+
+
+def choosable(session: Session, membership: Membership) -> list[tuple[Membership, str | None]]:
+    """(person, department) for everyone a participant may prefer or avoid: the other side, by name."""
+    other = Role.MENTOR if membership.role is Role.MENTEE else Role.MENTEE
+    rows = session.execute(
+        select(Membership, Profile.department)
+        .join(User, Membership.user_id == User.id)
+        .outerjoin(Profile, Profile.membership_id == Membership.id)
+        .where(Membership.program_id == membership.program_id, Membership.role == other)
+        .options(selectinload(Membership.user))
+        .order_by(func.lower(User.display_name), Membership.id)
+    )
+    return [(person, department) for person, department in rows]
 
 
 def set_preferences(session: Session, membership: Membership, prefer: list[int], avoid: list[int]) -> None:
@@ -48,3 +64,10 @@ def set_preferences(session: Session, membership: Membership, prefer: list[int],
             for i in dict.fromkeys(ids)
         )
     session.flush()
+
+
+def set_avoid_list(session: Session, membership: Membership, avoid: list[int]) -> None:
+    """Replace only whom a participant must not be matched with; someone now avoided is no longer preferred."""
+    avoided = set(avoid)
+    kept = [i for i in preferences_of(session, membership)[PreferenceKind.PREFER] if i not in avoided]
+    set_preferences(session, membership, kept, avoid)

@@ -76,6 +76,16 @@ class PreferencesIn(InputModel):
     )
 
 
+class AvoidListIn(InputModel):
+    """Whom one participant must not be matched with (kept by them or the program's coordinators)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    avoid: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=20, description="Membership ids of the other side"
+    )
+
+
 class CandidateOut(BaseModel):
     mentor_id: int
     name: str

@@ -167,6 +167,7 @@ def profile_view(
             "languages": LANGUAGES,
             "may_edit": profile is not None and may_edit,
             "is_me": membership.user_id == user.id,
+            "may_keep_avoid_list": profile is not None and may(session, user, Action.KEEP_AVOID_LIST, program_id),
         },
     )
 
