@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from typing import Annotated
 
-from mentorloom.matching import mentor_requests, preferences, service
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from mentorloom.matching import mentor_requests, preferences, queries, service
 from mentorloom.matching.explain_text import explain
-from mentorloom.matching.models import MatchRun, MentorRequest, PreferenceKind, Proposal, RunStatus
+from mentorloom.matching.models import PreferenceKind, Proposal, ProposalStatus, RunStatus
 from mentorloom.matching.schemas import (
     AnswerIn,
     AvoidListIn,
@@ -22,13 +23,15 @@ from mentorloom.matching.schemas import (
     RunOut,
     SwapIn,
 )
-from mentorloom.pagination import Page, paginate
+from mentorloom.pagination import Page
 from mentorloom.permissions import Action, avoid_list_owner, own_membership, program_for
 from mentorloom.programs.models import Role
 from mentorloom.web.api_common import PROBLEM_RESPONSES, ObjectId, PageNumber, PerPage
 from mentorloom.web.deps import ApiUser, DbSession
 
 router = APIRouter(prefix="/programs/{program_id}/matching", tags=["matching"], responses=PROBLEM_RESPONSES)
+
+LISTED_RUNS = 50
 
 
 def proposal_out(proposal: Proposal) -> ProposalOut:
@@ -49,11 +52,9 @@ def start_run(program_id: ObjectId, body: RunIn, user: ApiUser, session: DbSessi
 
 @router.get("/runs", response_model=list[RunOut])
 def list_runs(program_id: ObjectId, user: ApiUser, session: DbSession) -> list[RunOut]:
+    """The program's latest runs, newest first."""
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
-    runs = session.scalars(
-        select(MatchRun).where(MatchRun.program_id == program_id).order_by(MatchRun.id.desc()).limit(50)
-    )
-    return [RunOut.model_validate(r) for r in runs]
+    return [RunOut.model_validate(r) for r in queries.recent_runs(session, program_id, LISTED_RUNS)]
 
 
 @router.get("/runs/{run_id}", response_model=RunOut)
@@ -70,11 +71,14 @@ def list_proposals(
     session: DbSession,
     page: PageNumber = 1,
     per_page: PerPage = 50,
+    q: Annotated[str, Query(max_length=100, description="Part of the mentee's or the mentor's name")] = "",
+    status: Annotated[ProposalStatus | None, Query(description="Only proposals in this status")] = None,
 ) -> Page[ProposalOut]:
+    """A run's proposals by mentee name, as the review page lists them."""
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     service.run_for(session, program_id, run_id)
-    query = select(Proposal).where(Proposal.run_id == run_id)
-    return paginate(session, query, page, per_page, order_by=(Proposal.id,)).as_page(proposal_out)
+    wanted = queries.ProposalFilter(q.strip(), (status,) if status else ())
+    return queries.proposal_page(session, run_id, wanted, page, per_page).as_page(proposal_out)
 
 
 @router.post("/runs/{run_id}/rerun", response_model=RunOut, status_code=201, responses={202: {"model": RunOut}})
@@ -204,12 +208,7 @@ def send_request(program_id: ObjectId, body: RequestIn, user: ApiUser, session: 
 def my_requests(program_id: ObjectId, user: ApiUser, session: DbSession) -> list[RequestOut]:
     """Requests I sent (mentee) or received (mentor), newest first."""
     me = own_membership(session, user, program_id)
-    rows = session.scalars(
-        select(MentorRequest)
-        .where((MentorRequest.mentee_id == me.id) | (MentorRequest.mentor_id == me.id))
-        .order_by(MentorRequest.id.desc())
-    )
-    return [RequestOut.model_validate(r) for r in rows]
+    return [RequestOut.model_validate(r) for r in mentor_requests.requests_of(session, me.id)]
 
 
 def _answer_request(

@@ -100,6 +100,12 @@ def open_requests(session: Session, mentee_id: int) -> list[MentorRequest]:
     return _pending_requests(session, MentorRequest.mentee_id == mentee_id)
 
 
+def requests_of(session: Session, membership_id: int) -> list[MentorRequest]:
+    """Every request the participant sent (mentee) or received (mentor), in any status, newest first."""
+    mine = (MentorRequest.mentee_id == membership_id) | (MentorRequest.mentor_id == membership_id)
+    return list(session.scalars(select(MentorRequest).where(mine).order_by(MentorRequest.id.desc())))
+
+
 def send_request(session: Session, program: Program, mentee: Membership, mentor_id: int, message: str) -> MentorRequest:
     """Ask a mentor from the shortlist; limited number of open requests per mentee, expiring after N days."""
     settings = program_settings(program)

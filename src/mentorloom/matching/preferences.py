@@ -37,6 +37,14 @@ def choosable(session: Session, membership: Membership) -> list[tuple[Membership
     return [(person, department) for person, department in rows]
 
 
+def people_with_preferences(session: Session, program_id: int) -> int:
+    """How many participants of the program have named someone to prefer or avoid."""
+    count = session.scalar(
+        select(func.count(func.distinct(MatchPreference.owner_id))).where(MatchPreference.program_id == program_id)
+    )
+    return count or 0
+
+
 def set_preferences(session: Session, membership: Membership, prefer: list[int], avoid: list[int]) -> None:
     """Replace a participant's prefer/avoid lists; targets must be on the other side of the same program."""
     if prefer and membership.role is not Role.MENTEE:

@@ -6,27 +6,23 @@ from typing import Annotated, Any
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
-from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import gettext as _
-from mentorloom.matching import mentor_requests, preferences, service
+from mentorloom.matching import mentor_requests, preferences, queries, service
 from mentorloom.matching.inputs import engaged_mentees, occupied_slots
-from mentorloom.matching.models import MatchRun, PreferenceKind, ProposalStatus, RunStatus
+from mentorloom.matching.models import PreferenceKind, ProposalStatus
 from mentorloom.matching.models import Response as Answer
 from mentorloom.matching.schemas import PreferencesIn
 from mentorloom.matching.views.common import base_url, page_router, reason_phrases
-from mentorloom.mentorships.models import OCCUPYING, Mentorship
 from mentorloom.permissions import Action, can, may, own_membership, program_for, role_in
 from mentorloom.profiles.models import Profile
 from mentorloom.programs import service as programs
 from mentorloom.programs.models import Membership, Program, Role
-from mentorloom.web.api_common import ObjectId
+from mentorloom.web.api_common import MAX_ID, ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
-from mentorloom.web.forms import PostedForm, validation_messages
+from mentorloom.web.forms import FormAttempt, PostedForm, form_attempt
 from mentorloom.web.pages import redirect, render
 
 router = page_router()
@@ -53,17 +49,6 @@ def _offers(session: Session, user: User, program_id: ObjectId, me: Membership) 
     ]
 
 
-def _partners(session: Session, me: Membership) -> list[Membership]:
-    rows = session.scalars(
-        select(Mentorship)
-        .where((Mentorship.mentee_id == me.id) | (Mentorship.mentor_id == me.id), Mentorship.status.in_(OCCUPYING))
-        .options(selectinload(Mentorship.mentor).selectinload(Membership.user))
-        .options(selectinload(Mentorship.mentee).selectinload(Membership.user))
-        .order_by(Mentorship.id)
-    )
-    return [m.mentor if m.mentee_id == me.id else m.mentee for m in rows]
-
-
 def _mentee_context(session: Session, program: Program, me: Membership) -> dict[str, Any]:
     pending = mentor_requests.open_requests(session, me.id)
     engaged = me.id in engaged_mentees(session, program.id)
@@ -86,19 +71,10 @@ def _mentor_context(session: Session, program: Program, me: Membership) -> dict[
 
 
 def _preference_context(session: Session, me: Membership, posted: dict[int, str] | None) -> dict[str, Any]:
-    other = Role.MENTOR if me.role is Role.MENTEE else Role.MENTEE
-    people = session.execute(
-        select(Membership, Profile.department)
-        .join(User, Membership.user_id == User.id)
-        .outerjoin(Profile, Profile.membership_id == Membership.id)
-        .where(Membership.program_id == me.program_id, Membership.role == other)
-        .options(selectinload(Membership.user))
-        .order_by(func.lower(User.display_name))
-    ).all()
     if posted is None:
         saved = preferences.preferences_of(session, me)
         posted = {i: kind.value for kind in (PreferenceKind.PREFER, PreferenceKind.AVOID) for i in saved[kind]}
-    return {"people": people, "choices": posted}
+    return {"people": preferences.choosable(session, me), "choices": posted}
 
 
 def _mine(
@@ -113,17 +89,14 @@ def _mine(
     status_code: int = 200,
 ) -> Response:
     values = values or {}
-    published = session.scalar(
-        select(MatchRun.id).where(MatchRun.program_id == program.id, MatchRun.status == RunStatus.PUBLISHED).limit(1)
-    )
     context: dict[str, Any] = {
         "program": program,
         "me": me,
         "errors": errors or {},
         "values": values,
         "offers": _offers(session, user, program.id, me),
-        "partners": _partners(session, me),
-        "published": published is not None,
+        "partners": queries.partners(session, me),
+        "published": queries.has_published_run(session, program.id),
         "settings": programs.program_settings(program),
         **_preference_context(session, me, values.get("choices")),
     }
@@ -133,22 +106,19 @@ def _mine(
     return render(request, "matching/mine.html", context, status_code=status_code)
 
 
-def _mine_again(
+def _mine_refused(
     request: Request,
     session: Session,
     user: User,
-    program_id: ObjectId,
-    exc: Conflict | ValidationFailed,
+    program: Program,
+    me: Membership,
+    attempt: FormAttempt,
     key: str,
     **values: Any,
 ) -> Response:
-    """After a refused action: roll back and show the page again with the message at the form."""
-    session.rollback()
-    program = program_for(session, user, program_id)
-    me = _participant(session, user, program_id)
-    return _mine(
-        request, session, user, program, me, errors={key: exc.detail}, values=values, status_code=exc.status_code
-    )
+    """After a refused change (form_attempt undid it): the page again, with the message at the form `key`."""
+    errors = {key: attempt.detail}
+    return _mine(request, session, user, program, me, errors=errors, values=values, status_code=attempt.status_code)
 
 
 @router.get("/programs/{program_id}/matching/mine", response_class=HTMLResponse)
@@ -169,15 +139,16 @@ def _answer_offer(
     proposal_id: ObjectId,
     reason: str | None,
 ) -> Response:
-    program_for(session, user, program_id)
+    program = program_for(session, user, program_id)
     me = _participant(session, user, program_id)
     proposal = service.proposal_for(session, program_id, proposal_id)
     answer = Answer.ACCEPTED if reason is None else Answer.DECLINED
-    try:
+    with form_attempt(session) as attempt:
         offer = service.answer_offer(session, proposal, user, answer, reason or "")
-    except (Conflict, ValidationFailed) as exc:
-        key = f"reason-{proposal_id}" if isinstance(exc, ValidationFailed) else "__all__"
-        return _mine_again(request, session, user, program_id, exc, key, **{f"reason-{proposal_id}": reason or ""})
+    if attempt.refused:
+        field = f"reason-{proposal_id}"
+        key = field if "reason" in attempt.errors else "__all__"
+        return _mine_refused(request, session, user, program, me, attempt, key, **{field: reason or ""})
     partner = (proposal.mentor if me.role is Role.MENTEE else proposal.mentee) or proposal.mentee
     name = partner.user.display_name
     if answer is Answer.ACCEPTED:
@@ -221,17 +192,16 @@ def send_request(
     program_id: ObjectId,
     user: CurrentUser,
     session: DbSession,
-    mentor_id: Annotated[int, Form()],
+    mentor_id: Annotated[int, Form(ge=1, le=MAX_ID)],  # a hidden field: anything else is no mentor, answers 422
     message: Annotated[str, Form()] = "",
 ) -> Response:
     program = program_for(session, user, program_id)
     mentee = _participant(session, user, program_id, Role.MENTEE)
-    try:
+    with form_attempt(session) as attempt:
         sent = mentor_requests.send_request(session, program, mentee, mentor_id, message)
-    except (Conflict, ValidationFailed) as exc:
-        return _mine_again(
-            request, session, user, program_id, exc, f"request-{mentor_id}", **{f"message-{mentor_id}": message}
-        )
+    if attempt.refused:
+        values = {f"message-{mentor_id}": message}
+        return _mine_refused(request, session, user, program, mentee, attempt, f"request-{mentor_id}", **values)
     flash = _(
         "Your request is on its way to %(name)s. You get an e-mail when they answer.",
         name=sent.mentor.user.display_name,
@@ -243,13 +213,13 @@ def send_request(
 def withdraw_request(
     request: Request, program_id: ObjectId, request_id: ObjectId, user: CurrentUser, session: DbSession
 ) -> Response:
-    program_for(session, user, program_id)
+    program = program_for(session, user, program_id)
     mentee = _participant(session, user, program_id, Role.MENTEE)
     sent = mentor_requests.request_for(session, program_id, request_id)
-    try:
+    with form_attempt(session) as attempt:
         mentor_requests.withdraw(session, sent, mentee)
-    except Conflict as exc:
-        return _mine_again(request, session, user, program_id, exc, "__all__")
+    if attempt.refused:
+        return _mine_refused(request, session, user, program, mentee, attempt, "__all__")
     flash = _("Your request to %(name)s is withdrawn.", name=sent.mentor.user.display_name)
     return redirect(f"{base_url(program_id)}/mine#requests", flash=flash, request=request)
 
@@ -263,15 +233,14 @@ def _answer_request(
     accept: bool,
     note: str,
 ) -> Response:
-    program_for(session, user, program_id)
+    program = program_for(session, user, program_id)
     mentor = _participant(session, user, program_id, Role.MENTOR)
     incoming = mentor_requests.request_for(session, program_id, request_id)
-    try:
+    with form_attempt(session) as attempt:
         mentor_requests.answer_request(session, incoming, mentor, accept, note)
-    except (Conflict, ValidationFailed) as exc:
-        return _mine_again(
-            request, session, user, program_id, exc, f"note-{request_id}", **{f"note-{request_id}": note}
-        )
+    if attempt.refused:
+        field = f"note-{request_id}"
+        return _mine_refused(request, session, user, program, mentor, attempt, field, **{field: note})
     name = incoming.mentee.user.display_name
     flash = (
         _("You are now %(name)s's mentor. We let them know.", name=name)
@@ -309,10 +278,32 @@ def _posted_choices(form: Any) -> dict[int, str]:
     """{membership id: "prefer" | "avoid"} from the radio groups named pref-<id>; "none" is dropped."""
     choices: dict[int, str] = {}
     for key, value in form.multi_items():
-        target = key.removeprefix("pref-")
-        if key.startswith("pref-") and target.isdigit() and value in ("prefer", "avoid"):
-            choices[int(target)] = str(value)
+        target = _posted_id(key.removeprefix("pref-")) if key.startswith("pref-") else None
+        if target is not None and value in ("prefer", "avoid"):
+            choices[target] = str(value)
     return choices
+
+
+def _posted_id(text: str) -> int | None:
+    """The id in a field name such as pref-<id>, None if it holds none (then the field is not one of ours).
+
+    Digits beyond any id stay an id too large, so PreferencesIn names the list; int() itself would refuse
+    thousands of digits with a ValueError (a 500), and str.isdigit() lets "²" through.
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0") or "0"
+    return int(digits) if len(digits) <= len(str(MAX_ID)) else MAX_ID + 1
+
+
+def _preference_problem(attempt: FormAttempt) -> str:
+    """The refusal as one line, each message after the list it is about ("Avoid: …")."""
+    labels = {"prefer": _("Preferred"), "avoid": _("Avoid")}
+    parts = []
+    for field, message in attempt.errors.items():
+        label = labels.get(field.split(".")[0])
+        parts.append(f"{label}: {message}" if label else message)
+    return " ".join(dict.fromkeys(parts))
 
 
 @router.post("/programs/{program_id}/matching/preferences")
@@ -324,34 +315,11 @@ def save_preferences(
     choices = _posted_choices(form)
     prefer = [i for i, kind in choices.items() if kind == "prefer"]
     avoid = [i for i, kind in choices.items() if kind == "avoid"]
-    try:
+    with form_attempt(session) as attempt:
         data = PreferencesIn(prefer=prefer, avoid=avoid)
         preferences.set_preferences(session, me, data.prefer, data.avoid)
-    except ValidationError as exc:
-        messages = validation_messages(exc)
-        labels = {"prefer": _("Preferred"), "avoid": _("Avoid")}
-        problem = " ".join(f"{labels.get(k.split('.')[0], k)}: {v}" for k, v in messages.items())
-        return _mine(
-            request,
-            session,
-            user,
-            program,
-            me,
-            errors={"preferences": problem},
-            values={"choices": choices},
-            status_code=422,
-        )
-    except ValidationFailed as exc:
-        session.rollback()
-        return _mine(
-            request,
-            session,
-            user,
-            program,
-            me,
-            errors={"preferences": exc.detail},
-            values={"choices": choices},
-            status_code=422,
-        )
+    if attempt.refused:
+        errors, values = {"preferences": _preference_problem(attempt)}, {"choices": choices}
+        return _mine(request, session, user, program, me, errors=errors, values=values, status_code=attempt.status_code)
     flash = _("Your preferences are saved. They count in the next matching run.")
     return redirect(f"{base_url(program_id)}/mine#preferences", flash=flash, request=request)

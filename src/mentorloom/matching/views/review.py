@@ -8,25 +8,26 @@ from urllib.parse import urlencode
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
 from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.i18n import ngettext
-from mentorloom.matching import service
+from mentorloom.matching import preferences, queries, service
 from mentorloom.matching.explain_text import unmatched_text
 from mentorloom.matching.inputs import rematch_priority_mentees
-from mentorloom.matching.models import MatchPreference, MatchRun, Proposal, ProposalStatus, RunStatus
+from mentorloom.matching.models import MatchRun, Proposal, ProposalStatus, RunStatus
+from mentorloom.matching.queries import PAIRED, ProposalFilter
+from mentorloom.matching.schemas import SwapIn
 from mentorloom.matching.views.common import base_url, page_router, reason_phrases
-from mentorloom.pagination import paginate
 from mentorloom.permissions import Action, program_for
 from mentorloom.programs import service as programs
-from mentorloom.programs.models import Membership, Program
+from mentorloom.programs.models import Program
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
-from mentorloom.web.forms import PostedForm
+from mentorloom.web.forms import PostedForm, form_attempt
 from mentorloom.web.pages import redirect, render
 
 router = page_router()
@@ -35,12 +36,9 @@ PER_PAGE = 50
 RECENT_RUNS = 10
 UNMATCHED_PREVIEW = 10
 PENDING = (RunStatus.QUEUED, RunStatus.RUNNING)
-PAIRED = (ProposalStatus.DRAFT, ProposalStatus.LOCKED, ProposalStatus.OFFERED, ProposalStatus.ACCEPTED)
 FILTERS = frozenset(s.value for s in ProposalStatus)
-_PEOPLE = (
-    selectinload(Proposal.mentee).selectinload(Membership.user),
-    selectinload(Proposal.mentor).selectinload(Membership.user),
-)
+# Without a status filter the list leaves out the unmatched mentees: the page shows them in a box of their own.
+LISTED = tuple(s for s in ProposalStatus if s is not ProposalStatus.UNMATCHED)
 
 
 # --- coordinators: start a run, watch it, list runs ---------------------------------------------
@@ -49,15 +47,7 @@ _PEOPLE = (
 def _home(
     request: Request, session: Session, program: Program, *, problem: str | None = None, status_code: int = 200
 ) -> Response:
-    runs = list(
-        session.scalars(
-            select(MatchRun).where(MatchRun.program_id == program.id).order_by(MatchRun.id.desc()).limit(RECENT_RUNS)
-        )
-    )
-    counts = programs.member_counts(session, program.id)
-    with_input = session.scalar(
-        select(func.count(func.distinct(MatchPreference.owner_id))).where(MatchPreference.program_id == program.id)
-    )
+    runs = queries.recent_runs(session, program.id, RECENT_RUNS)
     return render(
         request,
         "matching/home.html",
@@ -66,9 +56,9 @@ def _home(
             "settings": programs.program_settings(program),
             "runs": runs,
             "latest": runs[0] if runs else None,
-            "counts": counts,
+            "counts": programs.member_counts(session, program.id),
             "waiting": service.waiting_mentees(session, program.id),
-            "with_input": with_input or 0,
+            "with_input": preferences.people_with_preferences(session, program.id),
             "problem": problem,
         },
         status_code=status_code,
@@ -103,12 +93,11 @@ def start_run(
     mode: Annotated[str, Form()] = "",
 ) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
-    try:
+    with form_attempt(session) as attempt:
         run = service.start_run(session, program, user, mode or None)
         service.queue_or_compute(session, run)
-    except (Conflict, ValidationFailed) as exc:
-        session.rollback()
-        return _home(request, session, program, problem=exc.detail, status_code=exc.status_code)
+    if attempt.refused:
+        return _home(request, session, program, problem=attempt.detail, status_code=attempt.status_code)
     return _started(request, run)
 
 
@@ -149,6 +138,10 @@ class Listing:
     def of_form(cls, form: Any) -> Listing:
         return cls.parse(form.get("q", ""), form.get("status", ""), form.get("page", 1))
 
+    def wanted(self) -> ProposalFilter:
+        """The proposals this listing shows: one status if chosen, else all but the unmatched."""
+        return ProposalFilter(self.q, (ProposalStatus(self.status),) if self.status else LISTED)
+
     def query(self, page: int | None = None) -> str:
         number = self.page if page is None else page
         params = {"q": self.q, "status": self.status, "page": str(number) if number > 1 else ""}
@@ -165,28 +158,7 @@ class ProposalPage:
 
 
 def _proposal_page(session: Session, run: MatchRun, listing: Listing) -> ProposalPage:
-    mentee, mentee_user = aliased(Membership), aliased(User)
-    mentor, mentor_user = aliased(Membership), aliased(User)
-    query = (
-        select(Proposal)
-        .join(mentee, Proposal.mentee_id == mentee.id)
-        .join(mentee_user, mentee.user_id == mentee_user.id)
-        .outerjoin(mentor, Proposal.mentor_id == mentor.id)
-        .outerjoin(mentor_user, mentor.user_id == mentor_user.id)
-        .where(Proposal.run_id == run.id)
-    )
-    if listing.status:
-        query = query.where(Proposal.status == ProposalStatus(listing.status))
-    else:
-        query = query.where(Proposal.status != ProposalStatus.UNMATCHED)
-    if listing.q:
-        needle = listing.q.lower()
-        query = query.where(
-            func.lower(mentee_user.display_name).contains(needle, autoescape=True)
-            | func.lower(mentor_user.display_name).contains(needle, autoescape=True)
-        )
-    order = (func.lower(mentee_user.display_name), Proposal.id)
-    found = paginate(session, query.options(*_PEOPLE), listing.page, PER_PAGE, order_by=order, clamp=True)
+    found = queries.proposal_page(session, run.id, listing.wanted(), listing.page, PER_PAGE, clamp=True)
     return ProposalPage([(p, _why(p)) for p in found.rows], found.total, found.page, found.pages)
 
 
@@ -198,44 +170,22 @@ def _why(proposal: Proposal) -> list[tuple[str, str]]:
 
 def _figures(session: Session, run: MatchRun, counts: dict[str, int]) -> dict[str, Any]:
     """The summary cards: live counts from the proposals, quality figures from the engine's report."""
-    average = session.scalar(
-        select(func.avg(Proposal.score)).where(Proposal.run_id == run.id, Proposal.status.in_(PAIRED))
-    )
-    reasons = session.execute(
-        select(Proposal.unmatched_reason, func.count())
-        .where(Proposal.run_id == run.id, Proposal.status == ProposalStatus.UNMATCHED)
-        .group_by(Proposal.unmatched_reason)
-    ).all()
     stats = run.stats or {}
     return {
         "matched": sum(counts.get(s.value, 0) for s in PAIRED),
         "unmatched": counts.get(ProposalStatus.UNMATCHED.value, 0),
-        "reasons": [(unmatched_text(reason), n) for reason, n in reasons],
-        "average": None if average is None else float(average),
+        "reasons": [(unmatched_text(reason), n) for reason, n in queries.unmatched_reasons(session, run.id)],
+        "average": queries.average_score(session, run.id),
         "pct_of_optimum": stats.get("pct_of_optimum"),
         "blocking_pairs": stats.get("blocking_pairs") if run.mode == "stable" else None,
         "mean_rank": stats.get("mean_rank"),
     }
 
 
-def _status_counts(session: Session, run_id: ObjectId) -> dict[str, int]:
-    rows = session.execute(
-        select(Proposal.status, func.count()).where(Proposal.run_id == run_id).group_by(Proposal.status)
-    )
-    return {status.value: n for status, n in rows}
-
-
 def _unmatched_preview(session: Session, run_id: ObjectId) -> list[tuple[Proposal, str]]:
-    rows = session.scalars(
-        select(Proposal)
-        .join(Membership, Proposal.mentee_id == Membership.id)
-        .join(User, Membership.user_id == User.id)
-        .where(Proposal.run_id == run_id, Proposal.status == ProposalStatus.UNMATCHED)
-        .options(*_PEOPLE)
-        .order_by(func.lower(User.display_name))
-        .limit(UNMATCHED_PREVIEW)
-    )
-    return [(p, unmatched_text(p.unmatched_reason)) for p in rows]
+    unmatched = ProposalFilter(statuses=(ProposalStatus.UNMATCHED,))
+    found = queries.proposal_page(session, run_id, unmatched, 1, UNMATCHED_PREVIEW)
+    return [(p, unmatched_text(p.unmatched_reason)) for p in found.rows]
 
 
 def _review(
@@ -250,7 +200,7 @@ def _review(
 ) -> Response:
     page = _proposal_page(session, run, listing)
     listing = replace(listing, page=page.page)
-    counts = _status_counts(session, run.id)
+    counts = queries.status_counts(session, run.id)
     fragment = request.headers.get("hx-target") == "proposals" and not request.headers.get("hx-history-restore-request")
     context = {
         "program": program,
@@ -297,14 +247,13 @@ def _review_action(
 ) -> Response:
     program, proposal = _reviewed(session, user, program_id, proposal_id)
     listing, run = Listing.of_form(form), proposal.run
-    try:
+    with form_attempt(session) as attempt:
         if action == "reject":
             service.reject(session, proposal)
         else:
             service.set_locked(session, proposal, action == "lock")
-    except Conflict as exc:
-        session.rollback()
-        return _review(request, session, program, run, listing, problem=exc.detail, status_code=409)
+    if attempt.refused:
+        return _review(request, session, program, run, listing, problem=attempt.detail, status_code=attempt.status_code)
     mentor = proposal.mentor.user.display_name if proposal.mentor else ""
     names = {"mentee": proposal.mentee.user.display_name, "mentor": mentor}
     flash = {
@@ -364,19 +313,7 @@ def _swap_page(
 ) -> Response:
     if proposal.run.status is not RunStatus.READY or proposal.status not in service.REVIEWABLE:
         raise Conflict(_("This run is no longer under review."))
-    others = session.scalars(
-        select(Proposal)
-        .join(Membership, Proposal.mentee_id == Membership.id)
-        .join(User, Membership.user_id == User.id)
-        .where(
-            Proposal.run_id == proposal.run_id,
-            Proposal.id != proposal.id,
-            Proposal.status.in_((ProposalStatus.DRAFT, ProposalStatus.LOCKED, ProposalStatus.UNMATCHED)),
-        )
-        .options(*_PEOPLE)
-        .order_by(func.lower(User.display_name))
-    )
-    choices = [p for p in others if p.mentor_id is not None or proposal.mentor_id is not None]
+    choices = queries.swap_candidates(session, proposal)
     context = {"program": program, "run": proposal.run, "proposal": proposal, "choices": choices}
     context |= {"listing": listing, "problem": problem, "explanation": reason_phrases(proposal.facts)}
     return render(request, "matching/swap.html", context, status_code=status_code)
@@ -397,6 +334,14 @@ def swap_form(
     return _swap_page(request, session, program, proposal, Listing.parse(q, status, page))
 
 
+def _chosen_pair(raw: object) -> int:
+    """The other proposal's id from the form, checked as the API checks it: anything else is no choice."""
+    try:
+        return SwapIn.model_validate({"other_id": raw}).other_id
+    except ValidationError:
+        raise ValidationFailed(_("Choose the pair to swap with."), field="other_id") from None
+
+
 @router.post("/programs/{program_id}/matching/proposals/{proposal_id}/swap")
 def swap_proposals(
     request: Request,
@@ -408,15 +353,12 @@ def swap_proposals(
 ) -> Response:
     program, first = _reviewed(session, user, program_id, proposal_id)
     listing = Listing.of_form(form)
-    raw = str(form.get("other_id", ""))
-    try:
-        if not raw.isdigit():
-            raise ValidationFailed(_("Choose the pair to swap with."), field="other_id")
-        second = service.proposal_for(session, program_id, int(raw))
+    with form_attempt(session) as attempt:
+        second = service.proposal_for(session, program_id, _chosen_pair(form.get("other_id")))
         service.swap(session, first, second)
-    except (Conflict, ValidationFailed) as exc:
-        session.rollback()
-        return _swap_page(request, session, program, first, listing, problem=exc.detail, status_code=exc.status_code)
+    if attempt.refused:
+        problem, status_code = attempt.detail, attempt.status_code
+        return _swap_page(request, session, program, first, listing, problem=problem, status_code=status_code)
     flash = _(
         "Swapped: %(a)s is now proposed with %(x)s, %(b)s with %(y)s.",
         a=first.mentee.user.display_name,
@@ -448,7 +390,7 @@ def publish_form(
     run = service.run_for(session, program_id, run_id)
     if run.status is not RunStatus.READY:
         return redirect(f"{base_url(program_id)}/runs/{run.id}")
-    counts = _status_counts(session, run.id)
+    counts = queries.status_counts(session, run.id)
     return render(request, "matching/publish.html", {"program": program, "run": run, "counts": counts})
 
 
@@ -458,11 +400,12 @@ def publish_run(
 ) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     run = service.run_for(session, program_id, run_id)
-    try:
+    with form_attempt(session) as attempt:
         offers = service.publish(session, run)
-    except Conflict as exc:
-        session.rollback()
-        return _review(request, session, program, run, Listing(), problem=exc.detail, status_code=409)
+    if attempt.refused:
+        return _review(
+            request, session, program, run, Listing(), problem=attempt.detail, status_code=attempt.status_code
+        )
     flash = ngettext(
         "Published: %(num)d pair is asked by e-mail to accept.",
         "Published: %(num)d pairs are asked by e-mail to accept.",
