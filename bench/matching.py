@@ -1,6 +1,7 @@
 """Matching engine benchmark (not a test): synthetic programs from 1k×400 to 100k×25k.
 
     .venv/bin/python bench/matching.py [--sizes 1k,5k,20k,100k] [--skip-peer] [--dim N]
+    .venv/bin/python bench/matching.py --file-path-only [--skip-profile-files]   # the match-csv part alone
 
 Every (size, mode) runs in a fresh subprocess, so ``ru_maxrss`` is that run's own peak. "end to end" is
 features → proposals with explanation facts (scoring + solve + facts for the chosen pairs); the blocking-pair
@@ -17,6 +18,10 @@ Embedding dimension: 512 at every size, what the product stores (the multilingua
 % of optimum: scipy's dense ``linear_sum_assignment`` over mentor slots (exact) up to 5k×2k. Above that it
 needs ~10 GB, so the optimal rows show the engine's dual certificate instead ("cert" = the top-k restriction
 provably lost nothing, i.e. 100 %), and stable rows show n/a.
+
+File path (:mod:`match_csv`): the whole ``mentorloom match-csv --pairs`` process, start-up included, on a
+200,000-line file against the package ``matching`` solving the same lists in-process (target ≥ 15×), and the
+whole ``--mentors/--mentees`` process on 20k × 8k participant files (importer and text encoder included).
 """
 
 from __future__ import annotations
@@ -27,11 +32,13 @@ import os
 import resource
 import subprocess
 import sys
-import threading
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from match_csv import cpu_note, peer_file_worker, report_pairs, report_profiles, run_peer
 
 from mentorloom.matching.engine import Candidates, Options, Scorer, match, top_candidates
 from mentorloom.matching.engine.exact import exact_cells, exact_optimum
@@ -125,10 +132,6 @@ def peer_worker(size: str, dim: int, k: int) -> dict[str, Any]:
     Full lists (≈10M entries at 5k×2k) take the package far beyond ten minutes, so both get each mentee's
     ``k`` best mentors (the package's input format is Python dicts, so building them is not timed).
     """
-    here = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]  # this file is also "matching"
-    from matching.games import HospitalResident
-
     n, m, cap = SIZES[size]
     mentees, mentors, rules, _ = synthetic_program(n, m, cap, seed=SEED, dim=dim)
     cands = top_candidates(Scorer(mentees, mentors, rules=rules), k)
@@ -142,25 +145,9 @@ def peer_worker(size: str, dim: int, k: int) -> dict[str, Any]:
     hospital: dict[int, list[int]] = {j: [] for j in range(m)}
     for i, j in zip(cands.mentee[order].tolist(), cands.mentor[order].tolist(), strict=True):
         hospital[j].append(i)
-    out: dict[str, Any] = {"k": k, "ours_seconds": ours_seconds}
-
-    def run() -> None:
-        t = time.perf_counter()
-        game = HospitalResident.create_from_dictionaries(resident, hospital, {j: cap for j in range(m)})
-        solved = game.solve(optimal="resident")
-        out["seconds"] = time.perf_counter() - t
-        theirs = np.full(n, -1, dtype=np.int64)
-        for h, rs in solved.items():
-            for r in rs:
-                theirs[r.name] = h.name
-        out["same_matching"] = bool((theirs == ours).all())
-
-    sys.setrecursionlimit(1_000_000)
-    threading.stack_size(512 * 1024 * 1024)
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    return out
+    seconds, pairs = run_peer(resident, hospital, {j: cap for j in range(m)})
+    theirs = np.array([pairs.get(i, -1) for i in range(n)], dtype=np.int64)
+    return {"k": k, "ours_seconds": ours_seconds, "seconds": seconds, "same_matching": bool((theirs == ours).all())}
 
 
 def encoder_throughput() -> dict[str, Any] | None:
@@ -223,6 +210,11 @@ def main() -> None:
     parser.add_argument("--worker", nargs=2, metavar=("SIZE", "MODE"), help=argparse.SUPPRESS)
     parser.add_argument("--exact-worker", metavar="SIZE", help=argparse.SUPPRESS)
     parser.add_argument("--peer-worker", metavar="SIZE", help=argparse.SUPPRESS)
+    parser.add_argument("--file-path-only", action="store_true", help="only the match-csv measurements")
+    parser.add_argument("--skip-file-path", action="store_true", help="no match-csv measurements")
+    parser.add_argument("--skip-profile-files", action="store_true", help="no --mentors/--mentees run (minutes)")
+    parser.add_argument("--profile-encoders", default="use", help='text encoders for --mentors/--mentees: "use,tfidf"')
+    parser.add_argument("--peer-file-worker", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(args.worker[0], args.worker[1], _dim(args.dim), args.k)))
@@ -233,7 +225,15 @@ def main() -> None:
     if args.peer_worker:
         print(json.dumps(peer_worker(args.peer_worker, _dim(args.dim), args.peer_k)))
         return
+    if args.peer_file_worker:
+        print(json.dumps(peer_file_worker(Path(args.peer_file_worker))))
+        return
+    if args.file_path_only:
+        report_match_csv(args)
+        return
     report(args)
+    if not args.skip_file_path:
+        report_match_csv(args)
 
 
 def report(args: argparse.Namespace) -> None:
@@ -275,6 +275,16 @@ def report(args: argparse.Namespace) -> None:
             f"{enc['load_seconds']:.1f} s) — compute at save time, never per run"
         )
     print(f"load average at end {os.getloadavg()[0]:.2f} (other processes share these 2 cores)")
+
+
+def report_match_csv(args: argparse.Namespace) -> None:
+    """``mentorloom match-csv`` as whole processes: the pairs file against the peer, then the participant files."""
+    print(f"\nmatch-csv ({cpu_note()})", flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-match-csv-") as tmp:
+        report_pairs(Path(tmp), _spawn, SEED)
+        if not args.skip_profile_files:
+            report_profiles(Path(tmp), [e.strip() for e in args.profile_encoders.split(",") if e.strip()])
+    print(f"load average at end {os.getloadavg()[0]:.2f}")
 
 
 def _peer(args: argparse.Namespace, stable_rows: dict[str, dict[str, Any]], dim_arg: list[str]) -> None:

@@ -66,10 +66,6 @@ class Table:
         """Read by Python's csv: every row's line is known."""
         return self.lines is not None
 
-    @property
-    def n_rows(self) -> int:
-        return len(self.fields[0]) if self.fields else 0
-
     def column(self, name: str) -> pa.Array:
         """The stripped values of a (lower-case) header column."""
         return self.fields[self.columns[name]]
