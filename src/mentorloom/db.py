@@ -71,7 +71,7 @@ def create_db_engine(
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
     return engine
 
 
@@ -84,11 +84,6 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # The driver's own transaction handling starts a transaction only at the first write, so a SAVEPOINT
-    # taken before any write opened a transaction of its own and its release committed it for good: a request
-    # that failed after a form's savepoint kept that change. SQLAlchemy's documented remedy: the driver does
-    # no transaction handling at all, and every transaction begins with an explicit BEGIN (below).
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -96,8 +91,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+def _sqlite_begin_before_savepoint(connection: Any, _name: str | None) -> None:
+    """Open the real transaction before a savepoint that would otherwise be the transaction's first statement.
+
+    The driver starts a transaction only at the first write, so a SAVEPOINT taken before any write opened a
+    transaction of its own, and releasing it committed for good: a request that failed after a form's savepoint
+    kept that change. Beginning every transaction explicitly (SQLAlchemy's general recipe) fixes that too, but
+    then a read-only start holds a WAL snapshot that cannot be upgraded to a write once another request has
+    committed ("database is locked" at once, whatever the busy timeout): under load that turned into errors.
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        # IMMEDIATE: a savepoint is taken to write, so take the write lock now (waiting up to the busy timeout)
+        # rather than fail when a read snapshot cannot be upgraded
+        dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 class Database:
