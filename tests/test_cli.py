@@ -140,3 +140,50 @@ def test_match_csv_pairs_mode_and_bad_files(tmp_path: Path) -> None:
     )
     assert bad_profile.exit_code == 2 and 'line 2, column "timezone"' in bad_profile.output
     assert not out.exists()
+
+
+def test_stopping_serve_with_a_signal_stops_its_worker(tmp_path: Path) -> None:
+    """`make run` is `serve --with-worker`; Ctrl-C or SIGTERM must not leave the worker running."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "MENTORLOOM_VAR_DIR": str(tmp_path / "var")}
+    env.pop("MENTORLOOM_DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "mentorloom", "db", "upgrade"], env=env, check=True, capture_output=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mentorloom", "serve", "--port", str(port), "--with-worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def children() -> list[int]:
+        found = subprocess.run(["ps", "--ppid", str(server.pid), "-o", "pid="], capture_output=True, text=True)
+        return [int(p) for p in found.stdout.split()]
+
+    try:
+        deadline = time.monotonic() + 60
+        while not children() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        (worker,) = children()
+        time.sleep(3)  # let the server start up fully, as a person would before pressing Ctrl-C
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while os.path.exists(f"/proc/{worker}") and time.monotonic() < deadline:
+            with open(f"/proc/{worker}/stat") as stat:
+                if stat.read().split()[2] == "Z":  # a zombie has stopped; only its parent's bookkeeping is left
+                    break
+            time.sleep(0.2)
+        alive = os.path.exists(f"/proc/{worker}") and open(f"/proc/{worker}/stat").read().split()[2] != "Z"
+        assert not alive, "the worker outlived serve --with-worker"
+    finally:
+        if server.poll() is None:
+            server.kill()

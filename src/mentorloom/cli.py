@@ -73,13 +73,32 @@ def serve(
     from mentorloom.web.serving import proxy_options
 
     proxies = proxy_options(_settings())
-    worker = subprocess.Popen([sys.executable, "-m", "mentorloom", "worker"]) if with_worker else None
+    worker = _start_child_worker() if with_worker else None
     try:
         uvicorn.run("mentorloom.app:create_app", factory=True, host=host, port=port, reload=reload, **proxies)
     finally:
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=10)
+
+
+def _start_child_worker() -> subprocess.Popen[bytes]:
+    """The worker of `serve --with-worker`, which must not outlive the server however that ends.
+
+    uvicorn re-raises the SIGTERM or SIGINT it caught once it has shut down, so the server process dies
+    before any `finally` could stop the worker; on Linux the kernel therefore sends the worker SIGTERM the
+    moment its parent dies (PR_SET_PDEATHSIG), which stops it gracefully.
+    """
+    return subprocess.Popen([sys.executable, "-m", "mentorloom", "worker"], preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 @app.command()
