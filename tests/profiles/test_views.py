@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from mentorloom.accounts.models import User
 from mentorloom.profiles.schemas import ProfileIn, SkillLevel
 from mentorloom.profiles.service import get_profile, update_profile
-from mentorloom.programs.models import Program, Role
+from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.programs.service import add_member
 from tests.factories import make_program, make_user, set_password
 
@@ -60,3 +60,22 @@ async def test_tag_suggestions_offer_existing_tags(client: httpx.AsyncClient, db
     await _log_in(client, db_session, people["Ben"])
     response = await client.get(f"/programs/{program.id}/tags/suggest", params={"kind": "skill", "q": "verh"})
     assert response.status_code == 200 and "Verhandlungsführung" in response.text
+
+
+async def test_the_time_zone_picker_offers_todays_zones_by_region_with_the_own_zone_first(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
+    import re
+
+    program, people, anna_id = _people(db_session)
+    profile = get_profile(db_session, db_session.get_one(Membership, anna_id))
+    profile.timezone = "US/Pacific"  # a deprecated alias an old import may have stored
+    db_session.flush()
+    await _log_in(client, db_session, people["Anna"])
+    form = (await client.get(f"/programs/{program.id}/participants/{anna_id}/edit")).text
+    values = re.findall(r'<option value="([^"]+)"', form[form.index('id="f-timezone"') :].split("</select>")[0])
+    assert "Factory" not in values and "localtime" not in values and "Etc/GMT+5" not in values
+    assert values[0] == "US/Pacific" and values.count("US/Pacific") == 1  # kept, and first
+    assert "Europe/Berlin" in values and 250 < len(values) < 400
+    assert re.search(r'<option value="US/Pacific" selected>', form)
+    assert "Berlin (Germany) · UTC+" in form

@@ -264,3 +264,16 @@ def embed_profiles(session: Session, membership_ids: list[int], encoder: TextEnc
             .values(embedding=to_bytes(vector), embedding_model=encoder.name, embedding_source=text_digest(text))
         )
     return len(rows)
+
+
+def usual_timezones(session: Session, program_id: int, limit: int = 3) -> list[str]:
+    """The time zones most of the program's people are in (UTC, the default, left out)."""
+    rows = session.execute(
+        select(Profile.timezone, func.count())
+        .join(Membership)
+        .where(Membership.program_id == program_id, Profile.timezone != "UTC")
+        .group_by(Profile.timezone)
+        .order_by(func.count().desc(), Profile.timezone)
+        .limit(limit)
+    )
+    return [name for name, _count in rows]

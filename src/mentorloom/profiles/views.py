@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import get_day_names
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from starlette.datastructures import FormData
 
 from mentorloom.accounts.models import User
@@ -23,7 +23,8 @@ from mentorloom.profiles import service
 from mentorloom.profiles.models import Profile, TagKind
 from mentorloom.profiles.schemas import ProfileIn, ProfileOut
 from mentorloom.profiles.tags import suggest_tags
-from mentorloom.profiles.vocab import LANGUAGES, WORK_VALUES, all_timezones
+from mentorloom.profiles.timezones import Zone, timezone_choices
+from mentorloom.profiles.vocab import LANGUAGES, WORK_VALUES
 from mentorloom.programs.models import Membership, Program, Role
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession, csrf_protect
@@ -60,12 +61,11 @@ def _day_names() -> list[str]:
     return [str(names[i]) for i in range(7)]
 
 
-def _timezone_groups() -> list[tuple[str, list[str]]]:
-    groups: dict[str, list[str]] = {}
-    for name in all_timezones():
-        region = name.split("/", 1)[0] if "/" in name else _("Other")
-        groups.setdefault(region, []).append(name)
-    return sorted(groups.items())
+def _timezone_groups(membership: Membership, current: str) -> list[tuple[str, list[Zone]]]:
+    """The picker's groups; the person's own zone and the zones most common in the program come first."""
+    session = object_session(membership)
+    usual = service.usual_timezones(session, membership.program_id) if session is not None else []
+    return timezone_choices([current, *usual])
 
 
 # --- directory ----------------------------------------------------------------------------------
@@ -290,7 +290,7 @@ def _edit_page(
             "blank_rows": BLANK_ROWS_WHEN_EMPTY,
             "work_values": WORK_VALUES,
             "languages": LANGUAGES,
-            "timezone_groups": _timezone_groups(),
+            "timezone_groups": _timezone_groups(membership, str(values.get("timezone", ""))),
             "day_names": _day_names(),
             "is_me": membership.user_id == user.id,
             "name_editable": service.may_rename(membership.user, user),

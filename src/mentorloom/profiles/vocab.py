@@ -78,7 +78,3 @@ def _timezones() -> set[str]:
     if not _TZ_CACHE:
         _TZ_CACHE.update(available_timezones())
     return _TZ_CACHE
-
-
-def all_timezones() -> list[str]:
-    return sorted(_timezones())
