@@ -82,13 +82,81 @@ def test_german_spellings() -> None:
         "a@example.org,A,Mentorin,Wachstum|EHRLICHKEIT,Mo 9:00-12:00|So 10:00-24:00,,\n"
         "b@example.org,B,Koordinatorin,,,,\n"
         "c@example.org,C,Mentee,,Di 08:00-09:30,Führung:1,\n"
-    ).replace("E-Mail", "email")
+    )
     mentor, coordinator, mentee = parse_participants(data.encode())
     assert mentor.role is Role.MENTOR and mentor.capacity == 1  # mentors default to one mentee
     assert mentor.values == ("growth", "honesty")
     assert mentor.availability == (Slot(0, "09:00", "12:00"), Slot(6, "10:00", "24:00"))
     assert coordinator.role is Role.COORDINATOR
     assert mentee.availability == (Slot(1, "08:00", "09:30"),)
+
+
+def test_german_column_names() -> None:
+    data = (
+        "E-Mail;Name;Rolle;Abteilung;E-Mail Führungskraft;Zeitzone;Sprachen;Werte;Notiz zu Werten;Interessen;"
+        "Expertise;Gewünschte Fähigkeiten;Zahl der Mentees;Verfügbarkeit;Über mich\n"
+        "a@example.org;A;Mentorin;Vertrieb;chef@example.org;Europe/Berlin;de;Wachstum;Weil;Jazz;Python:4;;2;"
+        "Mo 09:00-12:00;Hallo\n"
+    )
+    (row,) = parse_participants(data.encode())
+    assert row == ParticipantRow(
+        email="a@example.org",
+        name="A",
+        role=Role.MENTOR,
+        department="Vertrieb",
+        line_manager_email="chef@example.org",
+        timezone="Europe/Berlin",
+        languages=("de",),
+        values=("growth",),
+        values_note="Weil",
+        interests=("Jazz",),
+        expertise=(SkillLevel("Python", 4),),
+        capacity=2,
+        availability=(Slot(0, "09:00", "12:00"),),
+        bio="Hallo",
+    )
+    assert set(csv_format.GERMAN_COLUMNS) == set(csv_format.COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("e-mail", "email"),
+        ("EMAIL", "email"),
+        ("Line Manager Email", "line_manager_email"),
+        ("e-mail fuehrungskraft", "line_manager_email"),
+        ("E-Mail_Fuhrungskraft", "line_manager_email"),
+        ("GEWÜNSCHTE FÄHIGKEITEN", "wanted_skills"),
+        ("Kapazität", "capacity"),
+        ("Ueber mich", "bio"),
+        (unicodedata.normalize("NFD", "Über mich"), "bio"),
+    ],
+)
+def test_column_names_ignore_case_spacing_and_umlaut_spelling(header: str, column: str) -> None:
+    # The alias feeds its column: a cell that is no valid value for it is reported under its name.
+    bad = {"email": "x", "line_manager_email": "x", "capacity": "x", "wanted_skills": "x", "bio": "x" * 4001}
+    cells = {"email": "a@example.org", "name": "A", "role": "mentor", column: bad[column]}
+    data = ",".join(header if name == column else name for name in cells) + "\n" + ",".join(cells.values()) + "\n"
+    assert problems(data.encode()) == [(2, column)]
+
+
+def test_a_bad_header_and_bad_rows_are_reported_in_one_pass() -> None:
+    data = (
+        "email,name,colour,timezone,timezone,capacity\n"
+        "not-an-address,A,red,Mars/Base,UTC,x\n"
+        "b@example.org,,blue,UTC,UTC,1\n"
+    )
+    assert problems(data.encode()) == [
+        (1, "colour"),
+        (1, "timezone"),
+        (1, "role"),
+        (2, "email"),
+        (2, "timezone"),
+        (2, "capacity"),
+        (3, "name"),
+    ]
+    text = " ".join(messages(data.encode()))
+    assert "colour" in text and "twice" in text and '"role"' in text
 
 
 def test_every_problem_is_reported_with_line_and_column() -> None:

@@ -44,6 +44,25 @@ COLUMNS: tuple[str, ...] = (
     "bio",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("email", "name", "role")
+# German column names, accepted as aliases (the German README and import page show the first of each).
+# Like the labels below, they are part of the file format and do not follow the translation catalogue.
+GERMAN_COLUMNS: dict[str, tuple[str, ...]] = {
+    "email": ("E-Mail",),
+    "name": ("Name",),
+    "role": ("Rolle",),
+    "department": ("Abteilung",),
+    "line_manager_email": ("E-Mail Führungskraft",),
+    "timezone": ("Zeitzone",),
+    "languages": ("Sprachen",),
+    "values": ("Werte",),
+    "values_note": ("Notiz zu Werten",),
+    "interests": ("Interessen",),
+    "expertise": ("Expertise",),
+    "wanted_skills": ("Gewünschte Fähigkeiten",),
+    "capacity": ("Zahl der Mentees", "Kapazität"),
+    "availability": ("Verfügbarkeit",),
+    "bio": ("Über mich",),
+}
 LIST_SEPARATOR = "|"
 DELIMITERS = (",", ";")
 EXPERTISE_LEVELS = (1, 5)
@@ -237,34 +256,58 @@ def _records(text: str, errors: _Errors) -> Iterator[tuple[int, list[str]]]:
             yield line, cells
 
 
-def _read_header(record: tuple[int, list[str]] | None, errors: _Errors) -> list[str]:
+def _read_header(record: tuple[int, list[str]] | None, errors: _Errors) -> list[str | None]:
+    """The column of each position; None for a column that is reported and then ignored.
+
+    A bad header does not stop the row checks: the known columns are still checked, so the
+    coordinator sees every problem after one upload.
+    """
     if record is None:
         errors.raise_if_any()  # the CSV error that ended the file early
         errors.fail(1, None, _("The file is empty."))
     line, cells = record
-    header = [cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in cells]
-    for position, name in enumerate(header, start=1):
+    header: list[str | None] = []
+    for position, cell in enumerate(cells, start=1):
+        name = cell.strip()
+        column = _column_names().get(_header_key(name))
         if NUL in name:
             errors.add(line, None, _("Column %(position)d: %(problem)s", position=position, problem=nul_message()))
         elif not name:
             errors.add(line, None, _("Column %(position)d has no name.", position=position))
-        elif name not in COLUMNS:
+        elif column is None:
             message = _(
                 'Unknown column "%(column)s". Allowed columns: %(allowed)s.', column=name, allowed=", ".join(COLUMNS)
             )
             errors.add(line, name, message)
-        elif header.index(name) != position - 1:
-            errors.add(line, name, _('The column "%(column)s" appears twice.', column=name))
-    for name in REQUIRED_COLUMNS:
-        if name not in header:
-            errors.add(line, name, _('The required column "%(column)s" is missing.', column=name))
-    # Row checks against a broken header would only produce noise.
-    errors.raise_if_any()
+        elif column in header:
+            errors.add(line, column, _('The column "%(column)s" appears twice.', column=column))
+            column = None
+        header.append(column if name and NUL not in name else None)
+    for required in REQUIRED_COLUMNS:
+        if required not in header:
+            errors.add(line, required, _('The required column "%(column)s" is missing.', column=required))
     return header
 
 
+def _header_key(name: str) -> str:
+    """Case, spaces, hyphens, underscores and umlaut spelling (ü, ue, u) do not matter in column names."""
+    folded = unicodedata.normalize("NFC", name).casefold().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+    return "".join(char for char in folded if char.isalnum())
+
+
+@lru_cache(maxsize=1)
+def _column_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for column in COLUMNS:
+        for name in (column, *GERMAN_COLUMNS[column]):
+            # Both "Führungskraft" spelled "Fuehrungskraft" and "Fuhrungskraft" (umlaut dropped).
+            plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+            names[_header_key(name)] = names[_header_key(plain)] = column
+    return names
+
+
 def _parse_record(
-    header: list[str], line: int, cells: list[str], errors: _Errors, first_line: dict[str, int]
+    header: list[str | None], line: int, cells: list[str], errors: _Errors, first_line: dict[str, int]
 ) -> ParticipantRow | None:
     if len(cells) != len(header):
         message = _(
@@ -275,6 +318,8 @@ def _parse_record(
     parsed: dict[str, object] = {}
     before = len(errors.items)
     for column, raw in zip(header, cells, strict=True):
+        if column is None:  # reported with the header
+            continue
         if NUL in raw:  # PostgreSQL cannot store it; say where it is instead of failing on save
             errors.add(line, column, nul_message())
             continue
@@ -288,6 +333,8 @@ def _parse_record(
         except _CellError as exc:
             errors.add(line, column, str(exc))
     _check_duplicate(parsed.get("email"), line, errors, first_line)
+    if any(column not in header for column in REQUIRED_COLUMNS):
+        return None  # the missing column is reported with the header; the other cells were checked
     if len(errors.items) == before:
         if parsed["role"] is Role.MENTOR:
             parsed.setdefault("capacity", DEFAULT_MENTOR_CAPACITY)
