@@ -93,6 +93,8 @@ def _include_routers(app: FastAPI) -> None:
     from mentorloom.accounts import api as accounts_api
     from mentorloom.accounts import views as accounts_views
     from mentorloom.health import router as health_router
+    from mentorloom.home import api as home_api
+    from mentorloom.home import views as home_views
     from mentorloom.matching import api as matching_api
     from mentorloom.matching import views as matching_views
     from mentorloom.mentorships import api as mentorships_api
@@ -103,9 +105,9 @@ def _include_routers(app: FastAPI) -> None:
     from mentorloom.programs import views as programs_views
 
     app.include_router(health_router)
-    for module in (accounts_api, programs_api, profiles_api, matching_api, mentorships_api):
+    for module in (accounts_api, home_api, programs_api, profiles_api, matching_api, mentorships_api):
         app.include_router(module.router, prefix="/api/v1")
-    for module in (accounts_views, programs_views, profiles_views, matching_views, mentorships_views):
+    for module in (accounts_views, home_views, programs_views, profiles_views, matching_views, mentorships_views):
         app.include_router(module.router)
 
 

@@ -1,4 +1,4 @@
-"""Pages: my programs, creating and editing a program, its overview, inviting, CSV import and export."""
+"""Pages: creating and editing a program, its overview, inviting, CSV import and export (cards: home/views.py)."""
 
 from __future__ import annotations
 
@@ -32,20 +32,6 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 WEIGHT_FIELDS = ("values", "expertise", "interests", "text", "time", "preference")
 _BOOL_FIELDS = ("settings.maximise_matched", "settings.exclude_same_department")
 _DATE_FIELDS = ("starts_on", "ends_on")
-
-
-# --- my programs --------------------------------------------------------------------------------
-
-
-@router.get("/", response_class=HTMLResponse)
-def my_programs(request: Request, user: CurrentUser, session: DbSession) -> Response:
-    cards = [
-        {"program": p, "role": role_in(session, user, p.id), "counts": service.member_counts(session, p.id)}
-        for p in service.list_programs(session, user)
-    ]
-    return render(
-        request, "programs/list.html", {"cards": cards, "may_create": may(session, user, Action.CREATE_PROGRAM)}
-    )
 
 
 # --- create and edit ----------------------------------------------------------------------------
