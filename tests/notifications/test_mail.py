@@ -59,3 +59,13 @@ def test_outbox_writes_eml_files(tmp_path: Any) -> None:
     OutboxMailer(tmp_path).send(build_message(to="a@example.org", subject="Hi", body="Body", sender="m@example.org"))
     (path,) = tmp_path.glob("*.eml")
     assert message_from_bytes(path.read_bytes())["Subject"] == "Hi"
+
+
+def test_an_umlaut_address_keeps_its_utf8_header_and_an_idn_domain_goes_ascii(tmp_path: Any) -> None:
+    message = build_message(to="Jörg Weiß <jörg@bücher.example>", subject="Grüße", body="Hallo", sender="m@example.org")
+    OutboxMailer(tmp_path).send(message)
+    (path,) = tmp_path.glob("*.eml")
+    # An encoded word in an address (=?utf-8?b?…?=@example.org) is delivered by no server.
+    assert "To: Jörg Weiß <jörg@xn--bcher-kva.example>".encode() in path.read_bytes().splitlines()
+    plain = build_message(to="Jörg <joerg@example.org>", subject="Grüße", body="Hallo", sender="m@example.org")
+    assert b"Subject: =?utf-8?" in bytes(plain)  # ASCII addresses keep RFC 2047 headers for any server

@@ -41,6 +41,18 @@ class SlowCollector(Collector):
         return "250 OK"
 
 
+class EnvelopeCollector(Collector):
+    """Also keeps each envelope's recipients and MAIL FROM options."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.envelopes: list[tuple[list[str], list[str]]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append((list(envelope.rcpt_tos), list(envelope.mail_options)))
+        return await super().handle_DATA(server, session, envelope)
+
+
 class RefusingCollector(Collector):
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         return "550 5.1.1 No such user"
@@ -53,8 +65,8 @@ class Server:
         self.port = free_port()
         self.controller: Controller | None = None
 
-    def start(self, handler: Collector) -> Collector:
-        self.controller = Controller(handler, hostname="127.0.0.1", port=self.port)
+    def start(self, handler: Collector, *, smtputf8: bool = True) -> Collector:
+        self.controller = Controller(handler, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=smtputf8)
         self.controller.start()
         return handler
 
@@ -84,11 +96,11 @@ def _ctx(db_session: Session, settings: Settings, server: Server, clock: Clock) 
     return JobContext(settings, SharedConnectionDatabase(db_session), clock=clock)  # type: ignore[arg-type]
 
 
-def _queue(db_session: Session, key: str = "k1", **context: Any) -> OutboxMail:
+def _queue(db_session: Session, key: str = "k1", to: str = "jürgen@example.org", **context: Any) -> OutboxMail:
     mail = queue_mail(
         db_session,
         key=key,
-        to="jürgen@example.org",
+        to=to,
         locale="de",
         template="request_sent",
         **{"name": "Jürgen", "program_name": "Programm", "partner_name": "Ana", "message_text": "Hallo", **context},
@@ -167,6 +179,41 @@ def test_a_refused_recipient_fails_at_once_and_is_shown_to_the_coordinator(
     assert deliver(ctx, mail.id) == "failed"
     assert "550" in _state(db_session, mail.id).last_error
     assert mail_problems(db_session, program.id)[0] == 1
+
+
+def test_an_umlaut_address_goes_out_with_smtputf8_and_an_idn_domain_in_ascii(
+    db_session: Session, settings: Settings, server: Server, clock: Clock
+) -> None:
+    ctx = _ctx(db_session, settings, server, clock)
+    collector = server.start(EnvelopeCollector(), smtputf8=True)
+    umlaut = _queue(db_session, "jörg", to="jörg@bücher.example")
+    idn = _queue(db_session, "anna", to="anna@bücher.example")
+    assert [deliver(ctx, umlaut.id), deliver(ctx, idn.id)] == ["sent", "sent"]
+    (umlaut_rcpt, umlaut_options), (idn_rcpt, idn_options) = collector.envelopes
+    assert umlaut_rcpt == ["jörg@xn--bcher-kva.example"] and "SMTPUTF8" in umlaut_options
+    assert idn_rcpt == ["anna@xn--bcher-kva.example"] and "SMTPUTF8" not in idn_options  # ASCII needs nothing
+    to_lines = [line for m in collector.messages for line in m.splitlines() if line.startswith(b"To:")]
+    assert to_lines == ["To: jörg@xn--bcher-kva.example".encode(), b"To: anna@xn--bcher-kva.example"]
+    assert b"=?utf-8?" not in collector.messages[0].split(b"\r\n\r\n")[0].lower()
+
+
+def test_an_umlaut_address_fails_clearly_when_the_server_has_no_smtputf8(
+    db_session: Session, settings: Settings, server: Server, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    ctx = _ctx(db_session, settings, server, clock)
+    collector = server.start(EnvelopeCollector(), smtputf8=False)
+    program = make_program(db_session)
+    umlaut = _queue(db_session, "jörg", to="jörg@example.org", program_id=program.id)
+    idn = _queue(db_session, "anna", to="anna@bücher.example", program_id=program.id)
+    assert deliver(ctx, umlaut.id) == "failed"  # at once: the same server gives the same answer tomorrow
+    assert deliver(ctx, idn.id) == "sent"  # an IDN domain in ASCII form needs no SMTPUTF8
+    assert [rcpt for rcpt, _options in collector.envelopes] == [["anna@xn--bcher-kva.example"]]
+    error = _state(db_session, umlaut.id).last_error
+    assert "SMTPUTF8" in error and "jörg@example.org" in error and "non-ASCII" in error
+    assert any("SMTPUTF8" in record.getMessage() for record in caplog.records)
+    db_session.expire_all()
+    count, problems = mail_problems(db_session, program.id)
+    assert count == 1 and problems[0].id == umlaut.id
 
 
 def test_retries_stop_after_about_twelve_hours(

@@ -2,6 +2,11 @@
 
 SMTP failures are sorted by what they tell us about the mail: refused for good, not sent yet (try again
 later), or unknown (the connection broke after the message was handed over: it may have arrived).
+
+Addresses: a domain with umlauts (IDN) goes out in its ASCII form (xn--…), so it needs nothing from the
+server. A local part with umlauts (jörg@…) can only travel with SMTPUTF8 (RFC 6531): such a mail is sent
+with raw UTF-8 headers when the server offers it and fails for good, with the reason, when it does not —
+an RFC 2047 encoded word in an address (=?utf-8?…?=@example.org) is delivered by no one.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import smtplib
 import uuid
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import Policy
 from email.utils import formatdate, getaddresses, make_msgid
@@ -87,7 +93,16 @@ class SmtpMailer:
 
     def _envelope(self, smtp: smtplib.SMTP, message: EmailMessage) -> None:
         sender, recipients = _addresses(message)
-        options = ["SMTPUTF8", "BODY=8BITMIME"] if not (sender + "".join(recipients)).isascii() else []
+        needs_utf8 = not (sender + "".join(recipients)).isascii()
+        if needs_utf8 and not smtp.has_extn("smtputf8"):
+            # Retrying cannot help: the same server gives the same answer, so say why at once.
+            unreadable = ", ".join(a for a in (sender, *recipients) if not a.isascii())
+            raise PermanentMailError(
+                f"The mail server {self.host} does not accept addresses with non-ASCII characters "
+                f"(no SMTPUTF8 support), so this mail to {unreadable} cannot be delivered. "
+                "Ask the recipient for an address without umlauts or use a server that supports SMTPUTF8."
+            )
+        options = ["SMTPUTF8", "BODY=8BITMIME"] if needs_utf8 else []
         try:
             _check(*smtp.mail(sender, options))
             for recipient in recipients:
@@ -134,7 +149,11 @@ def _close(smtp: smtplib.SMTP) -> None:
 
 
 def build_message(*, to: str, subject: str, body: str, sender: str, message_id: str | None = None) -> EmailMessage:
-    message = EmailMessage()
+    to, sender = ascii_domain(to), ascii_domain(sender)
+    # An address with a non-ASCII local part must stay raw UTF-8 in the headers (SMTPUTF8), also in the
+    # outbox .eml files; every other mail keeps the default RFC 2047 encoding of its headers.
+    utf8 = not (_address(to) + _address(sender)).isascii()
+    message = EmailMessage(policy=policy.SMTPUTF8 if utf8 else policy.default)
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
@@ -144,8 +163,25 @@ def build_message(*, to: str, subject: str, body: str, sender: str, message_id: 
     return message
 
 
+def ascii_domain(mailbox: str) -> str:
+    """The mailbox ("Name <local@domain>" or a bare address) with its domain in ASCII (IDNA) form."""
+    name, address = getaddresses([mailbox])[0]
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return mailbox
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return mailbox  # not a valid IDN: the server will refuse it with a reason
+    return str(Address(name, local, domain)) if name else f"{local}@{domain}"
+
+
+def _address(mailbox: str) -> str:
+    return getaddresses([mailbox])[0][1]
+
+
 def new_message_id(sender: str) -> str:
-    domain = getaddresses([sender])[0][1].rpartition("@")[2] or "mentorloom.local"
+    domain = _address(ascii_domain(sender)).rpartition("@")[2] or "mentorloom.local"
     return make_msgid(domain=domain)
 
 
