@@ -87,6 +87,42 @@ def average_score(session: Session, run_id: int) -> float | None:
     return None if average is None else float(average)
 
 
+def weak_count(session: Session, run_id: int, minimum: float) -> int:
+    """How many of the run's pairs still to be offered score below the program's minimum."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Proposal.run_id == run_id,
+                Proposal.status.in_((ProposalStatus.DRAFT, ProposalStatus.LOCKED)),
+                Proposal.mentor_id.is_not(None),
+                Proposal.score < minimum,
+            )
+        )
+        or 0
+    )
+
+
+def offers_without_account(session: Session, run_id: int) -> int:
+    """How many people in the run's pairs still to be offered have no account yet (their offer mail invites them)."""
+    to_offer = select(Proposal.mentee_id, Proposal.mentor_id).where(
+        Proposal.run_id == run_id,
+        Proposal.status.in_((ProposalStatus.DRAFT, ProposalStatus.LOCKED)),
+        Proposal.mentor_id.is_not(None),
+    )
+    people = {m for row in session.execute(to_offer) for m in row}
+    if not people:
+        return 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .join(User)
+            .where(Membership.id.in_(people), User.password_hash.is_(None))
+        )
+        or 0
+    )
+
+
 def unmatched_reasons(session: Session, run_id: int) -> list[tuple[str, int]]:
     """(reason code, number of mentees) for the run's mentees left without a mentor."""
     rows = session.execute(

@@ -306,8 +306,16 @@ def _rescore(session: Session, proposals: list[Proposal]) -> None:
     session.flush()
 
 
-def publish(session: Session, run: MatchRun) -> list[Proposal]:
-    """Offer every kept pair to both people (each told by mail); returns the offers."""
+def is_weak(proposal: Proposal, minimum: float) -> bool:
+    """A paired proposal that scores below the program's minimum fit."""
+    return proposal.mentor_id is not None and proposal.score is not None and proposal.score < minimum
+
+
+def publish(session: Session, run: MatchRun, *, weak_confirmed: bool = True) -> list[Proposal]:
+    """Offer every kept pair to both people (each told by mail); returns the offers.
+
+    Pairs below the program's minimum fit go out only when ``weak_confirmed`` (the API's default, as before).
+    """
     if run.status is not RunStatus.READY:
         raise Conflict(_("Only a run under review can be published."))
     offers = [
@@ -315,6 +323,12 @@ def publish(session: Session, run: MatchRun) -> list[Proposal]:
         for p in run.proposals
         if p.status in (ProposalStatus.DRAFT, ProposalStatus.LOCKED) and p.mentor_id is not None
     ]
+    minimum = program_settings(session.get_one(Program, run.program_id)).min_proposal_score
+    if not weak_confirmed and any(is_weak(p, minimum) for p in offers):
+        raise ValidationFailed(
+            _("Some pairs fit less than the program minimum. Confirm that you want to offer them."),
+            field="confirm_weak",
+        )
     for p in offers:
         p.status = ProposalStatus.OFFERED
     run.status = RunStatus.PUBLISHED

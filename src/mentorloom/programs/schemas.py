@@ -42,6 +42,8 @@ class ProgramSettings(InputModel):
     matching_weights: MatchingWeights = Field(default_factory=MatchingWeights)
     matching_mode: Literal["optimal", "stable"] = "optimal"
     maximise_matched: bool = True
+    # Proposals below this fit (0..100) are marked weak in the review and need a confirmation before publishing.
+    min_proposal_score: int = Field(default=40, ge=0, le=100)
     exclude_same_department: bool = False
     request_expiry_days: int = Field(default=7, ge=1, le=60)
     max_open_requests: int = Field(default=3, ge=1, le=10)

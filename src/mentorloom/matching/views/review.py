@@ -213,6 +213,7 @@ def _review(
         # the stable method ignores priority, so marking anyone there would promise what did not happen
         "priority": set() if run.mode == "stable" else rematch_priority_mentees(session, program.id),
         "reviewable": run.status is RunStatus.READY,
+        "minimum": programs.program_settings(program).min_proposal_score,
         "problem": problem,
     }
     template = "matching/_proposals.html" if fragment else "matching/review.html"
@@ -390,18 +391,41 @@ def publish_form(
     run = service.run_for(session, program_id, run_id)
     if run.status is not RunStatus.READY:
         return redirect(f"{base_url(program_id)}/runs/{run.id}")
-    counts = queries.status_counts(session, run.id)
-    return render(request, "matching/publish.html", {"program": program, "run": run, "counts": counts})
+    return _publish_page(request, session, program, run)
+
+
+def _publish_page(
+    request: Request,
+    session: Session,
+    program: Program,
+    run: MatchRun,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    minimum = programs.program_settings(program).min_proposal_score
+    context = {
+        "program": program,
+        "run": run,
+        "counts": queries.status_counts(session, run.id),
+        "minimum": minimum,
+        "weak": queries.weak_count(session, run.id, minimum),
+        "without_account": queries.offers_without_account(session, run.id),
+        "errors": errors or {},
+    }
+    return render(request, "matching/publish.html", context, status_code=status_code)
 
 
 @router.post("/programs/{program_id}/matching/runs/{run_id}/publish")
 def publish_run(
-    request: Request, program_id: ObjectId, run_id: ObjectId, user: CurrentUser, session: DbSession
+    request: Request, program_id: ObjectId, run_id: ObjectId, user: CurrentUser, session: DbSession, form: PostedForm
 ) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     run = service.run_for(session, program_id, run_id)
     with form_attempt(session) as attempt:
-        offers = service.publish(session, run)
+        offers = service.publish(session, run, weak_confirmed=form.get("confirm_weak") == "yes")
+    if attempt.refused and "confirm_weak" in attempt.errors:
+        return _publish_page(request, session, program, run, errors=attempt.errors, status_code=attempt.status_code)
     if attempt.refused:
         return _review(
             request, session, program, run, Listing(), problem=attempt.detail, status_code=attempt.status_code
