@@ -17,6 +17,7 @@ from mentorloom.accounts.models import User
 from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
+from mentorloom.mentorships import mails
 from mentorloom.mentorships.access import Seat, lock
 from mentorloom.mentorships.cycles import replan
 from mentorloom.mentorships.lifecycle import status_label
@@ -228,7 +229,9 @@ def update(session: Session, seat: Seat, program: Program, change: AgreementChan
     if change.note is not None:
         draft.note = checked_note(change.note)
     touch(draft)
-    return flush(session, draft)
+    flush(session, draft)
+    mails.ask_partner_to_confirm(session, seat, draft)
+    return draft
 
 
 def checked_note(note: str) -> str:

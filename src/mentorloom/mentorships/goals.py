@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from mentorloom.db import as_utc
 from mentorloom.errors import Conflict, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
-from mentorloom.mentorships import agreements, queries
+from mentorloom.mentorships import agreements, mails, queries
 from mentorloom.mentorships.access import Seat, lock
 from mentorloom.mentorships.models import (
     Agreement,
@@ -135,6 +135,7 @@ def add_goal(session: Session, seat: Seat, program: Program, fields: Mapping[str
     draft.goals.append(goal)
     agreements.touch(draft)
     agreements.flush(session, draft)
+    mails.ask_partner_to_confirm(session, seat, draft)
     return goal
 
 
@@ -177,6 +178,7 @@ def change_goal(
             )
         )
         session.flush()
+    mails.ask_partner_to_confirm(session, seat, draft)
     return target
 
 

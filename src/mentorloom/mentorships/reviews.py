@@ -70,6 +70,12 @@ class ReviewDue:
     opened_at: datetime | None
     next_opens_at: datetime | None
     answered: bool
+    opened_early: bool = False  # the round open now was opened by a first answer before its date
+
+    @property
+    def can_open_early(self) -> bool:
+        """No round waits for an answer, so the caller may answer the next one now."""
+        return not self.due and not self.opened_early and self.next_opens_at is not None
 
 
 def due(session: Session, seat: Seat, program: Program, now: datetime | None = None) -> ReviewDue:
@@ -79,6 +85,10 @@ def due(session: Session, seat: Seat, program: Program, now: datetime | None = N
         return ReviewDue(False, 0, None, None, False)
     started, step = as_utc(mentorship.started_at), interval(program)
     period = max(0, (now - started) // step)
+    opened_at = started + period * step if period else None
+    early = _opened_early(session, mentorship, period + 1)
+    if early is not None:  # one side answered the next round before its date: it is open for both now
+        period, opened_at = period + 1, early
     sides = {seat.side} if seat.side else set(Side)
     answered_sides = set(
         session.scalars(
@@ -88,13 +98,18 @@ def due(session: Session, seat: Seat, program: Program, now: datetime | None = N
         )
     )
     answered = period > 0 and sides <= answered_sides
-    return ReviewDue(
-        period > 0 and not answered,
-        period,
-        started + period * step if period else None,
-        started + (period + 1) * step,
-        answered,
+    next_opens = started + (period + 1) * step
+    return ReviewDue(period > 0 and not answered, period, opened_at, next_opens, answered, early is not None)
+
+
+def _opened_early(session: Session, mentorship: Mentorship, period: int) -> datetime | None:
+    """When a round that is not due yet was opened by a first answer; None while nobody answered it."""
+    first = session.scalar(
+        select(func.min(ReviewSubmission.submitted_at)).where(
+            ReviewSubmission.mentorship_id == mentorship.id, ReviewSubmission.period == period
+        )
     )
+    return as_utc(first) if first else None
 
 
 def _checked(scores: Mapping[str, int], suggestion: str) -> str:
@@ -120,8 +135,14 @@ def submit(
     suggestion: str,
     shared: bool,
     now: datetime | None = None,
+    *,
+    early: bool = False,
 ) -> ReviewSubmission:
-    """Answer (or re-answer) the review open now; shared answers become visible to the partner."""
+    """Answer (or re-answer) the review open now; shared answers become visible to the partner.
+
+    `early`: with no round open to answer, answer the next one before its date, which opens it for the
+    partner too (as either side can open the fit check early).
+    """
     side = seat.require_pair()
     now = now or utcnow()
     suggestion = _checked(scores, suggestion)
@@ -134,10 +155,11 @@ def submit(
             )
         )
     state = due(session, seat, program, now)
-    if state.period == 0:
+    period = state.period + 1 if early and state.can_open_early else state.period
+    if period == 0:
         assert state.next_opens_at is not None
         raise Conflict(_("The first review opens on %(date)s.", date=state.next_opens_at.date().isoformat()))
-    submission = _store(session, seat, program, state.period, side, scores)
+    submission = _store(session, seat, program, period, side, scores)
     submission.shared_with_partner, submission.change_suggestion = shared, suggestion
     submission.submitted_at = now
     session.flush()

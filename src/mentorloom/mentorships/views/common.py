@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
-from mentorloom.mentorships import goals, lifecycle
+from mentorloom.mentorships import goals, guide, lifecycle
 from mentorloom.mentorships import presenters as out
 from mentorloom.mentorships.access import Seat, seat_for
 from mentorloom.mentorships.models import ClosureReason, MentorshipStatus, Side
@@ -56,6 +56,7 @@ def render_home(
     if seat.in_pair:
         ctx["home"] = out.pair_home(session, seat, seat.program)
         ctx["timeline"] = [out.timeline_out(e) for e in goals.timeline(session, seat.mentorship)]
+        ctx["guide"] = guide.for_pair(ctx["home"])
         ctx.update(_closing_context(ctx["home"]))
     else:
         ctx["view"] = out.coordinator_view(session, seat, seat.program)

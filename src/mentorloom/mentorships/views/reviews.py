@@ -29,6 +29,7 @@ def _review_page(
     seat: Seat,
     state: reviews.ReviewDue,
     *,
+    early: bool = False,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
@@ -37,6 +38,7 @@ def _review_page(
         "program": seat.program,
         "seat": seat,
         "state": state,
+        "early": early and state.can_open_early,
         "statements": [(k, reviews.statement_text(k)) for k in reviews.STATEMENTS],
         "values": values or {},
         "errors": errors or {},
@@ -50,7 +52,8 @@ def review_form(
     request: Request, program_id: ObjectId, mentorship_id: ObjectId, user: CurrentUser, session: DbSession
 ) -> Response:
     seat = pair_seat(session, user, program_id, mentorship_id)
-    return _review_page(request, seat, reviews.due(session, seat, seat.program))
+    early = request.query_params.get("early") == "1"
+    return _review_page(request, seat, reviews.due(session, seat, seat.program), early=early)
 
 
 @router.post("/programs/{program_id}/mentorships/{mentorship_id}/reviews/new", response_class=HTMLResponse)
@@ -66,21 +69,25 @@ def submit_review(
     values: dict[str, Any] = {k: form_text(form, f"score.{k}") for k in reviews.STATEMENTS}
     values["change_suggestion"] = form_text(form, "change_suggestion")
     values["shared"] = bool(form.get("shared_with_partner"))
+    early = form_text(form, "early") == "1"
     missing = {f"score.{k}": _("Choose a value from 1 to 5.") for k in reviews.STATEMENTS if values[k] not in SCORES}
     state = reviews.due(session, seat, seat.program)
     if missing:
-        return _review_page(request, seat, state, values=values, errors=missing, status_code=422)
+        return _review_page(request, seat, state, early=early, values=values, errors=missing, status_code=422)
     with form_attempt(session, summary=True) as attempt:
         body = ReviewIn(
             scores={k: int(values[k]) for k in reviews.STATEMENTS},
             change_suggestion=values["change_suggestion"],
             shared_with_partner=values["shared"],
         )
-        reviews.submit(session, seat, seat.program, body.scores, body.change_suggestion, body.shared_with_partner)
+        reviews.submit(
+            session, seat, seat.program, body.scores, body.change_suggestion, body.shared_with_partner, early=early
+        )
     if attempt.refused:
         seat = pair_seat(session, user, program_id, mentorship_id)  # the refused review was undone
         state = reviews.due(session, seat, seat.program)
-        return _review_page(request, seat, state, values=values, errors=attempt.errors, status_code=attempt.status_code)
+        errors, status_code = attempt.errors, attempt.status_code
+        return _review_page(request, seat, state, early=early, values=values, errors=errors, status_code=status_code)
     url = base_url(program_id, mentorship_id) + "/reviews/comparison"
     return redirect(url, flash=_("Thank you, your review was saved."), request=request)
 
