@@ -62,3 +62,28 @@ async def test_large_upload_is_imported_in_the_background(client: httpx.AsyncCli
     assert response.status_code == 303 and "/imports/" in response.headers["location"]
     status = await client.get(response.headers["location"])
     assert "Import finished" in status.text and "6,000" in status.text
+
+
+async def test_german_import_page_names_german_columns_and_reads_them(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
+    program_id = await _coordinator_client(client, db_session)
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    page = await client.get(f"/programs/{program_id}/import", headers=german)
+    assert "Pflichtspalten: E-Mail, Name und Rolle" in page.text
+    csrf = {"csrf_token": client.cookies.get("ml_csrf")}
+    # A bad header and a bad row: both are listed after one upload.
+    bad = await client.post(
+        f"/programs/{program_id}/import",
+        data=csrf,
+        headers=german,
+        files={"file": ("leute.csv", b"E-Mail;Name;Rolle;Farbe\nkaputt;X;Mentee;rot\n", "text/csv")},
+    )
+    assert bad.status_code == 422 and "Farbe" in bad.text and "kaputt" in bad.text
+    good = await client.post(
+        f"/programs/{program_id}/import",
+        data=csrf,
+        headers=german,
+        files={"file": ("leute.csv", "E-Mail;Name;Rolle\njörg@example.org;Jörg;Mentee\n".encode(), "text/csv")},
+    )
+    assert good.status_code == 200
