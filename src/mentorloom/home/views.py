@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from mentorloom.home.service import pairs_for, todo_for
 from mentorloom.permissions import Action, may, role_in
 from mentorloom.programs import service as programs
+from mentorloom.programs.models import Role
 from mentorloom.web.deps import CurrentUser, DbSession, csrf_protect
 from mentorloom.web.pages import render
 
@@ -22,6 +23,9 @@ def home(request: Request, user: CurrentUser, session: DbSession) -> Response:
         for p in programs.list_programs(session, user)
     ]
     context = {
+        # which parts to show: a coordinator who is in no pair needs no empty "my mentorships" panel
+        "takes_part": any(c["role"] in (Role.MENTOR, Role.MENTEE) for c in cards),
+        "coordinates": any(may(session, user, Action.MANAGE_PROGRAM, c["program"].id) for c in cards),
         "mine": [item for item in todo if not item.coordination],
         "coordination": [item for item in todo if item.coordination],
         "todo_count": len(todo),
@@ -35,4 +39,4 @@ def home(request: Request, user: CurrentUser, session: DbSession) -> Response:
 @router.get("/me/todo/badge", response_class=HTMLResponse)
 def todo_badge(request: Request, user: CurrentUser, session: DbSession) -> Response:
     """The header's count of waiting items, loaded after the page so every page stays as fast as before."""
-    return render(request, "home/_badge.html", {"todo_count": len(todo_for(session, user))})
+    return render(request, "home/_badge.html", {"todo_count": len(todo_for(session, user)), "fetched": True})
