@@ -6,9 +6,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from mentorloom.config import Settings
 from mentorloom.matching.models import MentorRequest, Proposal, ProposalStatus, Response
-from mentorloom.notifications.service import queue_mail
-from mentorloom.programs.mails import mail_locale
+from mentorloom.notifications.service import mail_context, queue_mail
+from mentorloom.programs.mails import invitation_link, mail_locale
 from mentorloom.programs.models import Membership
 
 
@@ -21,6 +22,8 @@ def _queue(session: Session, recipient: Membership, template: str, key: str, **c
             to=user.email,
             locale=mail_locale(session, recipient),
             template=template,
+            program_id=recipient.program_id,
+            membership_id=recipient.id,
             name=user.display_name,
             program_name=recipient.program.name,
             **context,
@@ -44,6 +47,18 @@ def queue_offer_mails(session: Session, proposal: Proposal) -> int:
         )
         for recipient, partner in sides
     )
+
+
+@mail_context("match_offer")
+def _offer_invitation(session: Session, settings: Settings, context: dict[str, Any]) -> dict[str, Any]:
+    """An offer to someone without an account carries the invitation: without it they could not answer.
+
+    Made when the mail goes out, like an invitation's link; someone who has chosen a password by then gets none.
+    """
+    membership = session.get(Membership, context.get("membership_id", 0))
+    if membership is None or membership.user.has_password:
+        return context
+    return {**context, **invitation_link(settings, membership)}
 
 
 def queue_answer_mails(session: Session, proposal: Proposal) -> int:

@@ -120,7 +120,10 @@ class ParticipantSummary(BaseModel):
     department: str
     languages: list[str]
     skills: list[str]
-    invitation_pending: bool
+    invitation_pending: bool = Field(description="No account yet: the person has not chosen a password")
+    invitation_sent: bool = Field(
+        default=False, description="A mail that invites them (an invitation or an offer) went out"
+    )
 
 
 class ImportJobOut(BaseModel):

@@ -26,6 +26,7 @@ from mentorloom.profiles.schemas import (
 )
 from mentorloom.profiles.tags import get_or_create_tags
 from mentorloom.profiles.vocab import tag_key
+from mentorloom.programs.mails import invited_members
 from mentorloom.programs.models import Membership, Role
 
 PER_PAGE = 25
@@ -204,10 +205,12 @@ def directory_page(
             .options(selectinload(Profile.skills))
         )
     }
-    return members.as_page(lambda m: _summary(m, profiles.get(m.id)))
+    program_ids = {m.program_id for m in members.rows}
+    invited = invited_members(session, program_ids.pop(), members.rows) if len(program_ids) == 1 else set()
+    return members.as_page(lambda m: _summary(m, profiles.get(m.id), invited=m.id in invited))
 
 
-def _summary(membership: Membership, profile: Profile | None) -> ParticipantSummary:
+def _summary(membership: Membership, profile: Profile | None, *, invited: bool = False) -> ParticipantSummary:
     return ParticipantSummary(
         membership_id=membership.id,
         name=membership.user.display_name,
@@ -217,6 +220,7 @@ def _summary(membership: Membership, profile: Profile | None) -> ParticipantSumm
         languages=list(profile.languages) if profile else [],
         skills=[s.tag.label for s in profile.skills] if profile else [],
         invitation_pending=not membership.user.has_password,
+        invitation_sent=invited,
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from mentorloom.accounts.security import LinkSigner
 from mentorloom.accounts.service import INVITATION, make_link_token
 from mentorloom.config import Settings
+from mentorloom.notifications.models import MailState, OutboxMail
 from mentorloom.notifications.service import MailObsolete, mail_context, queue_mail
 from mentorloom.profiles.models import Profile
 from mentorloom.programs.models import Membership, role_label
@@ -59,10 +60,37 @@ def _invitation_link(session: Session, settings: Settings, context: dict[str, An
     membership = session.get(Membership, context["membership_id"])
     if membership is None or membership.user.has_password:
         raise MailObsolete("the invitation was accepted or withdrawn before it went out")
+    return {**context, "role_label": role_label(membership.role), **invitation_link(settings, membership)}
+
+
+def invitation_link(settings: Settings, membership: Membership) -> dict[str, Any]:
+    """The signed sign-up link and its validity in days, for any mail that invites (invitations, offers)."""
     token = make_link_token(LinkSigner(settings.signing_key), INVITATION, membership.user)
-    return {
-        **context,
-        "role_label": role_label(membership.role),
-        "days": settings.invitation_days,
-        "link": f"{settings.base_url}/invitation/{token}",
-    }
+    return {"days": settings.invitation_days, "link": f"{settings.base_url}/invitation/{token}"}
+
+
+def invited_members(session: Session, program_id: int, memberships: Iterable[Membership]) -> set[int]:
+    """Which of these members without an account were sent a mail that invites them.
+
+    That is an invitation, or an offer of a match (matching.mails: it carries the invitation link to people
+    without an account). A mail still queued or one that failed does not count: nobody got a link yet.
+    """
+    waiting = {m.user.email: m.id for m in memberships if not m.user.has_password}
+    if not waiting:
+        return set()
+    rows = session.execute(
+        select(OutboxMail.key, OutboxMail.to_address).where(
+            OutboxMail.program_id == program_id,
+            OutboxMail.state == MailState.SENT,
+            OutboxMail.template.in_(("invitation", "match_offer")),
+            OutboxMail.to_address.in_(waiting),
+        )
+    )
+    return {waiting[to] for key, to in rows if _member_of_key(key) == waiting[to]}
+
+
+def _member_of_key(key: str) -> int | None:
+    # invitation:<membership>:<nonce> and offer:<proposal>:<membership>
+    kind, first, second = [*key.split(":"), "", ""][:3]
+    raw = first if kind == "invitation" else second if kind == "offer" else ""
+    return int(raw) if raw.isdigit() else None
