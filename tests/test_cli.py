@@ -177,13 +177,18 @@ def test_stopping_serve_with_a_signal_stops_its_worker(tmp_path: Path) -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
         deadline = time.monotonic() + 20
-        while os.path.exists(f"/proc/{worker}") and time.monotonic() < deadline:
-            with open(f"/proc/{worker}/stat") as stat:
-                if stat.read().split()[2] == "Z":  # a zombie has stopped; only its parent's bookkeeping is left
-                    break
+        while _running(worker) and time.monotonic() < deadline:
             time.sleep(0.2)
-        alive = os.path.exists(f"/proc/{worker}") and open(f"/proc/{worker}/stat").read().split()[2] != "Z"
-        assert not alive, "the worker outlived serve --with-worker"
+        assert not _running(worker), "the worker outlived serve --with-worker"
     finally:
         if server.poll() is None:
             server.kill()
+
+
+def _running(pid: int) -> bool:
+    """True while the process exists and is not a zombie (a zombie has stopped; only its bookkeeping is left)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
