@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -163,3 +164,25 @@ def test_at_most_one_owner_and_never_more_attempts_than_allowed(db_session: Sess
                 assert {state.owner} == owners
     finally:
         savepoint.rollback()
+
+
+def test_a_job_scheduled_in_a_savepoint_runs_only_after_the_commit(fresh_database_url: str, tmp_path: Path) -> None:
+    """Releasing a form's savepoint is not a commit: an immediate job must not run against uncommitted rows
+    (on SQLite it waited on the request's own write lock until the busy timeout, and the page hung)."""
+    from mentorloom import migrate
+    from mentorloom.db import Database
+    from mentorloom.jobs.queue import JobQueue
+
+    migrate.upgrade(fresh_database_url)
+    database = Database(fresh_database_url)
+    JobQueue(Settings(var_dir=tmp_path, secret_key="t"), database, immediate=True)  # listens for commits
+    try:
+        with database.session() as session:
+            with session.begin_nested():
+                job = schedule(session, "test.ok", n=7)
+            assert CALLS == [], "the job ran at the savepoint, before its row was committed"
+        assert CALLS == [{"n": 7}]
+        with database.session() as session:
+            assert _job(session, job.id).state is JobState.DONE
+    finally:
+        database.dispose()

@@ -298,7 +298,7 @@ async def test_progress_fragment_polls_until_the_run_is_done(client: httpx.Async
     broken.status, broken.error = RunStatus.FAILED, "ValueError: no mentors"
     db_session.flush()
     page = await client.get(f"/programs/{program.id}/matching/runs/{broken.id}")
-    assert "Matching failed" in page.text and "ValueError: no mentors" in page.text and "hx-trigger" not in page.text
+    assert "Matching failed" in page.text and "ValueError: no mentors" in page.text and "every 2s" not in page.text
 
 
 # --- who may see what ---------------------------------------------------------------------------

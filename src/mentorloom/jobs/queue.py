@@ -76,6 +76,10 @@ class JobQueue:
             self._tasks[task].schedule(kwargs=kwargs, delay=max(0.0, (when - utcnow()).total_seconds()))
 
     def _wake_committed(self, session: Session) -> None:
+        if session.in_nested_transaction():
+            # SQLAlchemy fires after_commit for a released savepoint too; nothing is committed yet, and an
+            # immediate job would wait on this very transaction's write lock (SQLite) until it timed out.
+            return
         for task, kwargs in session.info.pop(service.WAKE_KEY, []):
             try:
                 self.wake(task, **kwargs)
