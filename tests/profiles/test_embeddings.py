@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.orm import Session
 
-from mentorloom.profiles.embeddings import HashedTfidfEncoder, encoder_named, from_bytes
+from mentorloom.profiles.embeddings import ENCODE_BATCH, HashedTfidfEncoder, encode_distinct, encoder_named, from_bytes
 from mentorloom.profiles.models import Profile
 from mentorloom.profiles.schemas import ProfileIn
 from mentorloom.profiles.service import embed_profiles, get_profile, stale_embedding_ids, update_profile
@@ -31,6 +31,26 @@ def test_multilingual_encoder_matches_topics_across_languages() -> None:
     assert accuracy >= 0.9, f"top-1 accuracy {accuracy:.2f}"
     # The TF-IDF fallback shares few words across languages; it must be clearly worse (the reason USE is default).
     assert retrieval_accuracy("tfidf") < accuracy
+
+
+def test_each_distinct_text_is_encoded_once_in_bounded_batches() -> None:
+    tfidf = HashedTfidfEncoder()
+    texts = [f"text {i % 300}" for i in range(900)] + ["", "  "]
+    batches: list[list[str]] = []
+
+    def record(batch: list[str]) -> np.ndarray:
+        batches.append(batch)
+        return tfidf.encode(batch)
+
+    vectors = encode_distinct(texts, record)
+    seen = [text for batch in batches for text in batch]
+    assert sorted(seen) == sorted(set(texts) - {"", "  "}) and max(map(len, batches)) <= ENCODE_BATCH
+    assert np.array_equal(vectors, np.vstack([tfidf.encode(texts[:-2]), np.zeros((2, 512), np.float32)]))
+
+
+def test_the_multilingual_encoder_gives_a_repeated_text_the_same_row() -> None:
+    vectors = encoder_named("use").encode(["Verhandlungen führen", "", "Verhandlungen führen", "negotiation"])
+    assert np.array_equal(vectors[0], vectors[2]) and not vectors[1].any() and vectors[3].any()
 
 
 def test_vectors_are_normalised_and_empty_text_is_zero() -> None:
