@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from mentorloom.config import Settings
 from mentorloom.matching.models import MentorRequest, Proposal, ProposalStatus, Response
+from mentorloom.matching.queries import placed_from
 from mentorloom.notifications.service import mail_context, queue_mail
 from mentorloom.programs.mails import invitation_link, mail_locale
 from mentorloom.programs.models import Membership
@@ -78,6 +79,7 @@ def queue_answer_mails(session: Session, proposal: Proposal) -> int:
         outcome, told = "partner_accepted", [side for side, a in answers.items() if a is None]
     else:
         return 0
+    placed = placed_from(session, proposal)  # a started pair's mail links to its home, where the first steps are
     sent = 0
     for side in told:
         recipient, partner = sides[side]
@@ -88,6 +90,7 @@ def queue_answer_mails(session: Session, proposal: Proposal) -> int:
             f"answer:{proposal.id}:{outcome}:{recipient.id}",
             partner_name=partner.user.display_name,
             outcome=outcome,
+            mentorship_id=placed.id if placed else None,
         )
     return sent
 

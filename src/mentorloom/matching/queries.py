@@ -154,8 +154,8 @@ def swap_candidates(session: Session, proposal: Proposal) -> list[Proposal]:
     return [p for p in rows if p.mentor_id is not None or proposal.mentor_id is not None]
 
 
-def partners(session: Session, me: Membership) -> list[Membership]:
-    """The people ``me`` is paired with in a mentorship that holds a slot, oldest pair first."""
+def pairs(session: Session, me: Membership) -> list[tuple[Mentorship, Membership]]:
+    """The mentorships ``me`` is in that hold a slot, each with the other person, oldest pair first."""
     rows = session.scalars(
         select(Mentorship)
         .where((Mentorship.mentee_id == me.id) | (Mentorship.mentor_id == me.id), Mentorship.status.in_(OCCUPYING))
@@ -163,4 +163,20 @@ def partners(session: Session, me: Membership) -> list[Membership]:
         .options(selectinload(Mentorship.mentee).selectinload(Membership.user))
         .order_by(Mentorship.id)
     )
-    return [m.mentor if m.mentee_id == me.id else m.mentee for m in rows]
+    return [(m, m.mentor if m.mentee_id == me.id else m.mentee) for m in rows]
+
+
+def placed_from(session: Session, proposal: Proposal) -> Mentorship | None:
+    """The live mentorship an accepted proposal became (None while it waits for an answer, or after it ended)."""
+    if proposal.status is not ProposalStatus.ACCEPTED or proposal.mentor_id is None:
+        return None
+    return session.scalar(
+        select(Mentorship)
+        .where(
+            Mentorship.mentee_id == proposal.mentee_id,
+            Mentorship.mentor_id == proposal.mentor_id,
+            Mentorship.status.in_(OCCUPYING),
+        )
+        .order_by(Mentorship.id.desc())
+        .limit(1)
+    )

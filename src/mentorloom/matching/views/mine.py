@@ -12,10 +12,11 @@ from mentorloom.accounts.models import User
 from mentorloom.i18n import gettext as _
 from mentorloom.matching import mentor_requests, preferences, queries, service
 from mentorloom.matching.inputs import engaged_mentees, occupied_slots
-from mentorloom.matching.models import PreferenceKind, ProposalStatus
+from mentorloom.matching.models import PreferenceKind, Proposal
 from mentorloom.matching.models import Response as Answer
 from mentorloom.matching.schemas import PreferencesIn
 from mentorloom.matching.views.common import base_url, page_router, reason_phrases
+from mentorloom.mentorships.models import Mentorship
 from mentorloom.permissions import Action, can, may, own_membership, program_for, role_in
 from mentorloom.profiles.models import Profile
 from mentorloom.programs import service as programs
@@ -70,11 +71,32 @@ def _mentor_context(session: Session, program: Program, me: Membership) -> dict[
     }
 
 
-def _preference_context(session: Session, me: Membership, posted: dict[int, str] | None) -> dict[str, Any]:
+def _lists_asked(session: Session, me: Membership, pairs: list[tuple[Mentorship, Membership]]) -> bool:
+    """Whether "my match" asks for the prefer/avoid lists now.
+
+    The rule: not while the person is in a mentorship of this program (proposed or running), because no
+    matching round would pair them now (a mentee has one mentor at a time) and the lists would only distract
+    from the pair. A mentor who takes more mentees than she has (capacity > her live mentorships) can be
+    matched again now, so she keeps them. Saved lists are kept either way and count again in the next round
+    that can match the person; the API and the coordinators' avoid-list page stay open.
+    """
+    if not pairs:
+        return True
+    if me.role is not Role.MENTOR:
+        return False
+    profile = session.get(Profile, me.id)
+    return profile is not None and profile.capacity > len(pairs)
+
+
+def _preference_context(
+    session: Session, me: Membership, posted: dict[int, str] | None, pairs: list[tuple[Mentorship, Membership]]
+) -> dict[str, Any]:
+    if not _lists_asked(session, me, pairs):
+        return {"lists_asked": False, "people": [], "choices": {}}
     if posted is None:
         saved = preferences.preferences_of(session, me)
         posted = {i: kind.value for kind in (PreferenceKind.PREFER, PreferenceKind.AVOID) for i in saved[kind]}
-    return {"people": preferences.choosable(session, me), "choices": posted}
+    return {"lists_asked": True, "people": preferences.choosable(session, me), "choices": posted}
 
 
 def _mine(
@@ -89,16 +111,17 @@ def _mine(
     status_code: int = 200,
 ) -> Response:
     values = values or {}
+    pairs = queries.pairs(session, me)
     context: dict[str, Any] = {
         "program": program,
         "me": me,
         "errors": errors or {},
         "values": values,
         "offers": _offers(session, user, program.id, me),
-        "partners": queries.partners(session, me),
+        "pairs": pairs,
         "published": queries.has_published_run(session, program.id),
         "settings": programs.program_settings(program),
-        **_preference_context(session, me, values.get("choices")),
+        **_preference_context(session, me, values.get("choices"), pairs),
     }
     context |= (
         _mentee_context(session, program, me) if me.role is Role.MENTEE else _mentor_context(session, program, me)
@@ -152,12 +175,7 @@ def _answer_offer(
     partner = (proposal.mentor if me.role is Role.MENTEE else proposal.mentee) or proposal.mentee
     name = partner.user.display_name
     if answer is Answer.ACCEPTED:
-        flash = (
-            _("You and %(name)s are now a mentoring pair. Have a great start!", name=name)
-            if proposal.status is ProposalStatus.ACCEPTED
-            else _("Thank you! The pair starts as soon as %(name)s accepts too.", name=name)
-        )
-        return redirect(f"{base_url(program_id)}/mine", flash=flash, request=request)
+        return _after_accept(request, session, proposal, name)
     if me.role is Role.MENTOR:
         flash = _("Thanks for telling us. We look for another mentor for %(name)s.", name=name)
     elif offer is not None and offer.mentor is not None:
@@ -165,6 +183,20 @@ def _answer_offer(
     else:
         flash = _("Thanks for telling us. Your coordinator will look for a better match.")
     return redirect(f"{base_url(program_id)}/mine", flash=flash, request=request)
+
+
+def _after_accept(request: Request, session: Session, proposal: Proposal, name: str) -> Response:
+    """Both said yes: on to the new pair's home, where the first steps are; else back here to wait."""
+    placed = queries.placed_from(session, proposal)
+    if placed is not None:
+        flash = _(
+            "You and %(name)s are now a mentoring pair. Your first steps are below: introduce yourselves "
+            "and agree on your goals.",
+            name=name,
+        )
+        return redirect(f"/programs/{placed.program_id}/mentorships/{placed.id}", flash=flash, request=request)
+    flash = _("Thank you! The pair starts as soon as %(name)s accepts too. We send you an e-mail then.", name=name)
+    return redirect(f"{base_url(proposal.program_id)}/mine#offer-{proposal.id}", flash=flash, request=request)
 
 
 @router.post("/programs/{program_id}/matching/offers/{proposal_id}/accept")
