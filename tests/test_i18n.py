@@ -102,7 +102,9 @@ def test_lazy_labels_and_plurals_follow_the_locale() -> None:
         assert str(LANGUAGES["de"]) == "Deutsch"
         assert i18n.ngettext("%(num)d month", "%(num)d months", 1) == "1 Monat"
         assert i18n.ngettext("%(num)d month", "%(num)d months", 12) == "12 Monate"
-        assert i18n.gettext("Use at least %(n)d characters.", n=10) == "Verwenden Sie mindestens 10 Zeichen."
+        assert i18n.ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", 10) == (
+            "Verwenden Sie mindestens 10 Zeichen."
+        )
     assert str(WORK_VALUES["balance"]) == "Work-life balance"
 
 
@@ -119,7 +121,7 @@ def test_invitation_mail_in_german() -> None:
         )
     assert subject == "Einladung zu Mentoring 2026 auf Mentorloom"
     assert body.startswith("Guten Tag Ana,")
-    assert "Mentoring 2026 lädt Sie ein, als Mentee teilzunehmen." in body
+    assert "wir laden Sie ein, im Programm „Mentoring 2026“ als Mentee mitzumachen." in body
     assert "(7 Tage gültig)" in body
 
 

@@ -55,6 +55,17 @@ class LostRace(Conflict):
     serialization failure); nothing was written and trying again usually works."""
 
 
+def stale(detail: str, *, current: int) -> Conflict:
+    """409 for a change made to an older state than the current one (optimistic locking).
+
+    The sentence is for people and names no field; API clients find the field (`lock_version`) and its
+    current value in `errors`.
+    """
+    exc = Conflict(detail, field="lock_version")
+    exc.errors = [{"field": "lock_version", "message": detail, "current": current}]
+    return exc
+
+
 class MatchingFailed(Conflict):
     """The matching engine refused the program's current data; the message says what to change."""
 

@@ -72,8 +72,8 @@ async def test_coordinator_starts_a_run_and_sees_explained_proposals(
     page = await client.get(f"/programs/{program.id}/matching/runs/{run_id}")
     assert page.status_code == 200
     assert "Matching is done: 3 pairs are proposed." in page.text  # the flash of the redirect
-    assert "both value Autonomy and Family" in page.text
-    assert "mentor is expert (5/5) in Negotiation, the mentee&#39;s top wish" in page.text
+    assert "Shared values: Autonomy and Family" in page.text
+    assert "Expertise in Negotiation (level 5 of 5) – top learning wish" in page.text
     assert "1 mentee without a mentor" in page.text and "No compatible mentor" in page.text
     assert page.text.count('<tr id="p-') == 3 and "Publish…" in page.text
 
@@ -160,7 +160,7 @@ async def test_publish_asks_both_people_and_they_answer_on_their_page(
 
     token = await login(client, db_session, people["sophie"].user)
     mine = await client.get(f"{base}/mine")
-    assert "A mentor suggested for you" in mine.text and "Anna" in mine.text and "both value Autonomy" in mine.text
+    assert "A mentor suggested for you" in mine.text and "Anna" in mine.text and "Shared values: Autonomy" in mine.text
     accepted = await client.post(f"{base}/offers/{offer.id}/accept", data={"csrf_token": token})
     assert "starts as soon as Anna accepts too" in (await client.get(accepted.headers["location"])).text
     to, subject, body = mailed(settings.mail_outbox)[-1]

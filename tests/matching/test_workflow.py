@@ -37,7 +37,7 @@ async def test_run_review_rerun_publish_accept(client: httpx.AsyncClient, db_ses
     proposals = _by_mentee((await client.get(f"{base}/runs/{run_id}/proposals", headers=headers)).json()["items"])
     sophie = proposals[people["sophie"].id]
     assert sophie["mentor_id"] == people["anna"].id
-    assert "both value Autonomy and Family" in sophie["explanation"]
+    assert "Shared values: Autonomy and Family" in sophie["explanation"]
     assert any("expert (5/5) in Negotiation" in line for line in sophie["explanation"])
     assert proposals[people["zoe"].id]["status"] == "unmatched"
     assert proposals[people["zoe"].id]["unmatched_reason"] == "no_compatible_mentor"

@@ -169,7 +169,11 @@ async def test_stale_saves_conflict_with_the_current_version(client: httpx.Async
     )
     assert stale.status_code == 409 and stale.json()["errors"][0]["field"] == "lock_version"
     current = first.json()
-    assert f"version {current['version']} (lock_version {current['lock_version']})" in stale.json()["detail"]
+    assert (
+        f"now at version {current['version']}." in stale.json()["detail"]
+        and "lock_version" not in stale.json()["detail"]
+    )
+    assert stale.json()["errors"][0]["current"] == current["lock_version"]  # what an API client retries with
     stale_confirm = await client.post(
         f"{pair.base}/agreement/confirm", headers=pair.mentee_h, json={"lock_version": seen_by_mentee["lock_version"]}
     )
@@ -181,7 +185,11 @@ async def test_stale_saves_conflict_with_the_current_version(client: httpx.Async
     lost = await client.patch(
         f"{pair.base}/goals/{goal['key']}", headers=pair.mentee_h, json={**edit, "title": "Delegate less"}
     )
-    assert lost.status_code == 409 and "lock_version is now 2" in lost.json()["detail"]
+    assert lost.status_code == 409 and lost.json()["errors"][0] == {
+        "field": "lock_version",
+        "message": "Someone changed this goal meanwhile. Reload it and make your change again.",
+        "current": 2,
+    }
 
 
 async def test_limits_sides_and_privacy(client: httpx.AsyncClient, db_session: Session) -> None:

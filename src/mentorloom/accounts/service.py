@@ -25,6 +25,7 @@ from mentorloom.accounts.security import (
 from mentorloom.db import as_utc, utcnow
 from mentorloom.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
+from mentorloom.i18n import ngettext
 
 INVITATION = "invitation"
 PASSWORD_RESET = "reset"
@@ -43,9 +44,15 @@ def normalise_email(raw: str, field: str = "email") -> str:
 
 def check_password_rules(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(_("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field=field)
+        raise ValidationFailed(
+            ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_PASSWORD_LENGTH),
+            field=field,
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValidationFailed(_("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH), field=field)
+        raise ValidationFailed(
+            ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.", MAX_PASSWORD_LENGTH),
+            field=field,
+        )
 
 
 def user_by_email(session: Session, email: str) -> User | None:

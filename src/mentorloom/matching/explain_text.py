@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.numbers import format_decimal
+
+from mentorloom.i18n import get_locale, ngettext
 from mentorloom.i18n import gettext as _
-from mentorloom.i18n import ngettext
 from mentorloom.profiles.vocab import LANGUAGES, WORK_VALUES
 
 
@@ -25,45 +27,65 @@ def _language(code: str) -> str:
 
 def _expertise(fact: dict[str, Any]) -> str:
     priority = int(fact["mentee_priority"])
-    wish = {1: _("the mentee's top wish"), 2: _("a wish of the mentee"), 3: _("nice to have for the mentee")}[priority]
+    wish = {1: _("top learning wish"), 2: _("another learning wish"), 3: _("nice to have")}[priority]
     return _(
-        "mentor is expert (%(level)d/5) in %(skill)s, %(wish)s", level=fact["level"], skill=fact["skill"], wish=wish
+        "Expertise in %(skill)s (level %(level)d of 5) – %(wish)s", level=fact["level"], skill=fact["skill"], wish=wish
     )
 
 
 def fact_sentence(fact: dict[str, Any]) -> str | None:
-    """One fact as a short phrase; unknown kinds are skipped rather than shown raw."""
+    """One fact as a short phrase; unknown kinds are skipped rather than shown raw.
+
+    A list stands after a colon, and its label agrees with the list's length ("Common languages: …").
+    """
     kind = fact.get("kind")
     if kind == "shared_values":
-        return _("both value %(values)s", values=_join([_value(v) for v in fact["values"]]))
+        values = [_value(v) for v in fact["values"]]
+        return ngettext("Shared value: %(values)s", "Shared values: %(values)s", len(values), values=_join(values))
     if kind == "expertise":
         return _expertise(fact)
     if kind == "skill_gap":
-        return _("no strong match yet for %(skills)s", skills=_join(list(fact["skills"])))
+        skills = list(fact["skills"])
+        return ngettext(
+            "Wish without strong expertise yet: %(skills)s",
+            "Wishes without strong expertise yet: %(skills)s",
+            len(skills),
+            skills=_join(skills),
+        )
     if kind == "shared_interests":
-        return _("shared interests: %(interests)s", interests=_join(list(fact["interests"])))
+        interests = list(fact["interests"])
+        return ngettext(
+            "Shared interest: %(interests)s",
+            "Shared interests: %(interests)s",
+            len(interests),
+            interests=_join(interests),
+        )
     if kind == "common_languages":
-        return _("common language: %(languages)s", languages=_join([_language(c) for c in fact["languages"]]))
+        languages = [_language(c) for c in fact["languages"]]
+        return ngettext(
+            "Common language: %(languages)s",
+            "Common languages: %(languages)s",
+            len(languages),
+            languages=_join(languages),
+        )
     if kind == "similar_bio":
         return _(
-            "their profiles describe similar goals (%(percent)d %% similar)",
+            "Similar goals in both profiles (%(percent)d %% similar)",
             percent=round(100 * float(fact["similarity"])),
         )
     if kind == "time_overlap":
         hours = int(fact["hours_per_week"])
         if hours == 0:
-            return _("no common free hours in the week")
-        return ngettext(
-            "%(num)d hour a week when both are available", "%(num)d hours a week when both are available", hours
-        )
+            return _("No common free hours in the week")
+        return ngettext("%(num)d hour a week when both are free", "%(num)d hours a week when both are free", hours)
     if kind == "time_zone":
         diff = float(fact["difference_hours"])
         if diff == 0:
-            return _("same time zone")
-        apart = f"{diff:g}"
-        return ngettext("%(hours)s hour apart", "%(hours)s hours apart", round(diff), hours=apart)
+            return _("Same time zone")
+        apart = format_decimal(diff, locale=get_locale())
+        return ngettext("Time difference: %(hours)s hour", "Time difference: %(hours)s hours", round(diff), hours=apart)
     if kind == "mentee_preferred":
-        return _("the mentee asked for this mentor")
+        return _("On the mentee's wish list")
     return None
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from mentorloom.db import as_utc, utcnow
 from mentorloom.errors import Conflict, NotFound, ValidationFailed
-from mentorloom.i18n import N_, gettext
+from mentorloom.i18n import N_, gettext, ngettext
 from mentorloom.i18n import gettext as _
 from mentorloom.jobs.service import rowcount
 from mentorloom.matching.engine import Scorer, pair_breakdown, top_candidates
@@ -111,15 +111,18 @@ def send_request(session: Session, program: Program, mentee: Membership, mentor_
     settings = program_settings(program)
     require(Action.REQUEST_MENTOR, mentee.role)
     if len(message) > MAX_MESSAGE:
-        raise ValidationFailed(_("Use at most %(n)d characters.", n=MAX_MESSAGE), field="message")
+        raise ValidationFailed(
+            ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.", MAX_MESSAGE), field="message"
+        )
     pending = open_requests(session, mentee.id)
     if any(r.mentor_id == mentor_id for r in pending):
         raise Conflict(_("You have already asked this mentor."), field="mentor_id")
     if len(pending) >= settings.max_open_requests:
         raise Conflict(
-            _(
-                "You can have at most %(n)d open requests. Wait for an answer or withdraw one.",
-                n=settings.max_open_requests,
+            ngettext(
+                "You already have %(num)d open request, the most allowed. Wait for an answer or withdraw it.",
+                "You already have %(num)d open requests, the most allowed. Wait for an answer or withdraw one.",
+                settings.max_open_requests,
             ),
             field="mentor_id",
         )
@@ -160,7 +163,9 @@ def answer_request(
     """The mentor accepts (taking a slot, if one is still free) or declines a request."""
     require(Action.ANSWER_REQUEST, mentor.role, own=request.mentor_id == mentor.id)
     if len(note) > 1000:
-        raise ValidationFailed(_("Use at most %(n)d characters.", n=1000), field="note")
+        raise ValidationFailed(
+            ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.", 1000), field="note"
+        )
     # Placement's locks before this request's row is written: three mentors answering one mentee queue up
     # on the mentee instead of deadlocking over each other's requests.
     placement.lock_pair(session, request.mentee_id, mentor.id)
@@ -181,7 +186,7 @@ def _require_pending(request: MentorRequest) -> None:
     if request.status is not RequestStatus.PENDING:
         raise Conflict(
             _(
-                "This request was %(status)s and can no longer be answered.",
+                "This request can no longer be answered (status: %(status)s).",
                 status=gettext(_STATUS_LABELS[request.status]),
             )
         )

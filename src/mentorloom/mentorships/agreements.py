@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from mentorloom.accounts.models import User
 from mentorloom.db import utcnow
-from mentorloom.errors import Conflict, NotFound, ValidationFailed
+from mentorloom.errors import Conflict, NotFound, ValidationFailed, stale
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import mails
 from mentorloom.mentorships.access import Seat, lock
@@ -139,14 +139,13 @@ def require_working(mentorship: Mentorship) -> None:
 def require_fresh(agreement: Agreement, lock_version: int) -> None:
     """409 when the client edited an older state than the current one."""
     if lock_version != agreement.lock_version:
-        raise Conflict(
+        raise stale(
             _(
-                "Someone changed the agreement meanwhile: it is now version %(version)d (lock_version "
-                "%(lock)d). Reload it and make your change again.",
+                "Someone changed the agreement meanwhile: it is now at version %(version)d. Reload it and make your "
+                "change again.",
                 version=agreement.version,
-                lock=agreement.lock_version,
             ),
-            field="lock_version",
+            current=agreement.lock_version,
         )
 
 

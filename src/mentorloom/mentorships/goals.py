@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mentorloom.db import as_utc
-from mentorloom.errors import Conflict, NotFound, ValidationFailed
+from mentorloom.errors import Conflict, NotFound, ValidationFailed, stale
 from mentorloom.i18n import gettext as _
+from mentorloom.i18n import ngettext
 from mentorloom.mentorships import agreements, mails, queries
 from mentorloom.mentorships.access import Seat, lock
 from mentorloom.mentorships.models import (
@@ -58,7 +59,10 @@ def _checked(fields: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
     if "skills" in fields:
         skills = [s.strip() for s in fields["skills"] or [] if s and s.strip()]
         if len(skills) > MAX_SKILLS:
-            checks.fail("skills", _("Link at most %(n)d skills to a goal.", n=MAX_SKILLS))
+            checks.fail(
+                "skills",
+                ngettext("Link at most %(num)d skill to a goal.", "Link at most %(num)d skills to a goal.", MAX_SKILLS),
+            )
         values["skills"] = skills
     checks.done()
     return values
@@ -96,13 +100,8 @@ def agreed_keys(session: Session, mentorship: Mentorship) -> set[str]:
 
 def _require_fresh(goal: Goal, lock_version: int) -> None:
     if lock_version != goal.lock_version:
-        raise Conflict(
-            _(
-                "Someone changed this goal meanwhile: its lock_version is now %(lock)d. "
-                "Reload it and make your change again.",
-                lock=goal.lock_version,
-            ),
-            field="lock_version",
+        raise stale(
+            _("Someone changed this goal meanwhile. Reload it and make your change again."), current=goal.lock_version
         )
 
 
@@ -124,7 +123,12 @@ def add_goal(session: Session, seat: Seat, program: Program, fields: Mapping[str
     lock(session, seat.mentorship)
     draft = agreements.editable_draft(session, seat, program)
     if len(draft.goals) >= MAX_GOALS:
-        raise ValidationFailed(_("An agreement holds at most %(n)d goals.", n=MAX_GOALS), field="goals")
+        raise ValidationFailed(
+            ngettext(
+                "An agreement holds at most %(num)d goal.", "An agreement holds at most %(num)d goals.", MAX_GOALS
+            ),
+            field="goals",
+        )
     goal = Goal(
         mentorship_id=seat.mentorship.id,
         key=uuid.uuid4().hex[:12],

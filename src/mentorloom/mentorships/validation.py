@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext as _
+from mentorloom.i18n import ngettext
 
 
 class Checks:
@@ -19,7 +20,13 @@ class Checks:
             self.fail(field, _("Please fill in this field."))
         elif len(cleaned) > limit:
             self.fail(
-                field, _("Use at most %(limit)d characters (this text has %(count)d).", limit=limit, count=len(cleaned))
+                field,
+                ngettext(
+                    "Use at most %(num)d character (this text has %(count)d).",
+                    "Use at most %(num)d characters (this text has %(count)d).",
+                    limit,
+                    count=len(cleaned),
+                ),
             )
         return cleaned
 
@@ -28,7 +35,8 @@ class Checks:
 
     def done(self) -> None:
         if self.errors:
-            detail = "; ".join(f"{e['field']}: {e['message']}" for e in self.errors)
+            # people read the sentence (on pages, in German too): no field names; `errors` has them for the API
+            detail = " ".join(dict.fromkeys(str(e["message"]) for e in self.errors))
             raise ValidationFailed(detail, errors=self.errors)
 
 

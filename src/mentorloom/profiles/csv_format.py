@@ -310,8 +310,11 @@ def _parse_record(
     header: list[str | None], line: int, cells: list[str], errors: _Errors, first_line: dict[str, int]
 ) -> ParticipantRow | None:
     if len(cells) != len(header):
-        message = _(
-            "This line has %(found)d fields but the header has %(expected)d.", found=len(cells), expected=len(header)
+        message = ngettext(
+            "This line has %(num)d field but the header has %(expected)d.",
+            "This line has %(num)d fields but the header has %(expected)d.",
+            len(cells),
+            expected=len(header),
         )
         errors.add(line, None, message)
         return None
@@ -350,7 +353,14 @@ def _parse_cell(column: str, value: str) -> object:
     limit = LIST_LIMITS.get(column)
     if limit is not None and len(parsed) > limit:  # type: ignore[arg-type]
         count = len(parsed)  # type: ignore[arg-type]
-        raise _CellError(_("At most %(limit)d entries (this has %(count)d).", limit=limit, count=count))
+        raise _CellError(
+            ngettext(
+                "At most %(num)d entry (this has %(count)d).",
+                "At most %(num)d entries (this has %(count)d).",
+                limit,
+                count=count,
+            )
+        )
     return parsed
 
 
@@ -388,7 +398,14 @@ def _text(limit: int, *, multiline: bool = False) -> Callable[[str], str]:
         if not multiline:
             text = " ".join(text.split())
         if len(text) > limit:
-            raise _CellError(_("At most %(limit)d characters (this has %(length)d).", limit=limit, length=len(text)))
+            raise _CellError(
+                ngettext(
+                    "At most %(num)d character (this has %(length)d).",
+                    "At most %(num)d characters (this has %(length)d).",
+                    limit,
+                    length=len(text),
+                )
+            )
         return text
 
     return parse
@@ -491,7 +508,12 @@ def _tag(item: str) -> str:
     label = tag_label(item)
     if len(label) > TAG_MAX_LENGTH or len(_key(label)) > TAG_MAX_LENGTH:
         raise _CellError(
-            _('Tag "%(tag)s" is longer than %(limit)d characters.', tag=label[:20] + "…", limit=TAG_MAX_LENGTH)
+            ngettext(
+                'Tag "%(tag)s" is longer than %(num)d character.',
+                'Tag "%(tag)s" is longer than %(num)d characters.',
+                TAG_MAX_LENGTH,
+                tag=label[:20] + "…",
+            )
         )
     return label
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext as _
+from mentorloom.i18n import ngettext
 from mentorloom.jobs import schedule
 from mentorloom.profiles.embeddings import DIM, TextEncoder, Vectors, from_bytes, to_bytes
 from mentorloom.profiles.models import ProfileInterest, ProfileSkill, Tag, TagKind
@@ -70,8 +71,11 @@ def _normalise(raw_labels: Iterable[str]) -> dict[str, str]:
             continue
         key = tag_key(label)
         if len(label) > TAG_MAX_LENGTH or len(key) > TAG_MAX_LENGTH:
-            message = _(
-                'Tag "%(tag)s" is longer than %(limit)d characters.', tag=label[:20] + "…", limit=TAG_MAX_LENGTH
+            message = ngettext(
+                'Tag "%(tag)s" is longer than %(num)d character.',
+                'Tag "%(tag)s" is longer than %(num)d characters.',
+                TAG_MAX_LENGTH,
+                tag=label[:20] + "…",
             )
             problems.append({"field": "tags", "message": message})
         elif FORBIDDEN_IN_TAGS in label:

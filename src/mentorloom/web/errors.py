@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,9 +13,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mentorloom.errors import FormExpired, LostRace, MentorloomError, PayloadTooLarge, ServiceBusy
+from mentorloom.i18n import N_
 from mentorloom.i18n import gettext as _
 from mentorloom.web.capacity import busy_message, retry_after
 from mentorloom.web.deps import SESSION_COOKIE, LoginRequired
+from mentorloom.web.forms import pydantic_message
 
 PROBLEM_JSON = "application/problem+json"
 # SQLSTATEs of a transaction the database aborted for a concurrent one: deadlock, serialization failure.
@@ -36,6 +39,30 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     # ("body", "settings", "matching_weights", "values") -> "settings.matching_weights.values"
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or str(loc[-1])
+
+
+# Form fields a person fills in, by the label the page shows them under. Any other field of a page's form is
+# hidden (an id, a version): when it is wrong the page was old or tampered with, and its name means nothing.
+_PAGE_FIELD_LABELS = {
+    "reason": N_("Reason"),
+    "note": N_("Note"),
+    "message": N_("Message"),
+    "name": N_("Name"),
+    "email": N_("E-mail address"),
+    "password": N_("Password"),
+}
+
+
+def page_detail(errors: Sequence[Any]) -> str:
+    """Pydantic's errors of a page form in the reader's language, each under its label, never a field name."""
+    parts = []
+    for error in errors:
+        field = str(error["loc"][-1]) if error["loc"] else ""
+        if field in _PAGE_FIELD_LABELS:
+            parts.append(f"{_(_PAGE_FIELD_LABELS[field])}: {pydantic_message(error)}")
+        else:
+            parts.append(_("Reload the page and try again."))
+    return " ".join(dict.fromkeys(parts))
 
 
 def error_page(request: Request, status: int, title: str, detail: str, *, access_hint: bool = True) -> Response:
@@ -112,7 +139,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return problem(422, "Validation failed", detail, errors)
         if all(e["loc"][0] == "path" for e in exc.errors()):  # /programs/abc names no page that could exist
             return not_found_page(request)
-        return error_page(request, 422, _("Validation failed"), detail)
+        return error_page(request, 422, _("Validation failed"), page_detail(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from mentorloom.errors import Conflict, PermissionDenied, ValidationFailed
-from mentorloom.i18n import get_locale
+from mentorloom.i18n import get_locale, ngettext
 from mentorloom.i18n import gettext as _
 
 
@@ -34,18 +34,28 @@ def _known_value_errors() -> dict[str, str]:
     }
 
 
+def _characters(bound: str, n: Any) -> str:
+    count = int(n) if isinstance(n, int) else 0
+    if bound == "min":
+        return ngettext(
+            "Enter at least %(num)s character.", "Enter at least %(num)s characters.", count, num=_number(n)
+        )
+    return ngettext("Enter at most %(num)s character.", "Enter at most %(num)s characters.", count, num=_number(n))
+
+
 def _number(value: Any) -> str:
     return format_decimal(value, locale=get_locale()) if isinstance(value, int | float) else str(value)
 
 
-def _message(error: Any) -> str:
+def pydantic_message(error: Any) -> str:
+    """One pydantic error as a sentence in the reader's language (pydantic's own are English)."""
     kind, ctx = error["type"], error.get("ctx") or {}
     texts: dict[str, str] = {
         "missing": _("This field is required."),
         "string_too_short": _("This field is required.")
         if ctx.get("min_length") == 1
-        else _("Enter at least %(n)s characters.", n=ctx.get("min_length")),
-        "string_too_long": _("Enter at most %(n)s characters.", n=ctx.get("max_length")),
+        else _characters("min", ctx.get("min_length")),
+        "string_too_long": _characters("max", ctx.get("max_length")),
         "too_long": _("Choose at most %(n)s.", n=ctx.get("max_length")),
         "greater_than_equal": _("Enter a number of at least %(n)s.", n=_number(ctx.get("ge"))),
         "less_than_equal": _("Enter a number of at most %(n)s.", n=_number(ctx.get("le"))),
@@ -73,7 +83,7 @@ def validation_messages(exc: ValidationError, *, whole: str = "__all__") -> dict
     result: dict[str, str] = {}
     for error in exc.errors():
         field = ".".join(str(part) for part in error["loc"]) or whole
-        result.setdefault(field, _message(error))
+        result.setdefault(field, pydantic_message(error))
     return result
 
 
