@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from mentorloom import __version__, i18n
+from mentorloom import __version__, dates, i18n
 from mentorloom.app_constants import LOCALE_COOKIE
 from mentorloom.config import PROJECT_ROOT, Settings
 from mentorloom.db import Database
@@ -117,6 +117,7 @@ async def _locale_middleware(request: Request, call_next: Callable[[Request], Aw
         request.headers.get("accept-language"), default
     )
     i18n.set_locale(locale)
+    dates.begin_request()
     response = await call_next(request)
     response.headers.setdefault("Content-Language", i18n.get_locale())
     return response

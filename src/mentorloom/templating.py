@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from mentorloom import i18n
+from mentorloom import dates, i18n
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-
-
-def localized_date(value: date | datetime | None, fmt: str = "medium") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return format_datetime(value, format=fmt, locale=i18n.get_locale())
-    return format_date(value, format=fmt, locale=i18n.get_locale())
 
 
 def _format_number(value: float | int) -> str:
@@ -41,7 +31,13 @@ def build_environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: i18n.raw_gettext(message), lambda s, p, n: i18n.raw_ngettext(s, p, n), newstyle=True
     )
-    env.filters["date"] = localized_date
+    # dates and times in the page's language and the reader's time zone (see dates.py)
+    env.filters["date"] = dates.format_day
+    env.filters["datetime"] = dates.format_moment
+    env.filters["clock"] = dates.format_clock
+    env.filters["zone"] = dates.zone_name
+    env.filters["input_date"] = dates.input_day
+    env.globals["date_hint"] = dates.date_hint
     env.filters["number"] = _format_number
     env.globals["get_locale"] = i18n.get_locale
     return env

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
+from mentorloom.dates import format_day
 from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import N_, gettext
@@ -212,10 +213,10 @@ def set_planned_end(session: Session, seat: Seat, planned_end_on: date) -> Mento
         raise Conflict(
             _("A mentorship that is %(current)s has no planned end.", current=status_label(mentorship.status))
         )
-    started = cycle_start(mentorship).date()
-    if planned_end_on <= started:
+    start = cycle_start(mentorship)
+    if planned_end_on <= start.date():
         raise ValidationFailed(
-            _("The planned end must be after the start (%(start)s).", start=started.isoformat()),
+            _("The planned end must be after the start (%(start)s).", start=format_day(start)),
             field="planned_end_on",
         )
     mentorship.planned_end_on = planned_end_on

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mentorloom.dates import TypedDate
 from mentorloom.mentorships.models import (
     AgreementStatus,
     Channel,
@@ -51,7 +52,7 @@ class RenewIn(_In):
 
 
 class PlannedEndIn(_In):
-    planned_end_on: date
+    planned_end_on: TypedDate
 
 
 class PersonOut(BaseModel):
@@ -193,7 +194,7 @@ class GoalIn(_In):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
     success_criteria: str = Field(default="", max_length=1000)
-    target_date: date | None = None
+    target_date: TypedDate | None = None
     skills: list[str] = Field(default_factory=list, max_length=10, description="Skill tags this goal develops")
 
 
@@ -202,7 +203,7 @@ class GoalPatchIn(_In):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
     success_criteria: str | None = Field(default=None, max_length=1000)
-    target_date: date | None = None
+    target_date: TypedDate | None = None
     skills: list[str] | None = Field(default=None, max_length=10)
     reason: str | None = Field(default=None, max_length=500, description="Required once the goal was agreed")
 

@@ -270,6 +270,31 @@ def embed_profiles(session: Session, membership_ids: list[int], encoder: TextEnc
     return len(rows)
 
 
+def person_timezone(session: Session, user_id: int) -> str:
+    """The time zone to show someone's dates and times in: their profile's (the latest saved one, if they
+    take part in several programs); for coordinators, who have no profile, the zone most people of their
+    programs are in; UTC when there is neither."""
+    own = session.scalar(
+        select(Profile.timezone)
+        .join(Membership)
+        .where(Membership.user_id == user_id)
+        .order_by(Profile.updated_at.desc())
+        .limit(1)
+    )
+    if own:
+        return own
+    programs = select(Membership.program_id).where(Membership.user_id == user_id)
+    usual = session.scalar(
+        select(Profile.timezone)
+        .join(Membership)
+        .where(Membership.program_id.in_(programs))
+        .group_by(Profile.timezone)
+        .order_by(func.count().desc(), Profile.timezone)
+        .limit(1)
+    )
+    return usual or "UTC"
+
+
 def usual_timezones(session: Session, program_id: int, limit: int = 3) -> list[str]:
     """The time zones most of the program's people are in (UTC, the default, left out)."""
     rows = session.execute(

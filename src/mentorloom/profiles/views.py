@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, object_session
 from starlette.datastructures import FormData
 
 from mentorloom.accounts.models import User
+from mentorloom.dates import typed_time
 from mentorloom.errors import NotFound
 from mentorloom.i18n import get_locale
 from mentorloom.i18n import gettext as _
@@ -216,7 +217,10 @@ def _values_from_form(form: FormData) -> dict[str, Any]:
         "department": text("department"),
         "line_manager_email": text("line_manager_email"),
         "capacity": text("capacity"),
-        "availability": _rows(form, {"day": "avail_day", "start": "avail_start", "end": "avail_end"}),
+        "availability": [
+            {**row, "start": typed_time(row["start"]), "end": typed_time(row["end"])}
+            for row in _rows(form, {"day": "avail_day", "start": "avail_start", "end": "avail_end"})
+        ],
         "expertise": _rows(form, {"skill": "exp_skill", "level": "exp_level"}),
         "wanted_skills": _rows(form, {"skill": "want_skill", "priority": "want_priority"}),
         "interests": text("interests"),

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from mentorloom.dates import TypedDate
 from mentorloom.programs.models import Cadence, Role
 from mentorloom.web.inputs import InputModel
 
@@ -59,8 +60,8 @@ class ProgramIn(InputModel):
     language: Literal["de", "en"] = "en"
     default_cadence: Cadence = Cadence.MONTHLY
     duration_months: int = Field(default=12, ge=1, le=60)
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: TypedDate | None = None
+    ends_on: TypedDate | None = None
     settings: ProgramSettings = Field(default_factory=ProgramSettings)
 
     @model_validator(mode="after")

@@ -13,11 +13,13 @@ from fastapi.concurrency import contextmanager_in_threadpool
 from limits import RateLimitItem, parse
 from sqlalchemy.orm import Session
 
+from mentorloom import dates
 from mentorloom.accounts import service as accounts
 from mentorloom.accounts.models import User
 from mentorloom.config import Settings
 from mentorloom.errors import NotAuthenticated, RateLimited
 from mentorloom.i18n import gettext as _
+from mentorloom.profiles.service import person_timezone
 from mentorloom.web.csrf import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, csrf_protect  # noqa: F401 (re-export)
 
 
@@ -50,6 +52,8 @@ def optional_user(request: Request, session: DbSession) -> User | None:
     raw = request.cookies.get(SESSION_COOKIE)
     user = accounts.user_for_session(session, raw) if raw else None
     request.state.user = user
+    if user is not None:  # the page shows dates and times in the person's own time zone
+        dates.set_timezone(person_timezone(session, user.id))
     return user
 
 

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from mentorloom.dates import date_hint
 from mentorloom.errors import Conflict, PermissionDenied, ValidationFailed
 from mentorloom.i18n import get_locale, ngettext
 from mentorloom.i18n import gettext as _
@@ -62,8 +63,8 @@ def pydantic_message(error: Any) -> str:
         "int_parsing": _("Enter a whole number."),
         "int_from_float": _("Enter a whole number."),
         "float_parsing": _("Enter a number."),
-        "date_from_datetime_parsing": _("Enter a date."),
-        "date_parsing": _("Enter a date."),
+        "date_from_datetime_parsing": _("Enter a date as %(format)s.", format=date_hint()),
+        "date_parsing": _("Enter a date as %(format)s.", format=date_hint()),
         "literal_error": _("Choose one of the options."),
         "enum": _("Choose one of the options."),
         "string_pattern_mismatch": _("Enter a time such as 09:30."),

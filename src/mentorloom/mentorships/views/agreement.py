@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from mentorloom.dates import format_day
 from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import agreements, goals
@@ -18,7 +19,6 @@ from mentorloom.mentorships.models import Channel, MeetingFormat, ResponseTime, 
 from mentorloom.mentorships.schemas import AgreementPatchIn, GoalIn, GoalRevisionIn, ProgressIn
 from mentorloom.mentorships.views.common import act, base_url, form_text
 from mentorloom.programs.models import Cadence
-from mentorloom.templating import localized_date
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
 from mentorloom.web.forms import PostedForm, form_attempt
@@ -323,5 +323,5 @@ def _shown(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     if isinstance(value, date):
-        return localized_date(value)  # as every other page shows dates, not ISO ("2027-07-18")
+        return format_day(value)  # as every other page shows dates, not ISO ("2027-07-18")
     return str(value)
