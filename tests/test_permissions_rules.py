@@ -6,6 +6,7 @@ use it (mentorship seats, avoid-lists) cannot drift apart.
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,7 +20,8 @@ from mentorloom.mentorships.models import Mentorship, MentorshipSource, Mentorsh
 from mentorloom.permissions import Action, can, require
 from mentorloom.programs.models import Program, Role
 from mentorloom.programs.service import add_member
-from tests.factories import make_program, make_user
+from tests.factories import make_program, make_token, make_user
+from tests.matching.test_views import login
 
 Documented = dict[Action, tuple[frozenset[Role], frozenset[Role], bool]]
 
@@ -146,3 +148,30 @@ def _check_avoid_list(
     else:
         with pytest.raises(PermissionDenied):
             permissions.avoid_list_owner(session, user, mentorship.program_id, mentee.id)
+
+
+# --- the review results page and its API, over HTTP -----------------------------------------------------
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("admin", [False, True])
+@pytest.mark.parametrize("kind", CALLERS)
+async def test_review_figures_follow_the_documented_table(
+    client: httpx.AsyncClient, db_session: Session, kind: str, admin: bool
+) -> None:
+    """GET /programs/{id}/reviews and its API: view_review_figures, else 403 (404 outside the program)."""
+    program = make_program(db_session)
+    mentorship = _mentorship(db_session, program)
+    user, role = _caller(db_session, kind, mentorship, program, admin)
+    db_session.flush()
+    if not (admin or role is not None):
+        status = 404
+    else:
+        status = 200 if expected(Action.VIEW_REVIEW_FIGURES, role, own=False, admin=admin) else 403
+    api = await client.get(
+        f"/api/v1/programs/{program.id}/mentorships/reviews/summary", headers=make_token(db_session, user)
+    )
+    assert api.status_code == status, api.text
+    await login(client, db_session, user)
+    page = await client.get(f"/programs/{program.id}/reviews")
+    assert page.status_code == status, page.text

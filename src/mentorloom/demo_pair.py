@@ -107,24 +107,32 @@ class Demo:
         self.session.flush()
 
 
-def load_pair(session: Session, program: Program, coordinator: User, people: dict[str, Membership]) -> Mentorship:
+def load_pair(session: Session, program: Program, coordinator: User, people: dict[str, Membership]) -> Demo:
     """Propose, accept and run the demo mentorship: a confirmed agreement, a passed fit check, progress."""
-    mentor, mentee = people[PAIR_MENTOR], people[PAIR_MENTEE]
-    mentorship = lifecycle.create_direct(session, program, coordinator, mentor.id, mentee.id)
-    seats = {
-        "mentor": seat_for(session, mentor.user, program.id, mentorship.id),
-        "mentee": seat_for(session, mentee.user, program.id, mentorship.id),
-    }
-    start = (utcnow() - timedelta(weeks=STARTED_WEEKS_AGO)).replace(hour=9, minute=0, second=0, microsecond=0)
-    demo = Demo(session, program, mentorship, seats, start)
-    _accept(demo)
+    demo = start_pair(session, program, coordinator, people[PAIR_MENTOR], people[PAIR_MENTEE], STARTED_WEEKS_AGO)
+    session, seats = demo.session, demo.seats
     keys = _agree(demo)
     _pass_fit_check(demo)
     _revise(demo, keys[1])
     for day, goal, side, percent, note in PROGRESS:
         entry = goals.record_progress(session, seats[side], program, keys[goal], progress=percent, note=note)
         demo.stamp(entry, day, "created_at")
-    return mentorship
+    return demo
+
+
+def start_pair(
+    session: Session, program: Program, coordinator: User, mentor: Membership, mentee: Membership, weeks_ago: int
+) -> Demo:
+    """The coordinator proposes a pair and both accept, as if it happened `weeks_ago` weeks back."""
+    mentorship = lifecycle.create_direct(session, program, coordinator, mentor.id, mentee.id)
+    seats = {
+        "mentor": seat_for(session, mentor.user, program.id, mentorship.id),
+        "mentee": seat_for(session, mentee.user, program.id, mentorship.id),
+    }
+    start = (utcnow() - timedelta(weeks=weeks_ago)).replace(hour=9, minute=0, second=0, microsecond=0)
+    demo = Demo(session, program, mentorship, seats, start)
+    _accept(demo)
+    return demo
 
 
 def _accept(demo: Demo) -> None:

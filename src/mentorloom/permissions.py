@@ -25,10 +25,13 @@ never one of a pair). `RULES` is this table; tests/test_permissions_rules.py che
 | steer_mentorship    | coordinator                   | mentor, mentee        | yes            |
 | finish_any_time     | coordinator                   |                       | yes            |
 | work_in_pair        |                               | mentor, mentee        | no             |
+| view_review_figures | coordinator                   |                       | yes            |
 
 `take_part` is the self-service pages and endpoints (my match, requests, my own preferences): coordinators
 are not matched. `steer_mentorship` is a change of state a coordinator may step in for (pause, end early, ...);
 `work_in_pair` is the pair's private words and work (agreement, goals, reviews, fit check, retrospectives).
+`view_review_figures` is the program's released review figures and which pairs answered the open round, never a
+pair's own answers.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class Action(enum.StrEnum):
     STEER_MENTORSHIP = "steer_mentorship"
     FINISH_ANY_TIME = "finish_any_time"  # complete without waiting for both retrospectives
     WORK_IN_PAIR = "work_in_pair"
+    VIEW_REVIEW_FIGURES = "view_review_figures"  # released program-wide counts and means, who answered
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,9 @@ RULES: dict[Action, Rule] = {
     Action.STEER_MENTORSHIP: Rule(_COORDINATOR, _PAIR, True, _PAIR_ONLY),
     Action.FINISH_ANY_TIME: Rule(_COORDINATOR, _NONE, True, _MAY_NOT),
     Action.WORK_IN_PAIR: Rule(_NONE, _PAIR, False, _PAIR_ONLY),
+    Action.VIEW_REVIEW_FIGURES: Rule(
+        _COORDINATOR, _NONE, True, N_("Only the program's coordinators see the review figures of all pairs.")
+    ),
 }
 
 

@@ -105,4 +105,5 @@ def _overdue_reviews(session: Session, program: Program, now: datetime) -> TodoI
         return None
     title = ngettext("%(num)d review overdue", "%(num)d reviews overdue", len(late))
     since = min(opened for _period, opened in late.values())
-    return _item(program, "overdue_reviews", title, f"/programs/{program.id}/mentorships", since, len(late))
+    # The review results page lists which pairs have not answered yet.
+    return _item(program, "overdue_reviews", title, f"/programs/{program.id}/reviews#answered", since, len(late))

@@ -112,8 +112,8 @@ def _refuse_partners(session: Session, membership: Membership, prefer: list[int]
             )
             raise ValidationFailed(
                 _(
-                    "People in a mentorship with this participant cannot be preferred or avoided: %(names)s.",
-                    names=", ".join(names),
+                    "People in a mentorship with this participant cannot be preferred or avoided: %(who)s.",
+                    who=", ".join(names),
                 ),
                 field=field,
             )

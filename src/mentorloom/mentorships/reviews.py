@@ -84,11 +84,8 @@ def due(session: Session, seat: Seat, program: Program, now: datetime | None = N
     if mentorship.started_at is None or mentorship.status not in REVIEWABLE:
         return ReviewDue(False, 0, None, None, False)
     started, step = as_utc(mentorship.started_at), interval(program)
-    period = max(0, (now - started) // step)
-    opened_at = started + period * step if period else None
-    early = _opened_early(session, mentorship, period + 1)
-    if early is not None:  # one side answered the next round before its date: it is open for both now
-        period, opened_at = period + 1, early
+    early = _opened_early(session, mentorship, scheduled_round(started, step, now) + 1)
+    period, opened_at = open_round(started, step, now, early)
     sides = {seat.side} if seat.side else set(Side)
     answered_sides = set(
         session.scalars(
@@ -100,6 +97,22 @@ def due(session: Session, seat: Seat, program: Program, now: datetime | None = N
     answered = period > 0 and sides <= answered_sides
     next_opens = started + (period + 1) * step
     return ReviewDue(period > 0 and not answered, period, opened_at, next_opens, answered, early is not None)
+
+
+def scheduled_round(started: datetime, step: timedelta, now: datetime) -> int:
+    """The round the schedule has opened by `now` (0 before the first one)."""
+    return max(0, (now - started) // step)
+
+
+def open_round(
+    started: datetime, step: timedelta, now: datetime, next_first_answer: datetime | None
+) -> tuple[int, datetime | None]:
+    """The round open now and since when; `next_first_answer` is the first answer to the round after the
+    scheduled one, if any: one side answering early opens that round for both."""
+    period = scheduled_round(started, step, now)
+    if next_first_answer is not None:
+        return period + 1, next_first_answer
+    return period, started + period * step if period else None
 
 
 def _opened_early(session: Session, mentorship: Mentorship, period: int) -> datetime | None:
@@ -315,6 +328,23 @@ def latest_release(session: Session, program_id: int) -> ReviewRelease | None:
 def _pending(session: Session, program_id: int) -> int:
     query = select(func.count()).select_from(ReviewPendingAnswer).where(ReviewPendingAnswer.program_id == program_id)
     return int(session.scalar(query) or 0)
+
+
+@dataclass
+class ReleaseOutlook:
+    """When coordinators' figures can move next: enough new answers, and the gap since the last release."""
+
+    new_answers: int  # answers counted for the next release
+    needed: int  # more new answers before a release (0: enough are in)
+    not_before: datetime | None  # the release gap ends then; None: no gap to wait for
+
+
+def release_outlook(session: Session, program_id: int, now: datetime | None = None) -> ReleaseOutlook:
+    """The next release's conditions as they stand (read after `program_summary`, which releases what is due)."""
+    now = now or utcnow()
+    pending, last = _pending(session, program_id), latest_release(session, program_id)
+    gap_ends = as_utc(last.released_at) + RELEASE_GAP if last is not None else None
+    return ReleaseOutlook(pending, max(0, RELEASE_BATCH - pending), gap_ends if gap_ends and gap_ends > now else None)
 
 
 def _release_due(session: Session, program_id: int, now: datetime) -> bool:

@@ -29,7 +29,7 @@ router = APIRouter()
 @router.get("/reviews/summary", response_model=ReviewSummaryOut)
 def review_summary(program_id: ObjectId, user: ApiUser, session: DbSession) -> ReviewSummaryOut:
     """Program-wide review results per statement as last released: count and mean only (coordinators)."""
-    program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    program_for(session, user, program_id, Action.VIEW_REVIEW_FIGURES)
     return out.review_summary_out(program_id, reviews.program_summary(session, program_id))
 
 

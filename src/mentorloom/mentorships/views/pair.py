@@ -18,7 +18,7 @@ from mentorloom.mentorships.access import Seat, seat_for, visible_mentorships
 from mentorloom.mentorships.models import Mentorship
 from mentorloom.mentorships.schemas import EndEarlyIn, PlannedEndIn
 from mentorloom.mentorships.views.common import act, form_text, render_home
-from mentorloom.permissions import program_for
+from mentorloom.permissions import Action, may, program_for
 from mentorloom.programs.models import Membership
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
@@ -50,7 +50,8 @@ def mentorship_list(request: Request, program_id: ObjectId, user: CurrentUser, s
         }
         for m in mentorships
     ]
-    return render(request, "mentorships/list.html", {"program": program, "rows": rows})
+    figures = may(session, user, Action.VIEW_REVIEW_FIGURES, program_id)  # the way to the review results
+    return render(request, "mentorships/list.html", {"program": program, "rows": rows, "review_figures": figures})
 
 
 def _partner(m: Mentorship, user: User) -> Membership | None:

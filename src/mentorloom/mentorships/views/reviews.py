@@ -1,20 +1,24 @@
-"""Review pages: the review form, the comparison of both shared views, and a suggestion turned into a draft."""
+"""Review pages: the review form, the comparison of both shared views, a suggestion turned into a draft, and the
+program's released review figures for its coordinators."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from mentorloom.errors import ValidationFailed
+from mentorloom.i18n import get_locale
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import presenters as out
-from mentorloom.mentorships import reviews
+from mentorloom.mentorships import review_rounds, reviews
 from mentorloom.mentorships.access import Seat, pair_seat
 from mentorloom.mentorships.models import Side
 from mentorloom.mentorships.schemas import ReviewIn
 from mentorloom.mentorships.views.common import act, base_url, form_text
+from mentorloom.permissions import Action, program_for
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
 from mentorloom.web.forms import PostedForm, form_attempt
@@ -135,3 +139,22 @@ def suggestion_to_agreement(
             flash=_("The suggestion is now a draft of your agreement. Edit it, then both confirm."),
         )
     return response
+
+
+@router.get("/programs/{program_id}/reviews", response_class=HTMLResponse)
+def review_figures(request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
+    """The program's review figures as last released, when they can move next, and who answered the open round."""
+    program = program_for(session, user, program_id, Action.VIEW_REVIEW_FIGURES)
+    summary = reviews.program_summary(session, program_id)  # first: it releases a batch that is due
+    ctx = {
+        "program": program,
+        "summary": summary,
+        "released_answers": max((s.count for s in summary.statements), default=0),
+        "outlook": reviews.release_outlook(session, program_id),
+        "rounds": review_rounds.rounds(session, program),
+        "batch": reviews.RELEASE_BATCH,
+        "gap_weeks": reviews.RELEASE_GAP.days // 7,
+        "min_for_mean": reviews.MIN_FOR_MEAN,
+        "one_decimal": lambda mean: format_decimal(mean, format="0.0", locale=get_locale()),  # 4.0, 4,2
+    }
+    return render(request, "mentorships/review_figures.html", ctx)
