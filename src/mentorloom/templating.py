@@ -9,6 +9,7 @@ from typing import Any
 from babel.numbers import format_decimal
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from mentorloom import dates, i18n
 
@@ -17,6 +18,18 @@ TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 def _format_number(value: float | int) -> str:
     return format_decimal(value, locale=i18n.get_locale())
+
+
+def counted(text: str, number: str) -> Markup:
+    """A counted label from ngettext with its number set off for a stat card: "<strong>3</strong><span>Mentees</span>".
+
+    The whole phrase comes from one plural entry ("1 Mentee", "3 Mentees"), so number and noun always agree;
+    only the look puts the number apart.
+    """
+    before, found, after = str(escape(text)).partition(str(escape(number)))
+    if not found:
+        return Markup("<span>{}</span>").format(text)
+    return Markup(f"{before}<strong class=\"num\">{found}</strong><span>{after.strip()}</span>")
 
 
 def build_environment() -> Environment:
@@ -39,6 +52,7 @@ def build_environment() -> Environment:
     env.filters["input_date"] = dates.input_day
     env.globals["date_hint"] = dates.date_hint
     env.filters["number"] = _format_number
+    env.filters["counted"] = counted
     env.globals["get_locale"] = i18n.get_locale
     return env
 
