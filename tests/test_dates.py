@@ -161,3 +161,15 @@ def test_coordinators_without_profile_get_their_programs_zone(db_session: Sessio
 
     add_member(db_session, pair.program, lone, Role.COORDINATOR)
     assert person_timezone(db_session, lone.id) == "Europe/Berlin"
+
+
+def test_no_native_date_or_time_field_is_left() -> None:
+    """A native field would show the browser's format (mm/dd/yyyy, 02:00 PM) on a German page."""
+    from mentorloom.templating import TEMPLATE_DIR
+
+    found = [
+        str(path.relative_to(TEMPLATE_DIR))
+        for path in TEMPLATE_DIR.rglob("*.html")
+        if re.search(r'type="(?:date|time|datetime-local)"|type=\\?"date', path.read_text(encoding="utf-8"))
+    ]
+    assert not found, f"use m.date_input or a text field with the format hint: {found}"

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from mentorloom.dates import format_day
 from mentorloom.db import as_utc, utcnow
 from mentorloom.errors import Conflict, NotFound, ValidationFailed
 from mentorloom.i18n import N_, gettext
@@ -171,7 +172,7 @@ def submit(
     period = state.period + 1 if early and state.can_open_early else state.period
     if period == 0:
         assert state.next_opens_at is not None
-        raise Conflict(_("The first review opens on %(date)s.", date=state.next_opens_at.date().isoformat()))
+        raise Conflict(_("The first review opens on %(date)s.", date=format_day(state.next_opens_at)))
     submission = _store(session, seat, program, period, side, scores)
     submission.shared_with_partner, submission.change_suggestion = shared, suggestion
     submission.submitted_at = now
