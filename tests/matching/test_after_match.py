@@ -84,7 +84,7 @@ async def test_the_second_yes_opens_the_pair_home_and_the_first_finds_the_pair_o
     mine = await client.get(f"{base}/mine")
     assert f'id="pair-{pair.id}"' in mine.text and "Your mentorship with Anna started on" in mine.text
     assert f'<a href="{pair_url}"><strong>Anna</strong></a>' in mine.text  # "your mentor" is the pair, not a profile
-    assert f'<a href="{pair_url}" role="button"' in mine.text and "Open your mentorship" in mine.text
+    assert f'<a href="{pair_url}" class="button"' in mine.text and "Open your mentorship" in mine.text
     assert f"/participants/{anna.id}" not in mine.text
     assert "A mentor suggested for you" not in mine.text
 

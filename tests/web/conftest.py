@@ -81,6 +81,31 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A live server with the demo loaded (what `make run` shows), shared by one module's tests.
+
+    Logins are not rate-limited here: such a module logs in as several people within a minute.
+    """
+    from mentorloom.demo import load_demo
+
+    port = _free_port()
+    settings = Settings(
+        var_dir=tmp_path_factory.mktemp("demo") / "var",
+        secret_key="browser-test",
+        jobs_immediate=True,
+        base_url=f"http://127.0.0.1:{port}",
+        login_rate_limit="1000/minute",
+    )
+    migrate.upgrade(settings.sqlalchemy_url)
+    server = LiveServer(settings, port)
+    with server.database.session() as session:
+        load_demo(session)
+    server.start()
+    yield server
+    server.stop()
+
+
 # Package scope, not session: Playwright's sync API keeps its asyncio loop marked as running on this
 # thread while it is open, which breaks every anyio test that runs after it on the same worker.
 @pytest.fixture(scope="package")

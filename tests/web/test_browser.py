@@ -197,11 +197,11 @@ def test_directory_search_filter_and_pages_without_reloading(live_server: LiveSe
     expect(count).to_contain_text(f"{data.participants} participants")
     pager = page.get_by_role("navigation", name="Pages")
     expect(pager).to_contain_text("Page 1 of 2")
-    pager.get_by_role("button", name="Next").click()
+    pager.get_by_role("link", name="Next").click()
     expect(pager).to_contain_text("Page 2 of 2")
     expect(rows).to_have_count(data.participants - 25)
     expect(page).to_have_url(re.compile(r"[?&]page=2"))
-    pager.get_by_role("button", name="Previous").click()
+    pager.get_by_role("link", name="Previous").click()
     expect(pager).to_contain_text("Page 1 of 2")
     assert page.evaluate("window.__sameDocument") is True
 
@@ -289,7 +289,7 @@ def test_switching_to_german_persists_across_pages_and_logins(
     expect(page.get_by_role("heading", name="Jemanden einladen")).to_be_visible()
     expect(page.get_by_text("12 Monate").first).to_be_visible()
     screenshot(page, "program-overview-de")
-    page.get_by_role("button", name="Teilnehmende", exact=True).click()
+    page.get_by_role("link", name="Teilnehmende", exact=True).click()
     expect(page.get_by_role("heading", name="Teilnehmende", exact=True)).to_be_visible()
     expect(page.locator(".result-count")).to_contain_text("3 Personen")
     page.get_by_role("link", name="Konto").click()

@@ -56,7 +56,7 @@ def test_agree_confirm_revise_and_review(live_server: LiveServer, page: Page, op
     field(page, "In my own words").fill("Help Nico prepare salary talks.")
     page.get_by_role("button", name="Save the agreement").click()
     expect(page.locator(".flash")).to_have_text("The agreement was saved.")
-    page.get_by_role("button", name="Edit the agreement").click()
+    page.get_by_role("link", name="Edit the agreement").click()
     new_goal = page.locator("#new-goal")
     field(new_goal, "Title").fill("Lead a salary talk")
     new_goal.get_by_role("button", name="Add the goal").click()
@@ -85,7 +85,7 @@ def test_agree_confirm_revise_and_review(live_server: LiveServer, page: Page, op
     screenshot(page, "mentorship-home", both=False)
 
     mentee.goto(live_server.url + path)
-    mentee.get_by_role("button", name="Answer the review").click()
+    mentee.get_by_role("link", name="Answer the review").click()
     for i, key in enumerate(STATEMENTS):
         mentee.locator(f'input[name="score.{key}"][value="{4 if i else 2}"]').check()
     field(mentee, "What should we change?").fill("Meet in person once a month")

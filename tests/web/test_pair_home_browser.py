@@ -54,7 +54,7 @@ def test_a_new_pair_home_leads_with_its_first_goal(
     page.goto(live_server.url + path)
     next_step = page.locator("#next-step")
     expect(next_step.get_by_role("heading")).to_have_text("Your first steps")
-    expect(next_step.get_by_role("button", name="Add your first goal")).to_be_visible()
+    expect(next_step.get_by_role("link", name="Add your first goal")).to_be_visible()
     expect(page.get_by_role("button", name="Confirm the agreement")).to_be_disabled()
     expect(page.locator("#confirm-blocked")).to_contain_text("Add at least one goal first")
     screenshot(page, "pair-home-new")

@@ -127,11 +127,71 @@
     form.querySelectorAll("input:not([type=hidden]), select").forEach(function (field) { field.value = ""; });
   });
 
+  // --- After a form was sent, focus goes to what the answer says: a marked summary, the first field with an
+  // error, an error message, or the confirmation ("Saved"), so keyboard and screen-reader users land on it
+  // instead of at the top of the page. Also for content that htmx swaps in.
+  var FIELDS = "input:not([type=hidden]), select, textarea";
+
+  function visible(element) {
+    return element.checkVisibility ? element.checkVisibility() : element.getClientRects().length > 0;
+  }
+
+  function first(root, selector) {
+    return Array.prototype.find.call(root.querySelectorAll(selector), visible) || null;
+  }
+
+  function focusTarget(root) {
+    var invalid = first(root, "[aria-invalid=true]");
+    if (invalid && !invalid.matches(FIELDS)) invalid = first(invalid, FIELDS) || invalid;
+    return first(root, "[data-autofocus]") || invalid || first(root, ".alert-error, [role=alert]") || first(root, ".flash");
+  }
+
+  function focusOutcome(root) {
+    var target = focusTarget(root);
+    if (!target) return;
+    if (!target.matches(FIELDS + ", a[href], button, summary, [tabindex]")) target.setAttribute("tabindex", "-1");
+    target.focus();
+    if (root === document && location.hash) {
+      // Chromium clears the focus when it scrolls to a fragment that cannot take it (a form posted to
+      // "…#invite" comes back with its errors): focus again once that has happened.
+      window.addEventListener("load", function () {
+        requestAnimationFrame(function () {
+          if (document.activeElement === document.body) target.focus();
+        });
+      }, { once: true });
+    }
+  }
+
+  // --- A table too wide for the screen scrolls inside its .table-wrap; keyboard users reach that scroller
+  // with Tab (then the arrow keys scroll it), named after the table's caption or the card's heading.
+  function markScrollers(root) {
+    root.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls && !wrap.hasAttribute("tabindex")) {
+        var card = wrap.closest(".card, article, section");
+        var name = wrap.querySelector("caption") || (card && card.querySelector("h2, h3"));
+        wrap.setAttribute("tabindex", "0");
+        if (name) {
+          wrap.setAttribute("role", "region");
+          wrap.setAttribute("aria-label", name.textContent.trim());
+        }
+        wrap.dataset.scroller = "1";
+      } else if (!scrolls && wrap.dataset.scroller) {
+        ["tabindex", "role", "aria-label", "data-scroller"].forEach(function (a) { wrap.removeAttribute(a); });
+      }
+    });
+  }
+  var resizing;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () { markScrollers(document); }, 150);
+  });
+
   function init() {
     initNav();
     initRows(document);
-    var summary = document.querySelector("[data-autofocus]");
-    if (summary) summary.focus();
+    markScrollers(document);
+    focusOutcome(document);
   }
 
   if (document.readyState === "loading") {
@@ -139,7 +199,19 @@
   } else {
     init();
   }
-  document.addEventListener("htmx:load", function (event) { initRows(event.detail.elt); });
+  document.addEventListener("htmx:load", function (event) {
+    initRows(event.detail.elt);
+    markScrollers(event.detail.elt);
+  });
+  // The answer to a form sent with htmx, or swapped-in content that asks for focus (a finished import's
+  // errors); never live filters or polling while someone types or reads elsewhere.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var swapped = event.detail.elt;
+    var config = event.detail.requestConfig || {};
+    if (!swapped || swapped === document.body) return;
+    if (config.verb && config.verb !== "get") focusOutcome(swapped);
+    else if (first(swapped, "[data-autofocus]")) focusOutcome(swapped);
+  });
 })();
 
 // Matching preferences: a name filter over a long list of people. The list works without it.
