@@ -25,6 +25,7 @@ from mentorloom.matching.engine import (
     solve_optimal,
     uncertified_mentees,
 )
+from mentorloom.matching.engine.optimal import still_optimal
 from mentorloom.matching.engine.synthetic import synthetic_program
 
 from .conftest import candidate_instances
@@ -210,3 +211,38 @@ def test_priority_mentees_take_scarce_places_from_better_scoring_ones() -> None:
     favoured = match(mentees, mentors, rules=_with_priority(rules, left_out), options=opts)
     assert (plain.assignment[left_out] < 0).all() and (favoured.assignment[left_out] >= 0).sum() >= 3
     assert favoured.certified_optimal
+
+
+@st.composite
+def _cut_with_an_assignment(draw: st.DrawFn) -> tuple[Candidates, Candidates, np.ndarray, np.ndarray]:
+    """Complete lists, the same lists cut to a prefix per mentee, and any assignment within the cut lists."""
+    full, capacity = draw(candidate_instances())
+    keep_len = [draw(st.integers(0, int(n))) for n in full.lengths]
+    position = np.arange(full.mentor.size) - np.repeat(full.indptr[:-1], full.lengths)
+    cut = full._keep(position < np.repeat(keep_len, full.lengths), dropped_are_incompatible=False)
+    assignment = np.full(full.n_mentees, -1, dtype=np.int64)
+    load = np.zeros(capacity.size, dtype=np.int64)
+    for i in draw(st.permutations(range(full.n_mentees))):
+        listed = [int(j) for j in cut.mentor[cut.indptr[i] : cut.indptr[i + 1]] if load[j] < capacity[j]]
+        choice = draw(st.sampled_from([-1, *listed]))
+        if choice >= 0:
+            assignment[i], load[choice] = choice, load[choice] + 1
+    return full, cut, capacity, assignment
+
+
+@FAST
+@given(case=_cut_with_an_assignment(), mode=st.sampled_from(["max_matched", "total_score"]))
+def test_an_assignment_said_to_be_still_optimal_is_the_exact_optimum(
+    case: tuple[Candidates, Candidates, np.ndarray, np.ndarray], mode: str
+) -> None:
+    """The pipeline keeps an earlier assignment after lists grow only when this check passes: it must be sound
+    for any assignment, not only for one the flow solved on these lists."""
+    full, cut, capacity, assignment = case
+    spare = capacity - np.bincount(assignment[assignment >= 0], minlength=capacity.size)
+    if still_optimal(cut, assignment, spare, mode):  # type: ignore[arg-type]
+        best, matched = exact_optimum(full, capacity, mode)  # type: ignore[arg-type]
+        assert _total(cut, assignment) == pytest.approx(best)
+        if mode == "max_matched":
+            assert int((assignment >= 0).sum()) == matched
+    solved = solve_optimal(full, capacity, mode)  # type: ignore[arg-type]
+    assert still_optimal(full, solved.assignment, solved.spare, mode)  # type: ignore[arg-type]

@@ -144,10 +144,54 @@ def uncertified_mentees(
     """
     if cands.mentor.size == 0:
         return np.flatnonzero(cands.truncated)
+    duals = _duals(cands, assignment, spare, mode, max_iterations)
+    if duals is None:
+        return np.flatnonzero(cands.truncated)
+    return np.flatnonzero(duals.may_miss_out)
+
+
+def still_optimal(
+    cands: Candidates,
+    assignment: IntArray,
+    spare: IntArray,
+    mode: OptimalMode = "max_matched",
+    max_iterations: int = 500,
+) -> bool:
+    """Whether an assignment solved on shorter lists is provably the global optimum with these longer ones.
+
+    Checking costs one certificate, solving a whole flow; after lists grow the old assignment usually stands.
+    The price relaxation only enforces what holds for a solved flow, so for an assignment that was not solved
+    on these lists every dual constraint is checked explicitly before the certificate is trusted.
+    """
+    matched = assignment >= 0
+    if (matched & (cands.rank_of(assignment) == 0)).any():
+        return False  # a pair the longer lists do not hold
+    duals = _duals(cands, assignment, spare, mode, max_iterations)
+    if duals is None:
+        return False
+    u, v = duals.u, duals.v
+    feasible = (u >= 0).all() and (u[cands.mentee] + v[cands.mentor] >= duals.q + duals.bonus).all()
+    # complementary slackness: a mentor with a free seat is priced 0, and _duals prices each own pair exactly
+    return bool(feasible and (v[spare > 0] == 0).all() and not duals.may_miss_out.any())
+
+
+@dataclass(frozen=True, eq=False)
+class _Duals:
+    u: IntArray  # per mentee
+    v: IntArray  # per mentor
+    q: IntArray  # the listed pairs' integer scores
+    bonus: int
+    may_miss_out: NDArray[np.bool_]  # truncated mentees the certificate cannot clear
+
+
+def _duals(
+    cands: Candidates, assignment: IntArray, spare: IntArray, mode: OptimalMode, max_iterations: int
+) -> _Duals | None:
+    """LP duals of the assignment on the listed pairs (None if the prices did not converge)."""
     q, bonus = _integer_scores(cands, mode)
     v = mentor_prices(cands, assignment, spare, q, bonus, max_iterations)
     if v is None:
-        return np.flatnonzero(cands.truncated)
+        return None
     rank = cands.rank_of(assignment)
     matched = rank > 0
     own = np.zeros(cands.n_mentees, dtype=np.int64)
@@ -156,7 +200,9 @@ def uncertified_mentees(
     theta = np.zeros(cands.n_mentees, dtype=np.int64)
     nonempty = cands.lengths > 0
     theta[nonempty] = q[cands.indptr[1:][nonempty] - 1]
-    return np.flatnonzero(cands.truncated & (u < theta + bonus))
+    # an empty list that was cut says nothing about the scores left out
+    may_miss_out = cands.truncated & (~nonempty | (u < theta + bonus))
+    return _Duals(u, v, q, bonus, may_miss_out)
 
 
 def _integer_scores(cands: Candidates, mode: OptimalMode) -> tuple[IntArray, int]:
