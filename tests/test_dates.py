@@ -173,3 +173,41 @@ def test_no_native_date_or_time_field_is_left() -> None:
         if re.search(r'type="(?:date|time|datetime-local)"|type=\\?"date', path.read_text(encoding="utf-8"))
     ]
     assert not found, f"use m.date_input or a text field with the format hint: {found}"
+
+
+@pytest.mark.anyio
+async def test_program_dates_are_typed_and_shown_the_german_way(app: FastAPI, db_session: Session) -> None:
+    from mentorloom.programs.models import Program
+    from tests.matching.helpers import coordinator_user
+
+    pair = make_pair(db_session)
+    coordinator = coordinator_user(db_session, pair.program)
+    async with browser(app, db_session, coordinator) as (c, token):
+        c.cookies.set("ml_lang", "de")
+        form = (await c.get(f"/programs/{pair.program.id}/edit")).text
+        fields = re.findall(r'<input type="text" id="f-(?:starts|ends)_on"[^>]*lang="de"[^>]*>', form)
+        assert len(fields) == 2 and form.count("Format: TT.MM.JJJJ") == 2
+        values = dict(re.findall(r'name="([\w.]+)" value="([^"]*)"', form))
+        values |= {
+            "csrf_token": token,
+            "default_cadence": "monthly",
+            "language": "de",
+            "settings.matching_mode": "optimal",
+        }
+
+        backwards = await c.post(
+            f"/programs/{pair.program.id}/edit", data={**values, "starts_on": "1.3.2027", "ends_on": "28.2.2027"}
+        )
+        assert backwards.status_code == 422 and "Das Enddatum darf nicht vor dem Startdatum liegen." in backwards.text
+        assert 'value="1.3.2027"' in backwards.text  # as typed, to be corrected
+
+        saved = await c.post(
+            f"/programs/{pair.program.id}/edit", data={**values, "starts_on": "1.3.2027", "ends_on": "28.2.2028"}
+        )
+        assert saved.status_code == 303, saved.text
+        program = db_session.get_one(Program, pair.program.id)
+        db_session.refresh(program)
+        assert (program.starts_on, program.ends_on) == (date(2027, 3, 1), date(2028, 2, 28))
+        overview = (await c.get(f"/programs/{pair.program.id}")).text
+        assert "1. März 2027" in overview and "28. Februar 2028" in overview
+        assert 'value="01.03.2027"' in (await c.get(f"/programs/{pair.program.id}/edit")).text

@@ -149,10 +149,12 @@ def input_day(value: date | str | None) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             return value
-    return value.strftime(_INPUT_FORMAT.get(get_locale(), "%Y-%m-%d"))
+    else:
+        day = value
+    return day.strftime(_INPUT_FORMAT.get(get_locale(), "%Y-%m-%d"))
 
 
 def typed_day(text: str) -> str:
