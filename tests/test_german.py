@@ -300,7 +300,10 @@ def test_every_mail_template_is_a_mail_template() -> None:
     ), "a new mail template: add its variants to MAIL_VARIANTS"
 
 
-@pytest.mark.parametrize(("name", "subject", "body"), list(german_mails()), ids=lambda v: str(v).split("{")[0][:30])
+@pytest.mark.parametrize(
+    ("name", "subject", "body"),
+    [pytest.param(*mail, id=f"{mail[0].split()[0]}-{i}") for i, mail in enumerate(german_mails())],
+)
 def test_german_mail_greets_goes_on_in_lower_case_and_signs_off(name: str, subject: str, body: str) -> None:
     sources = _untranslated_sources()
     problems = english_in(subject + "\n" + _EMAIL_OR_URL.sub(" ", body), sources)
