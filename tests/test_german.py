@@ -28,10 +28,13 @@ from sqlalchemy.orm import Session
 
 from mentorloom import i18n
 from mentorloom.accounts.models import User
+from mentorloom.config import Settings
 from mentorloom.db import utcnow
 from mentorloom.demo import DEMO_PASSWORD, load_demo
 from mentorloom.matching import service as matching
 from mentorloom.matching.models import MatchRun, MentorRequest
+from mentorloom.notifications.models import OutboxMail
+from mentorloom.notifications.service import compose
 from mentorloom.profiles.models import Profile
 from mentorloom.programs.models import Membership, Program
 from mentorloom.templating import TEMPLATE_DIR, build_environment, render_mail
@@ -206,7 +209,7 @@ def _report(pages: dict[str, str], sources: dict[str, str]) -> list[str]:
 
 @pytest.mark.anyio
 async def test_every_page_a_role_reaches_reads_german_without_english_identifiers(
-    client: httpx.AsyncClient, db_session: Session
+    client: httpx.AsyncClient, db_session: Session, settings: Settings
 ) -> None:
     program_id = _demo_world(db_session)
     program = db_session.get_one(Program, program_id)
@@ -253,6 +256,20 @@ async def test_every_page_a_role_reaches_reads_german_without_english_identifier
         await _login(client, email)
         problems += [f"{email} {p}" for p in _report(await crawl(client), sources)]
     problems = list(dict.fromkeys(problems))
+    assert not problems, f"{len(problems)} English leftovers on German pages:\n" + "\n".join(problems)
+
+    # The mails this made (offers to both sides of each pair), as they go out to German readers.
+    people = [u.display_name for u in db_session.scalars(select(User))]
+    german = [m for m in db_session.scalars(select(OutboxMail)) if m.locale == "de"]
+    assert german, "publishing sends offer mails"
+    for mail in german:
+        message = compose(db_session, settings, mail)
+        body = message.get_content()  # type: ignore[attr-defined]
+        name = db_session.scalars(select(User.display_name).where(User.email == mail.to_address)).one()
+        problems += [
+            f"mail {mail.template} to {mail.to_address}: {p}"
+            for p in german_mail_problems(str(message["Subject"]), body, salutation=f"Guten Tag {name},", names=people)
+        ]
     assert not problems, f"{len(problems)} English leftovers on German pages:\n" + "\n".join(problems)
 
 
@@ -305,16 +322,23 @@ def test_every_mail_template_is_a_mail_template() -> None:
     [pytest.param(*mail, id=f"{mail[0].split()[0]}-{i}") for i, mail in enumerate(german_mails())],
 )
 def test_german_mail_greets_goes_on_in_lower_case_and_signs_off(name: str, subject: str, body: str) -> None:
-    sources = _untranslated_sources()
-    problems = english_in(subject + "\n" + _EMAIL_OR_URL.sub(" ", body), sources)
+    problems = german_mail_problems(subject, body, salutation=SALUTATION)
     assert not problems, f"{name}: {problems}\n{body}"
+
+
+def german_mail_problems(subject: str, body: str, *, salutation: str, names: Iterable[str] = ()) -> list[str]:
+    problems = english_in(subject + "\n" + _EMAIL_OR_URL.sub(" ", body), _untranslated_sources())
     lines = [line for line in body.splitlines() if line.strip()]
-    assert lines[0] == SALUTATION, f"{name}: {lines[0]!r}"
     first_word = re.split(r"[\s,:]", lines[1])[0]
-    assert first_word[:1].islower() or first_word in CAPITALS_AFTER_SALUTATION, f"{name}: {lines[1]!r}"
-    assert lines[-1] == SIGN_OFF, f"{name}: ends with {lines[-1]!r}"
-    assert "abgelehnt" not in body and "Zuordnung" not in body, f"{name}: blunt or system words\n{body}"
-    assert not re.search(r'"|”|“(?=\w)', body), f"{name}: English quotes\n{body}"
+    capitals = CAPITALS_AFTER_SALUTATION | {n.split()[0] for n in names}
+    checks = {
+        f"greets with {salutation!r}": lines[0] == salutation,
+        f"goes on in lower case, not {first_word!r}": first_word[:1].islower() or first_word in capitals,
+        f"signs off with {SIGN_OFF!r}": lines[-1] == SIGN_OFF,
+        "no blunt or system words": "abgelehnt" not in body and "Zuordnung" not in body,
+        "German quotes": not re.search(r'"|”|“(?=\w)', body),
+    }
+    return problems + [check for check, ok in checks.items() if not ok]
 
 
 # --- 2. every counter through ngettext ------------------------------------------------------------------------
