@@ -34,7 +34,10 @@ async def test_a_request_to_a_mentor_id_that_is_no_id_names_the_field(
     )
     assert response.status_code == 422, response.text[:2000]
     assert "text/html" in response.headers["content-type"]
-    assert "mentor_id:" in response.text  # the message names the field (the form has a mentor_id input anyway)
+    if "\x00" in raw:  # refused by the app-wide guard, which names the field
+        assert "mentor_id" in response.text
+    else:  # a hidden field: its name means nothing to the reader (and is English on a German page)
+        assert "Reload the page and try again." in response.text and "mentor_id" not in response.text
     assert db_session.scalar(select(MentorRequest.id)) is None
 
 

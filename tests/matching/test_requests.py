@@ -86,7 +86,7 @@ async def test_requests_limit_accept_and_withdraw_others(client: httpx.AsyncClie
     assert twice.status_code == 409
     await client.post(base, headers=headers, json={"mentor_id": mentors[1].id})
     over = await client.post(base, headers=headers, json={"mentor_id": mentors[2].id})
-    assert over.status_code == 409 and "at most 2 open requests" in over.json()["detail"]
+    assert over.status_code == 409 and "You already have 2 open requests" in over.json()["detail"]
     not_mine = await client.post(
         f"{base}/{first.json()['id']}/accept", headers=headers_for(db_session, mentors[1]), json={}
     )

@@ -38,7 +38,7 @@ async def test_run_review_rerun_publish_accept(client: httpx.AsyncClient, db_ses
     sophie = proposals[people["sophie"].id]
     assert sophie["mentor_id"] == people["anna"].id
     assert "Shared values: Autonomy and Family" in sophie["explanation"]
-    assert any("expert (5/5) in Negotiation" in line for line in sophie["explanation"])
+    assert any("Expertise in Negotiation (level 5 of 5)" in line for line in sophie["explanation"])
     assert proposals[people["zoe"].id]["status"] == "unmatched"
     assert proposals[people["zoe"].id]["unmatched_reason"] == "no_compatible_mentor"
     assert {proposals[people[m].id]["mentor_id"] for m in ("tom", "uli")} == {people["bernd"].id}
