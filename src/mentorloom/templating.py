@@ -29,7 +29,7 @@ def counted(text: str, number: str) -> Markup:
     before, found, after = str(escape(text)).partition(str(escape(number)))
     if not found:
         return Markup("<span>{}</span>").format(text)
-    return Markup(f"{before}<strong class=\"num\">{found}</strong><span>{after.strip()}</span>")
+    return Markup(f'{before}<strong class="num">{found}</strong><span>{after.strip()}</span>')
 
 
 def build_environment() -> Environment:
