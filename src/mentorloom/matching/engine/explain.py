@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from .breakdown import Breakdown
 from .features import CRITERIA, IntArray, Labels, MenteeFeatures, MentorFeatures
-from .similarity import expand
+from .similarity import expand_rows
 
 EXPERT_LEVEL = 3  # mentor level from which a wanted skill counts as covered
 GAP_LEVEL = 1  # a top-priority skill with mentor level at most this is reported as a gap
@@ -51,7 +51,7 @@ def _expertise_facts(wanted: NDArray[np.uint8], mo: MentorFeatures, j: IntArray,
     A skill counts as covered by the mentor's tag of the same meaning; its level is then the mentor's level
     times the credit of the two tags, and the fact names both tags.
     """
-    spread, source = expand(sp.csr_matrix(mo.expertise[j]), mo.skill_credit)
+    spread, source = expand_rows(mo.expertise, j, mo.skill_credit)
     level = spread.toarray()
     src = source.toarray().astype(np.int64) - 1
     facts: list[list[Fact]] = [[] for _ in range(wanted.shape[0])]
@@ -82,7 +82,7 @@ def _shared_facts(me: MenteeFeatures, mo: MentorFeatures, i: IntArray, j: IntArr
     for p, cols in enumerate(_grouped(vr, vc, n)):
         if cols:
             facts[p].append({"kind": "shared_values", "values": [_label(labels.values, c) for c in cols]})
-    spread, source = expand(sp.csr_matrix(mo.interests[j] != 0, dtype=np.float32), mo.interest_credit)
+    spread, source = expand_rows((mo.interests != 0).astype(np.float32), j, mo.interest_credit)
     strong = sp.csr_matrix(spread >= SHARED_INTEREST_CREDIT)
     shared = sp.coo_matrix(sp.csr_matrix(me.interests[i] != 0).multiply(strong))
     rows, cols = shared.row.astype(np.int64), shared.col.astype(np.int64)

@@ -37,7 +37,7 @@ from .features import (
     Rules,
     Weights,
 )
-from .similarity import expand
+from .similarity import expand_rows
 
 SCORE_SCALE = 1000
 Q_MAX = 100 * SCORE_SCALE
@@ -106,8 +106,8 @@ def pair_weights(crit_w: NDArray[np.floating], mentor_present: NDArray[np.bool_]
 
 def mentor_tags(mentors: MentorFeatures, rows: IntArray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """Mentor rows' expertise (levels, 0–5) and interests (0–1) spread over the tags they mean."""
-    expertise, _ = expand(sp.csr_matrix(mentors.expertise[rows]), mentors.skill_credit)
-    interests, _ = expand(sp.csr_matrix(mentors.interests[rows] != 0, dtype=np.float32), mentors.interest_credit)
+    expertise, _ = expand_rows(mentors.expertise, rows, mentors.skill_credit)
+    interests, _ = expand_rows((mentors.interests != 0).astype(np.float32), rows, mentors.interest_credit)
     return expertise, interests
 
 

@@ -19,6 +19,8 @@ with ``credit[i, j] · v`` (the best source wins), so scoring stays the same mat
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
@@ -47,6 +49,16 @@ def tag_credit(vectors: F32Array, *, related: float = RELATED, same: float = SAM
         cols.append(c.astype(np.int64))
         vals.append(credit)
     return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(k, k))
+
+
+def expand_rows(
+    values: NDArray[Any], rows: NDArray[np.int64], credit: sp.csr_matrix | None
+) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """:func:`expand` of ``values[rows]``, computed once per distinct row: explaining a matching names each
+    mentor once per mentee she got, and spreading tags is the costly part of the facts."""
+    distinct, back = np.unique(rows, return_inverse=True)
+    out, src = expand(sp.csr_matrix(values[distinct]), credit)
+    return sp.csr_matrix(out[back]), sp.csr_matrix(src[back])
 
 
 def expand(m: sp.csr_matrix, credit: sp.csr_matrix | None) -> tuple[sp.csr_matrix, sp.csr_matrix]:
