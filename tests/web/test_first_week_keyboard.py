@@ -22,6 +22,10 @@ from tests.web.test_browser import PASSWORD, password_hash
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
+WAITING = (
+    "You accepted. Now we are waiting for %(name)s to accept; you get an e-mail as soon as your mentorship starts."
+)
+
 # The accessible name of the focused element, near enough for links, buttons and labelled fields.
 FOCUSED_NAME = """() => {
   const e = document.activeElement;
@@ -104,8 +108,7 @@ def test_a_new_pair_reaches_a_confirmed_agreement_by_keyboard_on_a_phone_in_germ
         press_and_load(sophie, "Enter")
         tab_to(sophie, de("Accept"))
         press_and_load(sophie, "Enter")
-        waiting = "You accepted. Now we are waiting for %(name)s to accept; you get an e-mail as soon as your mentorship starts."
-        expect(sophie.locator(".offer-waiting")).to_contain_text(de(waiting, name="Anna"))
+        expect(sophie.locator(".offer-waiting")).to_contain_text(de(WAITING, name="Anna"))
         _no_overflow(sophie)
 
         # Anna's yes starts the mentorship and leads her to the pair's home with its first steps.
