@@ -17,7 +17,7 @@ from mentorloom.mentorships.models import (
     ReviewAnswer,
     ReviewSubmission,
 )
-from mentorloom.notifications.models import OutboxMail
+from mentorloom.notifications.models import Notification, NotificationPreference, OutboxMail
 from mentorloom.profiles.models import ImportJob, Profile, ProfileInterest, ProfileSkill, Tag
 from mentorloom.programs.models import Membership, Program
 
@@ -38,6 +38,8 @@ __all__ = [
     "MentorRequest",
     "Mentorship",
     "MentorshipTransition",
+    "Notification",
+    "NotificationPreference",
     "OutboxMail",
     "Profile",
     "ProfileInterest",
