@@ -4,6 +4,16 @@ from mentorloom.accounts.models import ApiToken, User, UserSession
 from mentorloom.db import Base
 from mentorloom.jobs.models import Job
 from mentorloom.matching.models import MatchPreference, MatchRun, MentorRequest, Proposal
+from mentorloom.meetings.models import (
+    ActionItem,
+    AgendaItem,
+    CalendarFeed,
+    Meeting,
+    MeetingFeedback,
+    MeetingSeries,
+    PairMeetingSettings,
+    PrivateNote,
+)
 from mentorloom.mentorships.models import (
     Agreement,
     FitCheckAnswer,
@@ -22,9 +32,12 @@ from mentorloom.profiles.models import ImportJob, Profile, ProfileInterest, Prof
 from mentorloom.programs.models import Membership, Program
 
 __all__ = [
+    "ActionItem",
+    "AgendaItem",
     "Agreement",
     "ApiToken",
     "Base",
+    "CalendarFeed",
     "FitCheckAnswer",
     "Goal",
     "GoalProgress",
@@ -34,6 +47,9 @@ __all__ = [
     "Job",
     "MatchPreference",
     "MatchRun",
+    "Meeting",
+    "MeetingFeedback",
+    "MeetingSeries",
     "Membership",
     "MentorRequest",
     "Mentorship",
@@ -41,6 +57,8 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "OutboxMail",
+    "PairMeetingSettings",
+    "PrivateNote",
     "Profile",
     "ProfileInterest",
     "ProfileSkill",

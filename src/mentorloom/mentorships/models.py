@@ -136,6 +136,8 @@ class AgreementStatus(enum.StrEnum):
 class MeetingFormat(enum.StrEnum):
     IN_PERSON = "in_person"
     VIDEO = "video"
+    PHONE = "phone"
+    ASYNC = "async"  # a written check-in instead of a call
 
 
 class Channel(enum.StrEnum):
