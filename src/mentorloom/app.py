@@ -97,6 +97,8 @@ def _include_routers(app: FastAPI) -> None:
     from mentorloom.home import views as home_views
     from mentorloom.matching import api as matching_api
     from mentorloom.matching import views as matching_views
+    from mentorloom.meetings import api as meetings_api
+    from mentorloom.meetings import calendar_views
     from mentorloom.mentorships import api as mentorships_api
     from mentorloom.mentorships import views as mentorships_views
     from mentorloom.profiles import api as profiles_api
@@ -105,10 +107,11 @@ def _include_routers(app: FastAPI) -> None:
     from mentorloom.programs import views as programs_views
 
     app.include_router(health_router)
-    for module in (accounts_api, home_api, programs_api, profiles_api, matching_api, mentorships_api):
+    for module in (accounts_api, home_api, programs_api, profiles_api, matching_api, mentorships_api, meetings_api):
         app.include_router(module.router, prefix="/api/v1")
     for module in (accounts_views, home_views, programs_views, profiles_views, matching_views, mentorships_views):
         app.include_router(module.router)
+    app.include_router(calendar_views.router)
 
 
 async def _locale_middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

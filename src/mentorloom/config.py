@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout: float = Field(default=30.0, gt=0, le=300)
     mail_from: str = "Mentorloom <no-reply@mentorloom.local>"
+    # Video meetings: a Jitsi Meet room per pair on this server, unless the pair set a fixed link of their own.
+    video_base_url: str = Field(default="https://meet.jit.si", pattern=r"^https?://[^\s]+$", max_length=200)
     # Capacity of one web process: requests that use the database at once (= pooled connections);
     # more wait in line up to db_pool_timeout seconds, then answer 503 with Retry-After.
     db_pool_size: int = Field(default=10, ge=1, le=500)

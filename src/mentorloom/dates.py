@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_location
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
+from pydantic_core import PydanticCustomError, PydanticKnownError
 
 from mentorloom.i18n import get_locale
 from mentorloom.i18n import gettext as _
@@ -34,6 +35,11 @@ _UTC_NAMES = {"UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "
 _TYPED = {"de": re.compile(r"^(?P<d>\d{1,2})\.\s*(?P<m>\d{1,2})\.\s*(?P<y>\d{4})$")}
 _INPUT_FORMAT = {"de": "%d.%m.%Y"}
 _CLOCK_SUFFIX = {"de": " Uhr"}  # „14:00 Uhr“ in running text
+# What a typed date must look like once the page's own way of writing it is read (ISO 8601, a day, nothing else).
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+# The days a typed date may name. Outside them it is a typing mistake, not a plan: year 1 or 9999 for a goal
+# or a planned end (and year 1 cannot even be written with the four digits the format asks for).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 _TIME = re.compile(r"^(?P<h>\d{1,2})(?:[:.,]?(?P<m>\d{2}))?(?:\s*(?:Uhr|h))?$")
 
 
@@ -96,10 +102,15 @@ def format_clock(value: time | datetime, *, with_zone: bool = False) -> str:
     return f"{text} ({zone_name(get_timezone(), short=True)})" if with_zone else text
 
 
-def format_moment(value: datetime | None, fmt: str = "medium", *, with_zone: bool = True) -> str:
-    """Day and time in the reader's zone, e.g. "05.12.2026, 14:00 Uhr (Berlin)"."""
-    if value is None:
+def format_moment(value: datetime | str | None, fmt: str = "medium", *, with_zone: bool = True) -> str:
+    """Day and time in the reader's zone, e.g. "05.12.2026, 14:00 Uhr (Berlin)".
+
+    An ISO 8601 text is read first: a mail's context is plain JSON and is rendered when the mail is sent.
+    """
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return f"{format_day(value, fmt)}, {format_clock(value, with_zone=with_zone)}"
 
 
@@ -154,7 +165,8 @@ def input_day(value: date | str | None) -> str:
             return value
     else:
         day = value
-    return day.strftime(_INPUT_FORMAT.get(get_locale(), "%Y-%m-%d"))
+    # %Y has no leading zeros on every platform (year 1 became "1"): the year is always written with four digits
+    return day.strftime(_INPUT_FORMAT.get(get_locale(), "%Y-%m-%d").replace("%Y", f"{day.year:04d}"))
 
 
 def typed_day(text: str) -> str:
@@ -171,11 +183,31 @@ def typed_day(text: str) -> str:
 
 
 def _typed_value(value: Any) -> Any:
-    return typed_day(value) if isinstance(value, str) else value
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        # pydantic would read a number as seconds since 1970: 0 was 1 January 1970, 2**31 an English riddle
+        raise PydanticKnownError("date_type")
+    text = typed_day(value)
+    if not _ISO_DAY.match(text):
+        # the same for digits alone ("20260101", "-1") and a time of day after the date, which pydantic takes
+        raise PydanticKnownError("date_parsing", {"error": "expected a date as YYYY-MM-DD"})
+    return text
 
 
-# A date field of an input schema: ISO 8601 or the way the page's language writes dates ("5.12.2026").
-TypedDate = Annotated[date, BeforeValidator(_typed_value)]
+def _within_range(day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise PydanticCustomError(
+            "date_out_of_range",
+            "Enter a date from {first} to {last}.",
+            {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+        )
+    return day
+
+
+# A date field of an input schema: ISO 8601 or the way the page's language writes dates ("5.12.2026"),
+# a day from FIRST_DAY to LAST_DAY.
+TypedDate = Annotated[date, BeforeValidator(_typed_value), AfterValidator(_within_range)]
 
 
 def typed_time(text: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -52,16 +52,19 @@ def new_calendar(method: Method | None = None) -> Calendar:
     return cal
 
 
-@lru_cache(maxsize=64)
-def _vtimezone(name: str) -> bytes:
-    # Building a VTIMEZONE from the zone database takes milliseconds; a feed names few zones, often.
-    return Timezone.from_tzinfo(ZoneInfo(name)).to_ical()
+@lru_cache(maxsize=256)
+def _vtimezone(name: str, first_year: int, last_year: int) -> bytes:
+    # Only the years the calendar's events need: a VTIMEZONE listing every change since 1970 was misread by
+    # dateutil's parser (vobject) after a daylight-saving change, and it made every feed a few KB longer.
+    zone = ZoneInfo(name)
+    return Timezone.from_tzinfo(zone, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)).to_ical()
 
 
-def add_timezones(cal: Calendar, names: Iterable[str]) -> None:
+def add_timezones(cal: Calendar, names: Iterable[str], first: datetime, last: datetime) -> None:
+    """A VTIMEZONE for each zone the events name, covering the years from `first` to `last`."""
     for name in sorted(set(names)):
         if name != "UTC":
-            cal.add_component(Timezone.from_ical(_vtimezone(name)))
+            cal.add_component(Timezone.from_ical(_vtimezone(name, first.year - 1, last.year + 1)))
 
 
 def _local(moment: datetime, timezone: str) -> datetime:

@@ -59,7 +59,7 @@ def zone(name: str, *, field: str = "timezone") -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ValueError, KeyError, OSError):
-        raise ValidationFailed(_("Unknown time zone: {name}.").format(name=name[:64]), field=field) from None
+        raise ValidationFailed(_("Unknown time zone: %(name)s.", name=name[:64]), field=field) from None
 
 
 def parse_rule(text: str, *, field: str = "rrule") -> rrule:
@@ -84,7 +84,7 @@ def local_starts(rule: str, starts_on: date, local_time: time, until: date) -> l
     expanded = rrulestr(rule, dtstart=first).between(first, last, inc=True)
     if len(expanded) > MAX_OCCURRENCES:
         raise ValidationFailed(
-            _("A series holds at most {n} meetings; plan a shorter one.").format(n=MAX_OCCURRENCES), field="until"
+            _("A series holds at most %(n)s meetings; plan a shorter one.", n=MAX_OCCURRENCES), field="until"
         )
     return expanded
 

@@ -50,6 +50,8 @@ class ProgramSettings(InputModel):
     max_open_requests: int = Field(default=3, ge=1, le=10)
     review_interval_weeks: int = Field(default=12, ge=2, le=52)
     video_url_template: str = Field(default="https://meet.jit.si/mentorloom-{pair}", max_length=300)
+    # A pair is overdue when no meeting was held for this many times its agreed interval.
+    overdue_factor: float = Field(default=1.5, ge=1.0, le=4.0)
 
 
 class ProgramIn(InputModel):
