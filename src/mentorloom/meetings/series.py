@@ -89,11 +89,19 @@ def active_series(session: Session, mentorship: Mentorship) -> MeetingSeries | N
 
 
 def plan(
-    session: Session, seat: Seat, plan: recurrence.Plan, details: Details, by: User, *, rule: str | None = None
+    session: Session,
+    seat: Seat,
+    plan: recurrence.Plan,
+    details: Details,
+    by: User,
+    *,
+    rule: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[MeetingSeries, MeetingSeries | None]:
     """Plan a series (replacing the current one from its first meeting on); returns it and the replaced one.
 
-    `rule` lets an API client give its own RRULE (weekly or monthly) instead of the plan's cadence.
+    `rule` lets an API client give its own RRULE (weekly or monthly) instead of the plan's cadence; `now` is
+    injected by the demo, which plans a year that has mostly passed.
     """
     mentorship = seat.mentorship
     lock(session, mentorship)
