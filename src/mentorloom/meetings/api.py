@@ -11,7 +11,7 @@ from typing import Literal
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import func, select
 
-from mentorloom.meetings import feed, notices, overdue, planning, presenters, series, service, video
+from mentorloom.meetings import feed, figures, notices, overdue, planning, presenters, series, service, video
 from mentorloom.meetings.models import Meeting
 from mentorloom.meetings.schemas import (
     ActionDoneIn,
@@ -23,6 +23,7 @@ from mentorloom.meetings.schemas import (
     MeetingDetailOut,
     MeetingIn,
     MeetingOut,
+    MonthFiguresOut,
     MoveIn,
     NotesIn,
     OutcomeIn,
@@ -401,6 +402,13 @@ def overdue_pairs(program_id: ObjectId, user: ApiUser, session: DbSession) -> li
         )
         for o in overdue.overdue_in_program(session, program)
     ]
+
+
+@router.get("/programs/{program_id}/meetings/figures", response_model=list[MonthFiguresOut])
+def feedback_figures(program_id: ObjectId, user: ApiUser, session: DbSession) -> list[MonthFiguresOut]:
+    """Meeting feedback of the whole program per closed month (means from 5 answers on; private ones never)."""
+    program_for(session, user, program_id, Action.VIEW_REVIEW_FIGURES)
+    return [MonthFiguresOut(**vars(f)) for f in figures.monthly(session, program_id)]
 
 
 # --- calendar feed --------------------------------------------------------------------------------------

@@ -228,3 +228,10 @@ class FeedOut(BaseModel):
     created_at: datetime | None
     last_used_at: datetime | None
     url: str | None = Field(default=None, description="Only right after it was made: keep it, it is not shown again")
+
+
+class MonthFiguresOut(BaseModel):
+    month: date = Field(description="First day of a closed calendar month")
+    meetings_held: int
+    answers: int = Field(description="Feedback answers shared with the partner or the coordinators")
+    mean_usefulness: float | None = Field(description="Only from 5 answers on")

@@ -303,14 +303,22 @@ def give_feedback(
     found = session.scalar(
         select(MeetingFeedback).where(MeetingFeedback.meeting_id == meeting.id, MeetingFeedback.side == side)
     )
+    now = utcnow()
+    if found is not None and (found.created_at.year, found.created_at.month) != (now.year, now.month):
+        # Coordinators see monthly figures once a month is over; a later change would move a closed month's
+        # mean and give this one answer away.
+        raise Conflict(_("Feedback can be changed in the month it was given; this month is over."))
     feedback = found or MeetingFeedback(
-        meeting_id=meeting.id, mentorship_id=meeting.mentorship_id, program_id=meeting.program_id, side=side
+        meeting_id=meeting.id,
+        mentorship_id=meeting.mentorship_id,
+        program_id=meeting.program_id,
+        side=side,
+        created_at=now,
     )
     feedback.usefulness = usefulness
     feedback.went_well = _text(went_well, "went_well", TEXT_MAX, required=False)
     feedback.to_change = _text(to_change, "to_change", TEXT_MAX, required=False)
     feedback.visibility = visibility
-    feedback.created_at = utcnow()
     if found is None:
         session.add(feedback)
     session.flush()
