@@ -125,6 +125,19 @@ def series_events(
     return [master, *overrides]
 
 
+def cancelled_series_event(series: MeetingSeries, text: EventText, stamp: datetime) -> Event:
+    """The series' master VEVENT as cancelled: same UID, a higher SEQUENCE, STATUS:CANCELLED."""
+    start = recurrence.to_utc(datetime.combine(series.starts_on, series.local_time), ZoneInfo(series.timezone))
+    event = _timed(
+        _base_event(series.uid, series.sequence, text, stamp),
+        start,
+        start + timedelta(minutes=series.duration_minutes),
+        series.timezone,
+    )
+    event.add("status", "CANCELLED")
+    return event
+
+
 def _original_start(meeting: Meeting) -> datetime:
     assert meeting.original_start is not None  # only occurrences of a series get here
     return meeting.original_start

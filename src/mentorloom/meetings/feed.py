@@ -176,6 +176,19 @@ def series_invitation(
     return calendar.to_bytes(cal)
 
 
+def series_cancellation(session: Session, settings: Settings, item: MeetingSeries, reader: User) -> bytes:
+    """METHOD:CANCEL of a whole series (none of its meetings is left)."""
+    mentorship = session.get(Mentorship, item.mentorship_id)
+    assert mentorship is not None
+    cal = calendar.new_calendar("CANCEL")
+    text = event_text(session, settings, mentorship, reader, item.format, item.location, with_people=True)
+    event = calendar.cancelled_series_event(item, text, utcnow())
+    cal.add_component(event)
+    start = event.decoded("dtstart")
+    calendar.add_timezones(cal, [item.timezone], start, start)
+    return calendar.to_bytes(cal)
+
+
 def meeting_invitation(session: Session, settings: Settings, meeting: Meeting, reader: User) -> bytes:
     """One meeting: REQUEST when it is (re)scheduled, CANCEL when it was cancelled."""
     mentorship = session.get(Mentorship, meeting.mentorship_id)

@@ -12,12 +12,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mentorloom.accounts.models import User
 from mentorloom.config import Settings
+from mentorloom.db import utcnow
 from mentorloom.i18n import N_, use_locale
 from mentorloom.meetings import feed, overdue, series
 from mentorloom.meetings.models import Meeting, MeetingSeries, MeetingStatus
+from mentorloom.mentorships import hooks
 from mentorloom.mentorships.access import Seat
-from mentorloom.mentorships.models import Mentorship, MentorshipStatus
+from mentorloom.mentorships.lifecycle import FINAL
+from mentorloom.mentorships.models import Mentorship, MentorshipStatus, MentorshipTransition
 from mentorloom.notifications.kinds import register_kind
 from mentorloom.notifications.service import notify
 from mentorloom.programs.mails import mail_locale
@@ -103,10 +107,25 @@ def _replaced(
     session: Session, settings: Settings, mentorship: Mentorship, member: Membership, replaced: MeetingSeries
 ) -> None:
     kept = series.occurrences_of(session, replaced)
-    if not kept:
-        return  # nothing of it was left: the new invitation replaces it in the pair's eyes; calendars drop no rows
     with use_locale(mail_locale(session, member)):
-        ics = feed.series_invitation(session, settings, replaced, kept, member.user)
+        if kept:
+            ics = feed.series_invitation(session, settings, replaced, kept, member.user)
+        else:  # nothing of it took place: calendars drop the whole series
+            ics = feed.series_cancellation(session, settings, replaced, member.user)
+    if not kept:
+        _tell(
+            session,
+            member,
+            mentorship,
+            "meeting_cancelled",
+            f"series-cancel:{replaced.id}:{member.user_id}",
+            meetings_path(mentorship),
+            ics,
+            start=replaced.created_at.isoformat(),
+            changed_by="",
+            series=True,
+        )
+        return
     _tell(
         session,
         member,
@@ -125,7 +144,12 @@ def _replaced(
 
 def meeting_changed(session: Session, settings: Settings, seat: Seat, meeting: Meeting) -> None:
     """A meeting added, moved or cancelled: REQUEST or CANCEL, one per SEQUENCE and person."""
-    mentorship = seat.mentorship
+    tell_meeting_change(session, settings, seat.mentorship, meeting, seat.user.display_name)
+
+
+def tell_meeting_change(
+    session: Session, settings: Settings, mentorship: Mentorship, meeting: Meeting, changed_by: str
+) -> None:
     cancelled = meeting.status is MeetingStatus.CANCELLED
     for member in _people(mentorship):
         with use_locale(mail_locale(session, member)):
@@ -139,10 +163,38 @@ def meeting_changed(session: Session, settings: Settings, seat: Seat, meeting: M
             meetings_path(mentorship, meeting),
             ics,
             start=meeting.starts_at.isoformat(),
-            changed_by=seat.user.display_name,
+            changed_by=changed_by,
             moved=meeting.moved or meeting.sequence > 0,
             series=False,
         )
+
+
+@hooks.after_transition
+def end_series_with_the_mentorship(
+    session: Session, mentorship: Mentorship, record: MentorshipTransition, by: User | None
+) -> None:
+    """A mentorship that ended (completed, ended early, declined) meets no more: its series ends now."""
+    if record.to_status not in FINAL:
+        return
+    running = series.active_series(session, mentorship)
+    now, settings = utcnow(), Settings()
+    if running is not None:
+        series.end_series(session, running, cut=now)
+        for member in _people(mentorship):
+            _replaced(session, settings, mentorship, member, running)
+    later = list(
+        session.scalars(
+            select(Meeting).where(
+                Meeting.mentorship_id == mentorship.id,
+                Meeting.status == MeetingStatus.SCHEDULED,
+                Meeting.starts_at > now,
+            )
+        )
+    )
+    for meeting in later:  # single meetings still ahead are off too (what the pair wrote on them stays)
+        meeting.status = MeetingStatus.CANCELLED
+        meeting.sequence += 1
+        tell_meeting_change(session, settings, mentorship, meeting, by.display_name if by else "")
 
 
 # --- periodic ------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import N_, gettext
 from mentorloom.i18n import gettext as _
-from mentorloom.mentorships import placement
+from mentorloom.mentorships import hooks, mails, placement
 from mentorloom.mentorships.access import Seat, lock
 from mentorloom.mentorships.cycles import add_months as add_months  # re-exported: the demo data uses it
 from mentorloom.mentorships.cycles import cycle_start, start_cycle
@@ -147,6 +147,8 @@ def transition(
         mentorship.end_reason = closure_reason.value if closure_reason else action
     session.add(record)
     session.flush()
+    mails.tell_pair_about_transition(session, mentorship, record, by)
+    hooks.run_transition_hooks(session, mentorship, record, by)
     return record
 
 
