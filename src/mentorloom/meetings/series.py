@@ -117,7 +117,7 @@ def plan(
     text = rule if rule is not None else recurrence.rule_for(plan)
     recurrence.parse_rule(text)
     # A plan starts with its next meeting; the rule starts there too, so it still expands to exactly the rows.
-    now = utcnow()
+    now = now or utcnow()
     starts = [
         s for s in recurrence.occurrences(text, plan.starts_on, plan.local_time, plan.timezone, plan.until) if s > now
     ]
