@@ -46,6 +46,7 @@ from mentorloom.accounts.models import User
 from mentorloom.errors import NotFound, PermissionDenied
 from mentorloom.i18n import N_, gettext
 from mentorloom.i18n import gettext as _
+from mentorloom.notifications.models import Notification
 from mentorloom.programs.models import Membership, Program, Role, role_label
 
 
@@ -130,6 +131,11 @@ def visible_programs(user: User) -> Select[Program]:
     if user.is_admin:
         return query
     return query.join(Membership, Membership.program_id == Program.id).where(Membership.user_id == user.id)
+
+
+def visible_notifications(user: User) -> Select[Notification]:
+    """A query of this user's own notifications: nobody else sees them, an administrator neither."""
+    return select(Notification).where(Notification.user_id == user.id)
 
 
 def membership_of(session: Session, user: User, program_id: int) -> Membership | None:

@@ -11,7 +11,12 @@ from mentorloom.accounts.models import User
 from mentorloom.accounts.security import LinkSigner
 from mentorloom.accounts.service import PASSWORD_RESET, make_link_token
 from mentorloom.config import Settings
+from mentorloom.i18n import N_
+from mentorloom.notifications.kinds import register_kind
 from mentorloom.notifications.service import MailObsolete, mail_context, queue_mail
+
+# Queued directly (no in-app entry: the person is locked out); registered so preferences show it as always on.
+register_kind("password_reset", N_("Password reset"), security=True)
 
 
 def queue_password_reset(session: Session, user: User) -> None:

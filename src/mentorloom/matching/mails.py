@@ -7,30 +7,36 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mentorloom.config import Settings
+from mentorloom.i18n import N_
 from mentorloom.matching.models import MentorRequest, Proposal, ProposalStatus, Response
 from mentorloom.matching.queries import placed_from
-from mentorloom.notifications.service import mail_context, queue_mail
+from mentorloom.notifications.kinds import register_kind
+from mentorloom.notifications.service import mail_context, notify
 from mentorloom.programs.mails import invitation_link, mail_locale
 from mentorloom.programs.models import Membership
 
+register_kind("match_offer", N_("A mentoring match is proposed to you"))
+register_kind("match_answer", N_("An answer to a mentoring match"))
+register_kind("request_sent", N_("A mentee asks you to be their mentor"))
+register_kind("request_answered", N_("An answer to your mentor request"))
 
-def _queue(session: Session, recipient: Membership, template: str, key: str, **context: Any) -> bool:
+
+def _queue(session: Session, recipient: Membership, template: str, key: str, *, link: str = "", **context: Any) -> bool:
     user = recipient.user
-    return (
-        queue_mail(
-            session,
-            key=key,
-            to=user.email,
-            locale=mail_locale(session, recipient),
-            template=template,
-            program_id=recipient.program_id,
-            membership_id=recipient.id,
-            name=user.display_name,
-            program_name=recipient.program.name,
-            **context,
-        )
-        is not None
+    entry = notify(
+        session,
+        user=user,
+        kind=template,
+        key=key,
+        program_id=recipient.program_id,
+        link=link or f"/programs/{recipient.program_id}/matching/mine",
+        locale=mail_locale(session, recipient),
+        membership_id=recipient.id,
+        name=user.display_name,
+        program_name=recipient.program.name,
+        **context,
     )
+    return entry is not None
 
 
 def queue_offer_mails(session: Session, proposal: Proposal) -> int:
@@ -88,6 +94,7 @@ def queue_answer_mails(session: Session, proposal: Proposal) -> int:
             recipient,
             "match_answer",
             f"answer:{proposal.id}:{outcome}:{recipient.id}",
+            link=f"/programs/{proposal.program_id}/mentorships/{placed.id}" if placed and outcome == "started" else "",
             partner_name=partner.user.display_name,
             outcome=outcome,
             mentorship_id=placed.id if placed else None,

@@ -304,7 +304,9 @@ def open_version(session: Session, seat: Seat, program: Program, note: str, lock
     require_fresh(agreement, lock_version)
     if agreement.status is AgreementStatus.DRAFT:
         raise Conflict(_("Version %(version)d is still a draft: change that one instead.", version=agreement.version))
-    return copy_version(session, agreement, seat.user, note)
+    draft = copy_version(session, agreement, seat.user, note)
+    mails.tell_partner_about_new_version(session, seat, draft)
+    return draft
 
 
 def draft_with_note(session: Session, seat: Seat, program: Program, note: str) -> Agreement:

@@ -1,13 +1,59 @@
-"""Mails between the two people of a pair, queued in the same transaction as the change they tell about."""
+"""Notifications about a pair, written in the same transaction as the change they tell about.
+
+The kinds are registered here; `review_due` and `fit_check_due` are registered for the reminders a periodic
+job will send (their mail and entry templates exist), the others are sent by the functions below.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
+from mentorloom.accounts.models import User
+from mentorloom.i18n import N_
 from mentorloom.mentorships.access import Seat
-from mentorloom.mentorships.models import Agreement, Side
-from mentorloom.notifications.service import queue_mail
+from mentorloom.mentorships.models import Agreement, Mentorship, MentorshipStatus, MentorshipTransition, Side
+from mentorloom.notifications.kinds import register_kind
+from mentorloom.notifications.service import notify
 from mentorloom.programs.mails import mail_locale
+from mentorloom.programs.models import Membership
+
+register_kind("agreement_waiting", N_("An agreement is waiting for your confirmation"))
+register_kind("agreement_new_version", N_("Your partner opened a new version of the agreement"))
+register_kind("review_due", N_("A review of your mentoring is due"))
+register_kind("fit_check_due", N_("The fit check is due"))
+register_kind("mentorship_paused", N_("Your mentoring was paused or resumed"))
+register_kind("mentorship_ended", N_("Your mentoring ended"))
+
+
+def pair_path(mentorship: Mentorship) -> str:
+    return f"/programs/{mentorship.program_id}/mentorships/{mentorship.id}"
+
+
+def _notify(
+    session: Session, recipient: Membership, mentorship: Mentorship, kind: str, key: str, **context: Any
+) -> bool:
+    user = recipient.user
+    entry = notify(
+        session,
+        user=user,
+        kind=kind,
+        key=key,
+        program_id=mentorship.program_id,
+        link=pair_path(mentorship),
+        locale=mail_locale(session, recipient),
+        name=user.display_name,
+        program_name=recipient.program.name,
+        mentorship_id=mentorship.id,
+        **context,
+    )
+    return entry is not None
+
+
+def _partner(seat: Seat) -> Membership:
+    mentorship = seat.mentorship
+    return mentorship.mentee if seat.side is Side.MENTOR else mentorship.mentor
 
 
 def ask_partner_to_confirm(session: Session, seat: Seat, agreement: Agreement) -> bool:
@@ -18,20 +64,61 @@ def ask_partner_to_confirm(session: Session, seat: Seat, agreement: Agreement) -
     """
     if not agreement.goals or seat.side is None:
         return False
-    mentorship = seat.mentorship
-    recipient = mentorship.mentee if seat.side is Side.MENTOR else mentorship.mentor
-    user = recipient.user
-    mail = queue_mail(
+    recipient = _partner(seat)
+    return _notify(
         session,
-        key=f"agreement-confirm:{agreement.id}:{recipient.id}",
-        to=user.email,
-        locale=mail_locale(session, recipient),
-        template="agreement_waiting",
-        program_id=mentorship.program_id,
-        name=user.display_name,
+        recipient,
+        seat.mentorship,
+        "agreement_waiting",
+        f"agreement-confirm:{agreement.id}:{recipient.id}",
         partner_name=seat.user.display_name,
-        program_name=recipient.program.name,
         version=agreement.version,
-        mentorship_id=mentorship.id,
     )
-    return mail is not None
+
+
+def tell_partner_about_new_version(session: Session, seat: Seat, agreement: Agreement) -> bool:
+    """Tell the partner that one of them opened a new version of the confirmed agreement to change it."""
+    if seat.side is None:
+        return False
+    recipient = _partner(seat)
+    return _notify(
+        session,
+        recipient,
+        seat.mentorship,
+        "agreement_new_version",
+        f"agreement-version:{agreement.id}:{recipient.id}",
+        partner_name=seat.user.display_name,
+        version=agreement.version,
+    )
+
+
+_TOLD = {
+    MentorshipStatus.PAUSED: "mentorship_paused",
+    MentorshipStatus.COMPLETED: "mentorship_ended",
+    MentorshipStatus.ENDED_EARLY: "mentorship_ended",
+}
+
+
+def tell_pair_about_transition(
+    session: Session, mentorship: Mentorship, record: MentorshipTransition, by: User | None
+) -> int:
+    """Tell both people that their mentoring was paused, resumed or ended; not the one who did it."""
+    kind = _TOLD.get(record.to_status)
+    if record.from_status is MentorshipStatus.PAUSED and record.to_status is MentorshipStatus.ACTIVE:
+        kind = "mentorship_paused"  # resuming is told under the same kind as pausing: one switch for both
+    if kind is None:
+        return 0
+    told = 0
+    for recipient in (mentorship.mentor, mentorship.mentee):
+        if by is not None and recipient.user_id == by.id:
+            continue
+        told += _notify(
+            session,
+            recipient,
+            mentorship,
+            kind,
+            f"mentorship-transition:{record.id}:{recipient.id}",
+            status=record.to_status.value,
+            by_name=by.display_name if by is not None else "",
+        )
+    return told

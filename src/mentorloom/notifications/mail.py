@@ -11,8 +11,10 @@ an RFC 2047 encoded word in an address (=?utf-8?…?=@example.org) is delivered 
 
 from __future__ import annotations
 
+import re
 import smtplib
 import uuid
+from collections.abc import Mapping
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -148,7 +150,17 @@ def _close(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
-def build_message(*, to: str, subject: str, body: str, sender: str, message_id: str | None = None) -> EmailMessage:
+def build_message(
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    sender: str,
+    message_id: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    calendar: str | None = None,
+) -> EmailMessage:
+    """The mail; `headers` are added as they are (List-Unsubscribe), `calendar` is attached as invite.ics."""
     to, sender = ascii_domain(to), ascii_domain(sender)
     # An address with a non-ASCII local part must stay raw UTF-8 in the headers (SMTPUTF8), also in the
     # outbox .eml files; every other mail keeps the default RFC 2047 encoding of its headers.
@@ -159,8 +171,25 @@ def build_message(*, to: str, subject: str, body: str, sender: str, message_id: 
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = message_id or new_message_id(sender)
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
+    if calendar is not None:
+        # Calendar programs read the METHOD parameter to tell an invitation (REQUEST) from a cancellation.
+        message.add_attachment(
+            calendar,
+            subtype="calendar",
+            charset="utf-8",
+            filename="invite.ics",
+            params={"method": calendar_method(calendar)},
+        )
     return message
+
+
+def calendar_method(ics: str) -> str:
+    """The iTIP method of a calendar text (REQUEST, CANCEL, ...); REQUEST when it names none."""
+    found = re.search(r"^METHOD:([A-Za-z-]+)\s*$", ics, re.MULTILINE)
+    return found.group(1).upper() if found else "REQUEST"
 
 
 def ascii_domain(mailbox: str) -> str:

@@ -1,7 +1,9 @@
-"""The one way a domain sends mail: queue it in the event's own transaction; a worker delivers it.
+"""The one way a domain tells people about an event: `notify` in the event's own transaction.
 
-A domain never calls a mailer. It calls `queue_mail` with plain data; the row commits or rolls back with the
-event, and the delivery job renders the mail in the recipient's language when it is sent.
+`notify` writes the in-app entry and, as the person wants that kind mailed, queues the mail at once, leaves it
+for the daily digest, or mails nothing. A domain never calls a mailer: the outbox row (`queue_mail`, kept for
+mails to people who have no say in it yet) commits or rolls back with the event, and the delivery job renders
+the mail in the recipient's language and time zone when it is sent.
 """
 
 from __future__ import annotations
@@ -13,18 +15,23 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mentorloom.dates import use_timezone
 from mentorloom.db import utcnow
 from mentorloom.errors import NotFound
 from mentorloom.i18n import gettext as _
 from mentorloom.i18n import use_locale
 from mentorloom.jobs.service import wake_after_commit
+from mentorloom.notifications.kinds import get_kind
 from mentorloom.notifications.mail import build_message
-from mentorloom.notifications.models import MailState, OutboxMail
+from mentorloom.notifications.models import DeliveryMode, MailState, Notification, OutboxMail
+from mentorloom.notifications.preferences import mode_for
+from mentorloom.notifications.unsubscribe import unsubscribe_url
 from mentorloom.templating import mail_environment, render_mail
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
+    from mentorloom.accounts.models import User
     from mentorloom.config import Settings
 
 DELIVER_TASK = "notifications.deliver"
@@ -74,18 +81,98 @@ def queue_mail(
     return mail
 
 
+def notify(
+    session: Session,
+    *,
+    user: User,
+    kind: str,
+    key: str,
+    program_id: int | None = None,
+    link: str = "",
+    attachments_ics: str | None = None,
+    locale: str | None = None,
+    **context: Any,
+) -> Notification | None:
+    """Tell `user` about an event of `kind`, once per key: the in-app entry, and the mail as they want it.
+
+    `context` is plain data for the entry's title and the mail; `link` is the path the entry opens;
+    `attachments_ics` is a calendar text sent as invite.ics; `locale` overrides the person's own language
+    (e.g. the program's, for someone who never chose one). Returns None when this key was notified already.
+    """
+    spec = get_kind(kind)
+    if session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
+        return None
+    mode = mode_for(session, user.id, spec)
+    now = utcnow()
+    # Only a daily entry waits for the digest; the others are done with as far as the digest is concerned.
+    entry = Notification(
+        user_id=user.id,
+        program_id=program_id,
+        kind=kind,
+        key=key,
+        context=context,
+        link=link,
+        created_at=now,
+        digested_at=None if mode is DeliveryMode.DAILY else now,
+    )
+    try:
+        with session.begin_nested():  # a concurrent twin with the same key loses here, not the whole request
+            session.add(entry)
+    except IntegrityError:
+        return None
+    if mode is DeliveryMode.IMMEDIATELY:
+        mail_context: dict[str, Any] = {"name": user.display_name, "path": link, **context, "_user_id": user.id}
+        if not spec.security:
+            mail_context["_unsubscribe"] = [kind]
+        if attachments_ics is not None:
+            mail_context["_ics"] = attachments_ics
+        # The outbox key is the notification's own: a mail queued under it before `notify` existed is not resent.
+        queue_mail(
+            session,
+            key=key,
+            to=user.email,
+            locale=locale or user.locale or "",
+            template=spec.template,
+            program_id=program_id,
+            **mail_context,
+        )
+    return entry
+
+
 def compose(session: Session, settings: Settings, mail: OutboxMail) -> EmailMessage:
-    """Render the mail in its recipient's language; raises MailObsolete when it should not go out."""
+    """Render the mail in its recipient's language and zone; raises MailObsolete when it should not go out."""
     context = {**mail.context, "base_url": settings.base_url}
     hook = _CONTEXT_HOOKS.get(mail.template)
-    with use_locale(mail.locale or settings.default_locale):
+    with use_locale(mail.locale or settings.default_locale), use_timezone(_zone_of(session, context)):
         if hook is not None:
             context = hook(session, settings, context)
         subject, body = render_mail(mail_environment(), mail.template, **context)
     mail.subject = subject[:255]
     return build_message(
-        to=mail.to_address, subject=subject, body=body, sender=settings.mail_from, message_id=mail.message_id
+        to=mail.to_address,
+        subject=subject,
+        body=body,
+        sender=settings.mail_from,
+        message_id=mail.message_id,
+        headers=_list_headers(settings, context),
+        calendar=context.get("_ics"),
     )
+
+
+def _zone_of(session: Session, context: dict[str, Any]) -> str:
+    from mentorloom.profiles.service import person_timezone  # profiles mails through here: import when used
+
+    user_id = context.get("_user_id")
+    return person_timezone(session, user_id) if isinstance(user_id, int) else "UTC"
+
+
+def _list_headers(settings: Settings, context: dict[str, Any]) -> dict[str, str]:
+    """RFC 8058 one-click unsubscribe for every mail a person chose to get (never for security mails)."""
+    kinds, user_id = context.get("_unsubscribe"), context.get("_user_id")
+    if not kinds or not isinstance(user_id, int):
+        return {}
+    url = unsubscribe_url(settings.base_url, settings.signing_key, user_id, list(kinds))
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def mail_problems(session: Session, program_id: int, *, limit: int = 20) -> tuple[int, list[OutboxMail]]:

@@ -12,10 +12,16 @@ from sqlalchemy.orm import Session
 from mentorloom.accounts.security import LinkSigner
 from mentorloom.accounts.service import INVITATION, make_link_token
 from mentorloom.config import Settings
+from mentorloom.i18n import N_
+from mentorloom.notifications.kinds import register_kind
 from mentorloom.notifications.models import MailState, OutboxMail
 from mentorloom.notifications.service import MailObsolete, mail_context, queue_mail
 from mentorloom.profiles.models import Profile
 from mentorloom.programs.models import Membership, role_label
+
+# Queued directly (the invited person has no account to read notifications in yet); registered so preferences
+# show it as always on.
+register_kind("invitation", N_("Invitation to the platform"), security=True)
 
 
 def mail_locale(session: Session, membership: Membership) -> str:
