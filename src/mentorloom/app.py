@@ -101,6 +101,8 @@ def _include_routers(app: FastAPI) -> None:
     from mentorloom.meetings import calendar_views
     from mentorloom.mentorships import api as mentorships_api
     from mentorloom.mentorships import views as mentorships_views
+    from mentorloom.notifications import api as notifications_api
+    from mentorloom.notifications import views as notifications_views
     from mentorloom.profiles import api as profiles_api
     from mentorloom.profiles import views as profiles_views
     from mentorloom.programs import api as programs_api
@@ -112,6 +114,9 @@ def _include_routers(app: FastAPI) -> None:
     for module in (accounts_views, home_views, programs_views, profiles_views, matching_views, mentorships_views):
         app.include_router(module.router)
     app.include_router(calendar_views.router)
+    app.include_router(notifications_api.router, prefix="/api/v1")
+    app.include_router(notifications_views.router)
+    app.include_router(notifications_views.unsubscribe_router)  # no CSRF: the signed token is the authority
 
 
 async def _locale_middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

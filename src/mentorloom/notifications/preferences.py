@@ -32,13 +32,12 @@ def mode_for(session: Session, user_id: int, kind: Kind) -> DeliveryMode:
 
 def preferences_for(session: Session, user: User) -> list[Preference]:
     """Every kind with this person's mode for it (one query for all their choices)."""
-    chosen = dict(
-        session.execute(
-            select(NotificationPreference.kind, NotificationPreference.mode).where(
-                NotificationPreference.user_id == user.id
-            )
-        ).tuples()
+    rows = session.execute(
+        select(NotificationPreference.kind, NotificationPreference.mode).where(
+            NotificationPreference.user_id == user.id
+        )
     )
+    chosen: dict[str, DeliveryMode] = {kind: mode for kind, mode in rows}
     return [
         Preference(kind, DeliveryMode.IMMEDIATELY if kind.security else chosen.get(kind.name, kind.default))
         for kind in all_kinds()

@@ -6,6 +6,7 @@ import hashlib
 import math
 import time
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -19,6 +20,7 @@ from mentorloom.accounts.models import User
 from mentorloom.config import Settings
 from mentorloom.errors import NotAuthenticated, RateLimited
 from mentorloom.i18n import gettext as _
+from mentorloom.notifications.inbox import unread_count
 from mentorloom.profiles.service import person_timezone
 from mentorloom.web.csrf import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, csrf_protect  # noqa: F401 (re-export)
 
@@ -54,6 +56,8 @@ def optional_user(request: Request, session: DbSession) -> User | None:
     request.state.user = user
     if user is not None:  # the page shows dates and times in the person's own time zone
         dates.set_timezone(person_timezone(session, user.id))
+        # counted only when a full page renders its header (base.html), not for redirects or fragments
+        request.state.unread_notifications = partial(unread_count, session, user.id)
     return user
 
 
