@@ -24,6 +24,8 @@ ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 CADENCE_DAYS = {Cadence.WEEKLY: 7, Cadence.BIWEEKLY: 14, Cadence.MONTHLY: 30}
 MAX_OCCURRENCES = 400  # about eight years of weekly meetings: a plan is for one cycle
 MonthlyBy = Literal["weekday", "date"]
+RULE_PARTS = frozenset({"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYSETPOS", "WKST"})
+MAX_INTERVAL = 12
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,24 @@ def parse_rule(text: str, *, field: str = "rrule") -> rrule:
         parsed = rrulestr(text, dtstart=datetime(2000, 1, 1))
     except (ValueError, TypeError, KeyError):
         raise ValidationFailed(_("The repeat rule could not be read."), field=field) from None
-    freq = dict(part.partition("=")[::2] for part in text.upper().split(";")).get("FREQ")
+    parts = dict(part.partition("=")[::2] for part in text.upper().split(";"))
+    freq = parts.get("FREQ")
     if not isinstance(parsed, rrule) or freq not in ("WEEKLY", "MONTHLY"):
         raise ValidationFailed(_("A series repeats weekly or monthly."), field=field)
+    # Only the parts a weekly or monthly plan needs. INTERVAL=0 made dateutil loop for ever (the request
+    # never answered); COUNT or UNTIL would contradict the series' own last day and, beside the UNTIL the
+    # calendar adds, break RFC 5545; BYHOUR and the like would move meetings off the chosen local time; and
+    # BYSETPOS in a weekly rule never matches, which dateutil searches up to the year 9999.
+    allowed = RULE_PARTS if freq == "MONTHLY" else RULE_PARTS - {"BYSETPOS"}
+    interval = parts.get("INTERVAL", "1")
+    if set(parts) - allowed or not interval.isdigit() or not 1 <= int(interval) <= MAX_INTERVAL:
+        raise ValidationFailed(
+            _(
+                "A repeat rule gives FREQ, INTERVAL (1 to 12), BYDAY, BYMONTHDAY or BYSETPOS; "
+                "the time and the last day are chosen separately."
+            ),
+            field=field,
+        )
     return parsed
 
 
