@@ -86,16 +86,22 @@ def _program_values(program: Program | None) -> dict[str, Any]:
     return _flatten(doc)
 
 
-def _posted_program(form: FormData) -> dict[str, Any]:
-    """The submitted values, flat and as typed (re-shown on errors)."""
-    template = _program_values(None)
+def _posted_program(form: FormData, program: Program | None = None) -> dict[str, Any]:
+    """The submitted values, flat and as typed (re-shown on errors).
+
+    A setting the form does not show keeps its value (the program's, or the default for a new one): a setting
+    added without a form field (overdue_factor) made every save fail on a message no field could show.
+    """
+    current = _program_values(program)
     values: dict[str, Any] = {}
-    for key in template:
+    for key, kept in current.items():
         if key in _BOOL_FIELDS:
             values[key] = key in form
-        else:
+        elif key in form:
             raw = form.get(key, "")
             values[key] = raw.strip() if isinstance(raw, str) else ""
+        else:
+            values[key] = kept
     return values
 
 
@@ -159,7 +165,7 @@ def update_program(
     request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession, form: PostedForm
 ) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
-    values = _posted_program(form)
+    values = _posted_program(form, program)
     try:
         data = _program_input(values)
     except ValidationError as exc:
