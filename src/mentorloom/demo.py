@@ -1,5 +1,6 @@
 """The demo program that `make run` loads once: a coordinator, mentors and mentees with profiles, one live pair
-(demo_pair) with a review open for Sophie, and earlier pairs whose review answers are released (demo_reviews)."""
+(demo_pair) with a review open for Sophie, later pairs whose review answers are released (demo_reviews), and
+their meetings: the live pair's ten monthly ones and the next, and a later pair that is overdue (demo_meetings)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from mentorloom.accounts.security import hash_password
 from mentorloom.accounts.service import create_admin, get_or_create_user
+from mentorloom.demo_meetings import load_meetings
 from mentorloom.demo_pair import load_pair
 from mentorloom.demo_reviews import load_reviews
 from mentorloom.profiles.schemas import ProfileIn
@@ -127,7 +129,8 @@ def load_demo(session: Session) -> int | None:
     people = {spec["email"]: _participant(session, program, Role.MENTOR, spec) for spec in MENTORS}
     people |= {spec["email"]: _participant(session, program, Role.MENTEE, spec) for spec in MENTEES}
     pair = load_pair(session, program, coordinator, people)
-    load_reviews(session, program, coordinator, pair, _participant)
+    later = load_reviews(session, program, coordinator, pair, _participant)
+    load_meetings(pair, later)
     return program.id
 
 

@@ -1,13 +1,14 @@
-"""The demo's live mentorship: Sophie (mentee) and Jürgen (mentor), about six weeks in.
+"""The demo's live mentorship: Sophie (mentee) and Jürgen (mentor), about ten and a half months in.
 
-Everything goes through the mentorship services (proposal, both acceptances, agreement, fit check,
-goals and progress), so the rules hold. Only the timestamps the services stamp with "now" are moved
-back afterwards, to read like six weeks of real use.
+Everything goes through the mentorship services (proposal, both acceptances, a monthly agreement, fit
+check, a goal revision), so the rules hold. Only the timestamps the services stamp with "now" are moved
+back afterwards, to read like a year of real use. Their meetings, with the goal progress recorded in them,
+are demo_meetings'.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -33,7 +34,7 @@ from mentorloom.programs.models import Cadence, Membership, Program
 
 PAIR_MENTOR = "mentor@demo.mentorloom.org"
 PAIR_MENTEE = "mentee@demo.mentorloom.org"
-STARTED_WEEKS_AGO = 6
+STARTED_WEEKS_AGO = 46  # ten monthly meetings held, the eleventh in the next days, the end two months ahead
 TERMS: dict[str, dict[str, Any]] = {
     "mentee": dict(
         expectations="Ehrliches Feedback zu meinen Verhandlungen und Einblicke in dein erstes Führungsjahr. "
@@ -78,12 +79,6 @@ GOALS: list[tuple[str, str, str, int, list[str]]] = [
 REVISED_MONTHS = 5
 REVISED_CRITERIA = "Ein 90-Tage-Plan für das neue Team liegt vor und ist mit meiner Führungskraft abgestimmt."
 REVISED_BECAUSE = "Die Teamleitung im Marketing wird früher frei als geplant – wir ziehen das Ziel vor."
-# (day after the start, goal number, side, percent, note), oldest first
-PROGRESS: list[tuple[int, int, str, int, str]] = [
-    (16, 0, "mentee", 20, "Gehaltsgespräch mit Zielpreis und Alternativen im Rollenspiel vorbereitet."),
-    (28, 1, "mentor", 20, "Führungsstile besprochen; Sophie hat ihr Stärkenprofil erstellt."),
-    (32, 0, "mentee", 40, "Erste Lieferantenverhandlung selbst geführt: 4 % Rabatt erreicht."),
-]
 
 
 @dataclass
@@ -93,6 +88,7 @@ class Demo:
     mentorship: Mentorship
     seats: dict[str, Seat]
     start: datetime
+    goal_keys: list[str] = field(default_factory=list)  # in GOALS order
 
     def day(self, n: float) -> datetime:
         return self.start + timedelta(days=n)
@@ -102,21 +98,17 @@ class Demo:
 
     def stamp(self, row: Any, n: float, *fields: str) -> None:
         """Move the service's "now" back to day `n` of the mentorship."""
-        for field in fields:
-            setattr(row, field, self.day(n))
+        for name in fields:
+            setattr(row, name, self.day(n))
         self.session.flush()
 
 
 def load_pair(session: Session, program: Program, coordinator: User, people: dict[str, Membership]) -> Demo:
-    """Propose, accept and run the demo mentorship: a confirmed agreement, a passed fit check, progress."""
+    """Propose, accept and start the demo mentorship: a confirmed agreement, a passed fit check, a revision."""
     demo = start_pair(session, program, coordinator, people[PAIR_MENTOR], people[PAIR_MENTEE], STARTED_WEEKS_AGO)
-    session, seats = demo.session, demo.seats
-    keys = _agree(demo)
+    demo.goal_keys = _agree(demo)
     _pass_fit_check(demo)
-    _revise(demo, keys[1])
-    for day, goal, side, percent, note in PROGRESS:
-        entry = goals.record_progress(session, seats[side], program, keys[goal], progress=percent, note=note)
-        demo.stamp(entry, day, "created_at")
+    _revise(demo, demo.goal_keys[1])
     return demo
 
 
@@ -153,7 +145,7 @@ def _agree(demo: Demo) -> list[str]:
     for side, terms in TERMS.items():
         change = AgreementChange(
             lock_version=_current(demo).lock_version,
-            cadence=Cadence.BIWEEKLY,
+            cadence=Cadence.MONTHLY,
             format=MeetingFormat.VIDEO,
             planned_months=12,
             confidentiality=True,

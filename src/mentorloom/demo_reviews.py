@@ -1,17 +1,19 @@
 """Reviews in the demo: figures released for the coordinator, and a review open for Sophie to try.
 
-Two pairs of an earlier start (about seven months in) answered their first two reviews, so the
-coordinator's review results show released figures; Jürgen opened the demo pair's first review early, so
+Sophie and Jürgen answered their three review rounds so far; two later pairs (about six months in)
+answered their first round, and their second opened a week ago (David has not answered it yet). So the
+coordinator's review results show released figures; Jürgen opened the demo pair's fourth round early, so
 it waits for Sophie now, and her answer completes the next batch. Everything goes through the services
-(`reviews.submit` takes the moment it happens as `now`); only the pairs' start is moved back, as in
+(`reviews.submit` takes the moment it happens as `now`, so the answers go in in the order they were given
+and the batches are released as they would have been); only the pairs' start is moved back, as in
 demo_pair.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -23,8 +25,23 @@ from mentorloom.mentorships.agreements import AgreementChange
 from mentorloom.mentorships.models import Agreement, Channel, MeetingFormat, ResponseTime
 from mentorloom.programs.models import Cadence, Membership, Program, Role
 
-EARLIER_WEEKS_AGO = 30  # the second review round (week 24) is answered, the third (week 36) not open yet
-EARLIER_PAIRS: list[dict[str, Any]] = [
+Scores = list[int]
+
+
+class Answer(NamedTuple):
+    """One side's answer to a review round, `day` days after the round opened; scores in STATEMENTS order."""
+
+    round: int
+    day: int
+    side: str
+    scores: Scores
+    suggestion: str = ""
+
+
+# Two weeks after a round opened, a missing answer shows on the coordinator's to-do: the later pairs' second
+# round opened a week ago, so David still has time.
+LATER_WEEKS_AGO = 25
+LATER_PAIRS: list[dict[str, Any]] = [
     dict(
         mentor=dict(
             email="hannah@demo.mentorloom.org",
@@ -50,8 +67,12 @@ EARLIER_PAIRS: list[dict[str, Any]] = [
             bio="Neu im Recruiting; ich möchte sicherer Feedback geben.",
         ),
         goal="Feedback klar und wertschätzend geben",
-        # (days into the round, mentor's and mentee's scores per round), statements in STATEMENTS order
-        answers=[(3, [4, 4, 3, 5, 4, 4, 5], [5, 4, 3, 5, 4, 3, 5]), (2, [5, 4, 4, 5, 4, 4, 5], [5, 5, 4, 5, 5, 4, 5])],
+        answers=[
+            Answer(1, 1, "mentor", [4, 4, 3, 5, 4, 4, 5]),
+            Answer(1, 2, "mentee", [5, 4, 3, 5, 4, 3, 5]),
+            Answer(2, 2, "mentor", [5, 4, 4, 5, 4, 4, 5]),
+            Answer(2, 3, "mentee", [5, 5, 4, 5, 5, 4, 5]),
+        ],
     ),
     dict(
         mentor=dict(
@@ -78,31 +99,50 @@ EARLIER_PAIRS: list[dict[str, Any]] = [
             bio="Backend developer who wants to design larger systems.",
         ),
         goal="Design a service end to end",
-        answers=[(5, [3, 4, 3, 4, 3, 4, 4], [3, 5, 4, 4, 4, 3, 4]), (4, [4, 4, 4, 4, 4, 4, 4], [4, 5, 4, 5, 4, 4, 5])],
+        # They stopped meeting two months ago (demo_meetings): Jonas says so, David has not answered yet.
+        answers=[
+            Answer(1, 3, "mentor", [3, 4, 3, 4, 3, 4, 4]),
+            Answer(1, 4, "mentee", [3, 5, 4, 4, 4, 3, 4]),
+            Answer(2, 4, "mentee", [1, 4, 3, 4, 3, 3, 4]),
+        ],
     ),
 ]
-# Jürgen's answers when he opened the demo pair's first review early, yesterday.
-EARLY_ANSWERS = [5, 4, 4, 5, 4, 5, 5]
-EARLY_SUGGESTION = "Öfter konkrete Verhandlungssituationen im Rollenspiel üben."
+# Sophie and Jürgen's rounds; the second came with the one meeting that went badly (demo_meetings).
+PAIR_ANSWERS = [
+    Answer(1, 3, "mentor", [5, 4, 4, 5, 4, 4, 5]),
+    Answer(1, 4, "mentee", [4, 5, 3, 5, 4, 3, 5], "Mehr Rollenspiele zu echten Verhandlungen."),
+    Answer(2, 2, "mentor", [4, 4, 4, 5, 4, 4, 5], "Pro Treffen ein konkretes Thema."),
+    Answer(2, 3, "mentee", [3, 5, 4, 5, 4, 3, 5], "Kürzer vorbereiten: eine Frage vorab in die Agenda."),
+    Answer(3, 7, "mentor", [5, 5, 5, 5, 4, 5, 5]),
+    Answer(3, 10, "mentee", [5, 5, 5, 5, 5, 4, 5], "Rechtzeitig mit dem Abschluss anfangen."),
+]
+# Jürgen's answers when he opened the demo pair's fourth round early, yesterday.
+EARLY_ANSWERS = [5, 5, 5, 5, 4, 5, 5]
+EARLY_SUGGESTION = "Für die letzten Treffen: Was soll nach dem Mentoring bleiben?"
 
 AddParticipant = Callable[[Session, Program, Role, dict[str, Any]], Membership]
-Scores = list[int]
 
 
 def load_reviews(
     session: Session, program: Program, coordinator: User, pair: Demo, add_participant: AddParticipant
-) -> None:
-    """The earlier pairs with their released review answers, then the demo pair's review opened early."""
-    earlier: list[tuple[Demo, list[tuple[int, Scores, Scores]]]] = []
-    for spec in EARLIER_PAIRS:
+) -> list[Demo]:
+    """The later pairs, every answer so far in the order given, then the demo pair's round opened early.
+
+    Returns the later pairs (demo_meetings gives them their meetings).
+    """
+    answers: list[tuple[datetime, Demo, Answer]] = [(_when(pair, a), pair, a) for a in PAIR_ANSWERS]
+    later = []
+    for spec in LATER_PAIRS:
         mentor = add_participant(session, program, Role.MENTOR, spec["mentor"])
         mentee = add_participant(session, program, Role.MENTEE, spec["mentee"])
-        demo = start_pair(session, program, coordinator, mentor, mentee, EARLIER_WEEKS_AGO)
+        demo = start_pair(session, program, coordinator, mentor, mentee, LATER_WEEKS_AGO)
         _agree(demo, spec["goal"])
-        earlier.append((demo, spec["answers"]))
-    for round_no in (1, 2):  # round by round, as the answers came in: the fifth one released the figures
-        for demo, answers in earlier:
-            _answer_round(demo, round_no, *answers[round_no - 1])
+        later.append(demo)
+        answers += [(_when(demo, a), demo, a) for a in spec["answers"]]
+    # The fifth answer released the first figures, the tenth (Sophie's third, 30 days later) the next.
+    for when, demo, answer in sorted(answers, key=lambda found: found[0]):
+        seat = demo.seats[answer.side]
+        reviews.submit(session, seat, program, _scores(answer.scores), answer.suggestion, shared=True, now=when)
     reviews.submit(
         session,
         pair.seats["mentor"],
@@ -113,14 +153,11 @@ def load_reviews(
         now=utcnow() - timedelta(days=1),
         early=True,
     )
+    return later
 
 
-def _answer_round(demo: Demo, round_no: int, day: int, mentor: Scores, mentee: Scores) -> None:
-    """Both answer round `round_no`, the mentor `day` days after it opened and the mentee a day later."""
-    opened = demo.start + round_no * reviews.interval(demo.program)
-    for n, (side, scores) in enumerate((("mentor", mentor), ("mentee", mentee))):
-        when = opened + timedelta(days=day + n)
-        reviews.submit(demo.session, demo.seats[side], demo.program, _scores(scores), "", shared=True, now=when)
+def _when(demo: Demo, answer: Answer) -> datetime:
+    return demo.start + answer.round * reviews.interval(demo.program) + timedelta(days=answer.day)
 
 
 def _scores(values: Scores) -> dict[str, int]:
