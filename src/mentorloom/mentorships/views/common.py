@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
-from mentorloom.mentorships import goals, guide, lifecycle
+from mentorloom.mentorships import extensions, goals, guide, lifecycle
 from mentorloom.mentorships import presenters as out
 from mentorloom.mentorships.access import Seat, seat_for
 from mentorloom.mentorships.models import ClosureReason, MentorshipStatus, Side
@@ -52,6 +52,7 @@ def render_home(
         "base": base_url(seat.program.id, seat.mentorship.id),
         "completing": status is MentorshipStatus.COMPLETING,
         "can_plan_end": status not in lifecycle.FINAL,
+        "panels": extensions.panels_for(session, seat),  # cards of higher packages (meetings)
     }
     if seat.in_pair:
         ctx["home"] = out.pair_home(session, seat, seat.program)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from mentorloom.accounts.models import User
 from mentorloom.errors import Conflict
 from mentorloom.i18n import gettext as _
-from mentorloom.mentorships import agreements, fitcheck, lifecycle
+from mentorloom.mentorships import agreements, extensions, fitcheck, lifecycle
 from mentorloom.mentorships.access import Seat, seat_for, visible_mentorships
 from mentorloom.mentorships.models import Mentorship
 from mentorloom.mentorships.schemas import EndEarlyIn, PlannedEndIn
@@ -41,12 +41,14 @@ def mentorship_list(request: Request, program_id: ObjectId, user: CurrentUser, s
     )
     mentorships = list(session.scalars(query.order_by(Mentorship.id.desc())))
     current = agreements.current_of_each(session, mentorships)
+    flags = extensions.row_flags(session, program, mentorships)  # e.g. "overdue", from higher packages
     rows = [
         {
             "m": m,
             "status": lifecycle.status_title(m.status),  # shown in a badge
             "agreement": current.get(m.id),  # the page shows its version and status only
             "partner": _partner(m, user),
+            "flags": flags.get(m.id, []),
         }
         for m in mentorships
     ]

@@ -1,0 +1,69 @@
+"""Where packages above `mentorships` add to its pages without `mentorships` importing them.
+
+The pair home shows panels and the mentorship list shows flags per row (e.g. meetings: the next meeting, "overdue").
+A higher package registers the functions that make them when it is imported; the app imports every views module
+at start, so by the first request the registry is complete. Registration is by name, so importing a module again
+(a test app per test) replaces its entry instead of adding a second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from mentorloom.mentorships.access import Seat
+from mentorloom.mentorships.models import Mentorship
+from mentorloom.programs.models import Program
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A card on the pair home (or a coordinator's view of it): `template` is included with `panel` in scope."""
+
+    template: str
+    data: Any = None
+    place: Literal["main", "aside"] = "main"
+
+
+@dataclass(frozen=True)
+class RowFlag:
+    """A badge on one row of the mentorship list; `detail` says more (shown beside it for screen readers too)."""
+
+    label: str
+    detail: str = ""
+    tone: Literal["warning", "muted"] = "warning"
+
+
+PanelMaker = Callable[[Session, Seat], Panel | None]
+FlagMaker = Callable[[Session, Program, Sequence[Mentorship]], Mapping[int, Sequence[RowFlag]]]
+
+_panels: dict[str, PanelMaker] = {}
+_flags: dict[str, FlagMaker] = {}
+
+
+def register_panel(name: str, maker: PanelMaker) -> None:
+    _panels[name] = maker
+
+
+def register_row_flags(name: str, maker: FlagMaker) -> None:
+    """`maker` gets all rows of the list at once, so it can answer with one query instead of one per row."""
+    _flags[name] = maker
+
+
+def panels_for(session: Session, seat: Seat) -> list[Panel]:
+    """The registered panels for this seat, in registration order (a maker answers None to show nothing)."""
+    return [panel for maker in _panels.values() if (panel := maker(session, seat)) is not None]
+
+
+def row_flags(session: Session, program: Program, mentorships: Sequence[Mentorship]) -> dict[int, list[RowFlag]]:
+    """Flags per mentorship id from every registered maker."""
+    result: dict[int, list[RowFlag]] = {}
+    if not mentorships:
+        return result
+    for maker in _flags.values():
+        for mentorship_id, flags in maker(session, program, mentorships).items():
+            result.setdefault(mentorship_id, []).extend(flags)
+    return result
