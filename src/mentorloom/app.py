@@ -99,6 +99,7 @@ def _include_routers(app: FastAPI) -> None:
     from mentorloom.matching import views as matching_views
     from mentorloom.meetings import api as meetings_api
     from mentorloom.meetings import calendar_views
+    from mentorloom.meetings import views as meetings_views
     from mentorloom.mentorships import api as mentorships_api
     from mentorloom.mentorships import views as mentorships_views
     from mentorloom.notifications import api as notifications_api
@@ -111,7 +112,15 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(health_router)
     for module in (accounts_api, home_api, programs_api, profiles_api, matching_api, mentorships_api, meetings_api):
         app.include_router(module.router, prefix="/api/v1")
-    for module in (accounts_views, home_views, programs_views, profiles_views, matching_views, mentorships_views):
+    for module in (
+        accounts_views,
+        home_views,
+        programs_views,
+        profiles_views,
+        matching_views,
+        mentorships_views,
+        meetings_views,
+    ):
         app.include_router(module.router)
     app.include_router(calendar_views.router)
     app.include_router(notifications_api.router, prefix="/api/v1")
