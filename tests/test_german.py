@@ -290,6 +290,17 @@ MAIL_VARIANTS: dict[str, list[dict[str, object]]] = {
         {"partner_name": "Lukas Öztürk", "accepted": False, "note": ""},
     ],
     "agreement_waiting": [{"partner_name": "Jürgen Weiß", "version": 2, "mentorship_id": 3}],
+    "agreement_new_version": [{"partner_name": "Jürgen Weiß", "version": 3, "path": "/programs/1/mentorships/3"}],
+    "review_due": [{"path": "/programs/1/mentorships/3"}],
+    "fit_check_due": [{"partner_name": "Jürgen Weiß", "path": "/programs/1/mentorships/3"}],
+    "mentorship_paused": [{"status": status, "path": "/programs/1/mentorships/3"} for status in ("paused", "active")],
+    "mentorship_ended": [
+        {"status": status, "path": "/programs/1/mentorships/3"} for status in ("completed", "ended_early")
+    ],
+    "digest": [
+        {"items": [{"title": "Jürgen Weiß bittet Sie, Version 2 zu bestätigen", "url": "https://x.example/p/1"}]},
+        {"items": [{"title": "Ihr Mentoring ist pausiert", "url": ""}, {"title": "Treffen", "url": "https://x"}]},
+    ],
 }
 SALUTATION = "Guten Tag Sophie Müller,"
 SIGN_OFF = "Viele Grüße – Ihre Programmkoordination"
