@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -15,13 +16,24 @@ from sqlalchemy.orm import Session
 
 from mentorloom.config import Settings
 from mentorloom.errors import ValidationFailed
-from mentorloom.notifications.kinds import get_kind, register_kind
+from mentorloom.notifications.kinds import KINDS, get_kind, register_kind
 from mentorloom.notifications.models import DeliveryMode, Notification, NotificationPreference, OutboxMail
 from mentorloom.notifications.preferences import mode_for, set_mode, set_preferences
 from mentorloom.notifications.service import compose, notify
 from tests.factories import make_user
 
 _keys = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _registry_as_it_was() -> Iterator[None]:
+    """Kinds registered by a test leave with it: later tests (and pages) list only the product's kinds."""
+    before = dict(KINDS)
+    yield
+    KINDS.clear()
+    KINDS.update(before)
+
+
 ICS = (
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:{method}\r\nBEGIN:VEVENT\r\nUID:m-1@x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 )
