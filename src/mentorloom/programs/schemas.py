@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -35,6 +35,10 @@ class MatchingWeights(InputModel):
         return self
 
 
+# Keys programs may still have stored, no longer read: the video room now comes from MENTORLOOM_VIDEO_BASE_URL.
+RETIRED_SETTINGS = frozenset({"video_url_template"})
+
+
 class ProgramSettings(InputModel):
     """Settings later features read; stored as JSON, validated on every write."""
 
@@ -49,9 +53,16 @@ class ProgramSettings(InputModel):
     request_expiry_days: int = Field(default=7, ge=1, le=60)
     max_open_requests: int = Field(default=3, ge=1, le=10)
     review_interval_weeks: int = Field(default=12, ge=2, le=52)
-    video_url_template: str = Field(default="https://meet.jit.si/mentorloom-{pair}", max_length=300)
     # A pair is overdue when no meeting was held for this many times its agreed interval.
     overdue_factor: float = Field(default=1.5, ge=1.0, le=4.0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_retired(cls, data: Any) -> Any:
+        """Settings stored before a key was retired still load (and the next save drops it)."""
+        if isinstance(data, dict) and RETIRED_SETTINGS & data.keys():
+            data = {key: value for key, value in data.items() if key not in RETIRED_SETTINGS}
+        return data
 
 
 class ProgramIn(InputModel):
