@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from mentorloom.dates import date_hint
+from mentorloom.dates import FIRST_DAY, LAST_DAY, date_hint, input_day
 from mentorloom.errors import Conflict, PermissionDenied, ValidationFailed
 from mentorloom.i18n import get_locale, ngettext
 from mentorloom.i18n import gettext as _
@@ -62,9 +62,16 @@ def pydantic_message(error: Any) -> str:
         "less_than_equal": _("Enter a number of at most %(n)s.", n=_number(ctx.get("le"))),
         "int_parsing": _("Enter a whole number."),
         "int_from_float": _("Enter a whole number."),
+        # digits beyond what pydantic parses at all (thousands of them); pydantic's own message is English
+        "int_parsing_size": _("This number has too many digits."),
         "float_parsing": _("Enter a number."),
         "date_from_datetime_parsing": _("Enter a date as %(format)s.", format=date_hint()),
         "date_parsing": _("Enter a date as %(format)s.", format=date_hint()),
+        "date_from_datetime_inexact": _("Enter a date as %(format)s.", format=date_hint()),
+        "date_type": _("Enter a date as %(format)s.", format=date_hint()),
+        "date_out_of_range": _(
+            "Enter a date from %(low)s to %(high)s.", low=input_day(FIRST_DAY), high=input_day(LAST_DAY)
+        ),
         "literal_error": _("Choose one of the options."),
         "enum": _("Choose one of the options."),
         "string_pattern_mismatch": _("Enter a time such as 09:30."),
