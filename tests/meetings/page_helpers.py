@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
+from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from mentorloom.accounts.models import User
 from mentorloom.db import utcnow
 from mentorloom.mentorships import agreements, goals
 from mentorloom.mentorships.access import Seat
@@ -16,6 +22,7 @@ from mentorloom.mentorships.models import Mentorship, MentorshipSource, Mentorsh
 from mentorloom.programs.models import Cadence, Membership, Program, Role
 from tests.factories import make_program
 from tests.matching.helpers import participant
+from tests.matching.test_views import login
 
 # Berlin 18:00-19:00 is New York 12:00-13:00, except in the weeks when only one of them keeps summer time.
 BERLIN_EVENINGS = [{"day": 1, "start": "18:00", "end": "19:00"}]
@@ -79,3 +86,43 @@ def service_pair(
             agreements.confirm(session, pair.seat(side), program, current.lock_version)
     session.flush()
     return pair
+
+
+@asynccontextmanager
+async def browser(app: FastAPI, session: Session, user: User) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """A logged-in client of its own (cookies, CSRF token), so the two people can act in turn."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c, await login(c, session, user)
+
+
+def plan_form(token: str, **changes: str) -> dict[str, str]:
+    """The plan form as a person sends it: weekly on Tuesday at 18:00 in Berlin, from tomorrow."""
+    tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
+    form = {
+        "csrf_token": token,
+        "cadence": "weekly",
+        "weekday": "1",
+        "local_time": "18:00",
+        "timezone": "Europe/Berlin",
+        "starts_on": tomorrow,
+        "until": "",
+        "monthly_by": "weekday",
+        "week_of_month": "1",
+        "day_of_month": "1",
+        "duration_minutes": "60",
+        "format": "video",
+        "location": "",
+    }
+    return form | changes
+
+
+def field_error(html: str, field_id: str) -> str:
+    """The message shown under one field (its `<small id="f-…-error">`), or "" when there is none."""
+    match = re.search(rf'<small id="{re.escape(field_id)}-error" class="field-error">(.*?)</small>', html, re.S)
+    return match.group(1).strip() if match else ""
+
+
+def meeting_ids(html: str) -> list[int]:
+    """Meeting ids in the order the page links them."""
+    return [int(i) for i in dict.fromkeys(re.findall(r'/meetings/(\d+)"', html))]

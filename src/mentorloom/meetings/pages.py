@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from mentorloom import dates
 from mentorloom.config import Settings
 from mentorloom.db import utcnow
-from mentorloom.meetings import display, markdown, planning, presenters, series, service, video
+from mentorloom.errors import ValidationFailed
+from mentorloom.meetings import display, markdown, planning, presenters, recurrence, series, service, video
 from mentorloom.meetings.models import Meeting, MeetingSeries, MeetingStatus
 from mentorloom.mentorships import agreements, goals, queries
 from mentorloom.mentorships.access import Seat
@@ -223,13 +224,22 @@ def render_plan(
     ctx |= {
         "weekdays": display.weekday_names(),
         "timezone_groups": timezone_choices(
-            [values.get("timezone", ""), presenters.zone_of(session, seat), partner_zone]
+            [z for z in (values.get("timezone", ""), presenters.zone_of(session, seat), partner_zone) if _known(z)]
         ),
         "suggestions": found,
         "duration": duration,
         "profile_url": f"/programs/{seat.program.id}/participants/{own_membership_id(seat)}/edit",
     }
     return render(request, "meetings/plan.html", ctx, status_code=status_code)
+
+
+def _known(zone: str) -> bool:
+    """A zone the picker can name: an unknown one typed into the URL or the form is refused, not listed."""
+    try:
+        recurrence.zone(zone)
+    except ValidationFailed:
+        return False
+    return "/" in zone or zone == "UTC"
 
 
 def _duration(text: str) -> int:
