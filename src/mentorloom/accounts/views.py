@@ -14,6 +14,7 @@ from mentorloom.app_constants import LOCALE_COOKIE
 from mentorloom.errors import MentorloomError, NotFound, ValidationFailed
 from mentorloom.i18n import SUPPORTED_LOCALES, set_locale
 from mentorloom.i18n import gettext as _
+from mentorloom.meetings import feed
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import SESSION_COOKIE, AppSettings, CurrentUser, DbSession, csrf_protect, rate_limit
 from mentorloom.web.forms import form_attempt
@@ -153,9 +154,13 @@ def _set_password(
     return redirect("/login", flash=flash, request=request)
 
 
+def _account_context(session: DbSession, user: CurrentUser) -> dict[str, object]:
+    return {"tokens": service.list_api_tokens(session, user), "feed": feed.feed_of(session, user), "errors": {}}
+
+
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request, user: CurrentUser, session: DbSession) -> Response:
-    return render(request, "accounts/account.html", {"tokens": service.list_api_tokens(session, user), "errors": {}})
+    return render(request, "accounts/account.html", _account_context(session, user))
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
@@ -165,23 +170,30 @@ def create_token(
     with form_attempt(session) as attempt:
         _token, raw = service.create_api_token(session, user, name)
     if attempt.refused:
-        return render(
-            request,
-            "accounts/account.html",
-            {"tokens": service.list_api_tokens(session, user), "errors": attempt.errors},
-            status_code=attempt.status_code,
-        )
-    return render(
-        request,
-        "accounts/account.html",
-        {"tokens": service.list_api_tokens(session, user), "new_token": raw, "errors": {}},
-    )
+        context = _account_context(session, user) | {"errors": attempt.errors}
+        return render(request, "accounts/account.html", context, status_code=attempt.status_code)
+    return render(request, "accounts/account.html", _account_context(session, user) | {"new_token": raw})
 
 
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke_token(request: Request, token_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
     service.revoke_api_token(session, user, token_id)
     return redirect("/account", flash=_("The token is revoked."), request=request)
+
+
+@router.post("/account/calendar-feed", response_class=HTMLResponse)
+def make_calendar_feed(request: Request, user: CurrentUser, session: DbSession, settings: AppSettings) -> Response:
+    """A new secret feed address (the old one stops working); shown on this answer only, as the API does."""
+    raw = feed.new_token(session, user)
+    context = _account_context(session, user) | {"feed_url": feed.feed_url(settings, raw)}
+    return render(request, "accounts/account.html", context)
+
+
+@router.post("/account/calendar-feed/revoke")
+def revoke_calendar_feed(request: Request, user: CurrentUser, session: DbSession) -> Response:
+    feed.revoke(session, user)
+    flash = _("Your calendar feed is off: the address no longer works. Your calendar keeps no meetings from it.")
+    return redirect("/account#calendar", flash=flash, request=request)
 
 
 @router.post("/language")
