@@ -11,6 +11,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from mentorloom.db import as_utc
+from mentorloom.home import meetings
 from mentorloom.home.items import TodoItem
 from mentorloom.i18n import ngettext
 from mentorloom.matching.models import MatchRun, Proposal, ProposalStatus
@@ -28,6 +29,7 @@ def items(session: Session, program: Program, now: datetime) -> list[TodoItem]:
         _open_offers(session, program),
         _no_agreement(session, program, now),
         _overdue_reviews(session, program, now),
+        meetings.coordination_item(session, program, now),
     ]
     return [item for item in found if item is not None]
 

@@ -10,9 +10,9 @@ from datetime import datetime
 class TodoItem:
     """One thing waiting for the caller, with the address where it is done."""
 
-    kind: (
-        str  # offer | request | accept | agreement | fit_check | review | open_offers | no_agreement | overdue_reviews
-    )
+    # offer | request | accept | agreement | fit_check | review | plan_meetings | meeting_outcome | meeting_feedback |
+    # meeting_overdue | open_offers | no_agreement | overdue_reviews | overdue_meetings
+    kind: str
     program_id: int
     program_name: str
     title: str
