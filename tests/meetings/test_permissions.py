@@ -284,3 +284,4 @@ def test_feedback_and_private_notes_are_read_only_as_their_author_chose(
             assert point.partner == (theirs[0] if shared and theirs else None)
     finally:
         savepoint.rollback()
+        db_session.expunge_all()  # ids are used again by the next example

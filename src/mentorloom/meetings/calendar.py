@@ -54,21 +54,69 @@ def new_calendar(method: Method | None = None) -> Calendar:
 
 @lru_cache(maxsize=256)
 def _vtimezone(name: str, first_year: int, last_year: int) -> bytes:
-    # Only the years the calendar's events need: a VTIMEZONE listing every change since 1970 was misread by
-    # dateutil's parser (vobject) after a daylight-saving change, and it made every feed a few KB longer.
+    """The zone's changes in these years, each change a sub-component of its own.
+
+    icalendar lists the changes after the first as RDATE values of one sub-component; dateutil's parser
+    (vobject) kept only the first of them, so every change from the third on was lost and a meeting after
+    it read an hour off. One DTSTART per change is read alike by every parser. Only the years the events
+    need: a VTIMEZONE since 1970 made every feed a few KB longer.
+    """
     zone = ZoneInfo(name)
-    return Timezone.from_tzinfo(zone, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)).to_ical()
+    if zone.utcoffset(datetime(2000, 1, 1)) == timedelta(0):
+        # vobject compares a zone with UTC over 2000-2020 and drops one that matches; London without its
+        # changes of those years matched, and vobject read its meetings with pytz's zone, an hour off in summer.
+        first_year = min(first_year, 2000)
+    listed = Timezone.from_tzinfo(zone, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1))
+    vtimezone = Timezone()
+    vtimezone.add("tzid", name)
+    for part in listed.subcomponents:
+        starts = [part.decoded("DTSTART")]
+        rdates = part.get("RDATE", [])
+        for rdate in rdates if isinstance(rdates, list) else [rdates]:
+            starts += [period.dt for period in rdate.dts]
+        for start in starts:
+            change = type(part)()
+            change.add("dtstart", start)
+            for key in ("TZNAME", "TZOFFSETFROM", "TZOFFSETTO"):
+                if key in part:
+                    change[key] = part[key]
+            vtimezone.add_component(change)
+    return vtimezone.to_ical()
 
 
 def add_timezones(cal: Calendar, names: Iterable[str], first: datetime, last: datetime) -> None:
-    """A VTIMEZONE for each zone the events name, covering the years from `first` to `last`."""
-    for name in sorted(set(names)):
-        if name != "UTC":
-            cal.add_component(Timezone.from_ical(_vtimezone(name, first.year - 1, last.year + 1)))
+    """A VTIMEZONE for each zone the events name, covering the years from `first` to `last`, before the events.
+
+    Before them, because vobject looks a TZID up when it reads the event: a VTIMEZONE after it came too late,
+    and vobject took pytz's zone instead, whose use with dateutil's rules put every meeting after a change
+    an hour off.
+    """
+    zones = [Timezone.from_ical(_vtimezone(n, first.year - 1, last.year + 1)) for n in sorted(set(names)) if n != "UTC"]
+    cal.subcomponents[0:0] = zones
 
 
 def _local(moment: datetime, timezone: str) -> datetime:
-    return moment.astimezone(ZoneInfo(timezone))
+    """`moment` as wall-clock time in `timezone`, or in UTC when that wall-clock time names another moment.
+
+    A calendar reads a local time that occurs twice (a fall-back night) as the first one (RFC 5545 3.3.5), so
+    a meeting moved to the second 01:30 in New York, written as 01:30, came back an hour early.
+    """
+    local = moment.astimezone(ZoneInfo(timezone))
+    if local.replace(fold=0).astimezone(UTC) != moment:
+        return moment.astimezone(UTC)
+    return local
+
+
+def _instance(series: MeetingSeries, original: datetime) -> datetime:
+    """An occurrence's original start as its rule names it: the day at the series' local time.
+
+    That differs from the moment's wall-clock time on a spring-forward night, when the local time does not
+    exist (02:30 in Berlin is written 02:30, read with the offset before the gap); DTSTART, EXDATE and
+    RECURRENCE-ID must name the instances the way the rule expands them, or they match none.
+    """
+    zone = ZoneInfo(series.timezone)
+    named = datetime.combine(original.astimezone(zone).date(), series.local_time, tzinfo=zone)
+    return named if named.astimezone(UTC) == original else _local(original, series.timezone)
 
 
 def _base_event(uid: str, sequence: int, text: EventText, stamp: datetime) -> Event:
@@ -111,14 +159,11 @@ def series_events(
     if not rows:
         return []
     first_start = _original_start(rows[0])
-    master = _timed(
-        _base_event(series.uid, series.sequence, text, stamp),
-        first_start,
-        first_start + timedelta(minutes=series.duration_minutes),
-        series.timezone,
-    )
+    master = _base_event(series.uid, series.sequence, text, stamp)
+    master.add("dtstart", _instance(series, first_start))
+    master.add("dtend", _local(first_start + timedelta(minutes=series.duration_minutes), series.timezone))
     master.add("rrule", _rrule_dict(series.rrule, recurrence.until_utc(series.until, series.timezone)))
-    cancelled = [_local(_original_start(m), series.timezone) for m in rows if _is_exception(m)]
+    cancelled = [_instance(series, _original_start(m)) for m in rows if _is_exception(m)]
     if cancelled:
         master.add("exdate", cancelled)
     overrides = [occurrence_event(series, m, text, stamp) for m in rows if m.moved and not _is_exception(m)]
@@ -165,7 +210,7 @@ def occurrence_event(series: MeetingSeries, meeting: Meeting, text: EventText, s
     """One occurrence as an override (for a REQUEST after a move, or a CANCEL of that occurrence)."""
     event = _base_event(series.uid, meeting.sequence, text, stamp)
     _timed(event, meeting.starts_at, meeting.ends_at, series.timezone)
-    event.add("recurrence-id", _local(_original_start(meeting), series.timezone))
+    event.add("recurrence-id", _instance(series, _original_start(meeting)))
     return event
 
 
