@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from mentorloom.config import Settings
 from mentorloom.errors import ValidationFailed
-from mentorloom.notifications.kinds import KINDS, get_kind, register_kind
+from mentorloom.notifications.kinds import KINDS, all_kinds, get_kind, register_kind
 from mentorloom.notifications.models import DeliveryMode, Notification, NotificationPreference, OutboxMail
 from mentorloom.notifications.preferences import mode_for, set_mode, set_preferences
 from mentorloom.notifications.service import compose, notify
@@ -28,10 +28,10 @@ _keys = itertools.count(1)
 @pytest.fixture(autouse=True)
 def _registry_as_it_was() -> Iterator[None]:
     """Kinds registered by a test leave with it: later tests (and pages) list only the product's kinds."""
-    before = dict(KINDS)
+    product = {kind.name for kind in all_kinds()}  # every domain's kinds, loaded before the test adds its own
     yield
-    KINDS.clear()
-    KINDS.update(before)
+    for name in set(KINDS) - product:
+        del KINDS[name]
 
 
 ICS = (
