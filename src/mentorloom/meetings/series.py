@@ -20,7 +20,7 @@ from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.meetings import recurrence
-from mentorloom.meetings.models import AgendaItem, Meeting, MeetingSeries, MeetingStatus
+from mentorloom.meetings.models import ActionItem, AgendaItem, Meeting, MeetingSeries, MeetingStatus, PrivateNote
 from mentorloom.mentorships import agreements
 from mentorloom.mentorships.access import Seat, lock
 from mentorloom.mentorships.models import Agreement, MeetingFormat, Mentorship, MentorshipStatus
@@ -114,7 +114,8 @@ def plan(
         raise ValidationFailed(_("The last day comes before the first."), field="until")
     require_in_window(mentorship, agreement, plan.starts_on, "starts_on")
     require_in_window(mentorship, agreement, plan.until, "until")
-    text = rule if rule is not None else recurrence.rule_for(plan)
+    # Stored as calendars read it: "RRULE:freq=weekly" went into the feed as a property named "RRULE:FREQ".
+    text = rule.strip().upper().removeprefix("RRULE:") if rule is not None else recurrence.rule_for(plan)
     recurrence.parse_rule(text)
     # A plan starts with its next meeting; the rule starts there too, so it still expands to exactly the rows.
     now = now or utcnow()
@@ -167,17 +168,20 @@ def plan(
 
 
 def end_series(session: Session, series: MeetingSeries, cut: datetime) -> None:
-    """End a series before `cut`: later untouched occurrences go, ones with an agenda or notes become single."""
+    """End a series before `cut`: later untouched occurrences go, ones with something written become single."""
     later = list(
         session.scalars(
             select(Meeting).where(Meeting.series_id == series.id, Meeting.original_start >= cut).order_by(Meeting.id)
         )
     )
-    with_agenda = set(
-        session.scalars(select(AgendaItem.meeting_id).where(AgendaItem.meeting_id.in_([m.id for m in later])))
-    )
+    ids = [m.id for m in later]
+    # Anything written for a meeting keeps it: an agenda, an action item, or a private note (which the
+    # meeting's deletion took with it, unseen by its author).
+    written: set[int | None] = set()
+    for column in (AgendaItem.meeting_id, ActionItem.meeting_id, PrivateNote.meeting_id):
+        written.update(session.scalars(select(column).where(column.in_(ids))))
     for meeting in later:
-        if meeting.status is MeetingStatus.SCHEDULED and not meeting.notes and meeting.id not in with_agenda:
+        if meeting.status is MeetingStatus.SCHEDULED and not meeting.notes and meeting.id not in written:
             session.delete(meeting)
         else:  # keep what the pair wrote, outside the rule (it no longer produces this date)
             meeting.series_id, meeting.original_start, meeting.uid = None, None, new_uid()
