@@ -62,11 +62,11 @@ def _rule_parts(text: str) -> dict[str, str]:
 
 def _ordinal_sentence(nth: int, weekday: str, clock: str, zone: str) -> str:
     texts = {
-        1: _("Monthly on the first %(weekday)s at %(time)s (%(zone)s)", weekday=weekday, time=clock, zone=zone),
-        2: _("Monthly on the second %(weekday)s at %(time)s (%(zone)s)", weekday=weekday, time=clock, zone=zone),
-        3: _("Monthly on the third %(weekday)s at %(time)s (%(zone)s)", weekday=weekday, time=clock, zone=zone),
-        4: _("Monthly on the fourth %(weekday)s at %(time)s (%(zone)s)", weekday=weekday, time=clock, zone=zone),
-        -1: _("Monthly on the last %(weekday)s at %(time)s (%(zone)s)", weekday=weekday, time=clock, zone=zone),
+        1: _("Monthly on the first %(day)s at %(time)s (%(zone)s)", day=weekday, time=clock, zone=zone),
+        2: _("Monthly on the second %(day)s at %(time)s (%(zone)s)", day=weekday, time=clock, zone=zone),
+        3: _("Monthly on the third %(day)s at %(time)s (%(zone)s)", day=weekday, time=clock, zone=zone),
+        4: _("Monthly on the fourth %(day)s at %(time)s (%(zone)s)", day=weekday, time=clock, zone=zone),
+        -1: _("Monthly on the last %(day)s at %(time)s (%(zone)s)", day=weekday, time=clock, zone=zone),
     }
     return texts.get(nth, texts[1])
 
@@ -83,13 +83,13 @@ def series_sentence(item: MeetingSeries) -> str:
     if parts.get("FREQ") == "MONTHLY":
         if "BYMONTHDAY" in parts and parts["BYMONTHDAY"].lstrip("-").isdigit():
             day = parts["BYMONTHDAY"]
-            return _("Monthly on day %(day)s at %(time)s (%(zone)s)", day=day, time=clock, zone=zone)
+            return _("Monthly on day %(n)s at %(time)s (%(zone)s)", n=day, time=clock, zone=zone)
         prefix = byday[: len(byday) - len(code)] or "1"
         nth = int(prefix) if prefix.lstrip("+-").isdigit() else 1
         return _ordinal_sentence(nth, weekday, clock, zone)
     if parts.get("INTERVAL", "1") == "2":
-        return _("Every two weeks on %(weekday)s at %(time)s (%(zone)s)", weekday=weekday, time=clock, zone=zone)
-    return _("Weekly on %(weekday)s at %(time)s (%(zone)s)", weekday=weekday, time=clock, zone=zone)
+        return _("Every two weeks on %(day)s at %(time)s (%(zone)s)", day=weekday, time=clock, zone=zone)
+    return _("Weekly on %(day)s at %(time)s (%(zone)s)", day=weekday, time=clock, zone=zone)
 
 
 def agreement_now_says(cadence: Cadence) -> str:
@@ -156,7 +156,7 @@ def fit_phrase(slot: slots.Slot) -> str:
     if slot.fitting == slot.occurrences:
         return ngettext("fits the one meeting", "fits all %(num)s meetings", slot.occurrences)
     return ngettext(
-        "fits %(fit)s of %(num)s meeting", "fits %(fit)s of %(num)s meetings", slot.occurrences, fit=slot.fitting
+        "fits %(count)s of %(num)s meeting", "fits %(count)s of %(num)s meetings", slot.occurrences, count=slot.fitting
     )
 
 
@@ -187,9 +187,9 @@ def dst_notes(slot: slots.Slot, first_is_me: bool, partner: str) -> list[str]:
             elif mine:
                 notes.append(
                     _(
-                        "From %(first)s to %(last)s this is at %(time)s for you, outside your available hours.",
-                        first=first,
-                        last=last,
+                        "From %(day)s to %(date)s this is at %(time)s for you, outside your available hours.",
+                        day=first,
+                        date=last,
                         time=clock,
                     )
                 )
@@ -205,10 +205,10 @@ def dst_notes(slot: slots.Slot, first_is_me: bool, partner: str) -> list[str]:
             else:
                 notes.append(
                     _(
-                        "From %(first)s to %(last)s this is at %(time)s for %(name)s, outside the hours %(name)s is "
+                        "From %(day)s to %(date)s this is at %(time)s for %(name)s, outside the hours %(name)s is "
                         "available.",
-                        first=first,
-                        last=last,
+                        day=first,
+                        date=last,
                         time=clock,
                         name=partner,
                     )

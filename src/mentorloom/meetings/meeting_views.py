@@ -128,7 +128,7 @@ def move(
     def flash() -> str:
         _seat, meeting = _load(session, user, (program_id, mentorship_id, meeting_id))
         when = display.moment_text(meeting.starts_at)
-        return _("The meeting is moved to %(when)s. You both got an updated calendar invitation.", when=when)
+        return _("The meeting is moved to %(date)s. You both got an updated calendar invitation.", date=when)
 
     ids = (program_id, mentorship_id, meeting_id)
     return _act(request, session, settings, user, ids, work, flash, prefix="move.", anchor="when", values=values)
@@ -167,9 +167,9 @@ def cancel(
     def flash() -> str:
         _seat, meeting = _load(session, user, (program_id, mentorship_id, meeting_id))
         return _(
-            "The meeting on %(when)s is cancelled; your calendars drop it. Add another meeting if you want to "
+            "The meeting on %(date)s is cancelled; your calendars drop it. Add another meeting if you want to "
             "make up for it.",
-            when=display.moment_text(meeting.starts_at),
+            date=display.moment_text(meeting.starts_at),
         )
 
     ids = (program_id, mentorship_id, meeting_id)
@@ -435,7 +435,7 @@ def give_feedback(
         if upcoming is None:
             return _("Thank you for your feedback. Plan your next meeting when it suits you both.")
         when = display.moment_text(upcoming.starts_at)
-        return _("Thank you for your feedback. Your next meeting: %(when)s.", when=when)
+        return _("Thank you for your feedback. Your next meeting: %(date)s.", date=when)
 
     ids = (program_id, mentorship_id, meeting_id)
     return _act(

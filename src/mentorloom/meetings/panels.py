@@ -85,8 +85,8 @@ def _trend_label(spark: display.Spark | None) -> str:
     mine = ", ".join(str(v) for v in spark.scores)
     if spark.partner_scores:
         theirs = ", ".join(str(v) for v in spark.partner_scores)
-        return _("Your last scores: %(mine)s. Your partner's: %(theirs)s.", mine=mine or "–", theirs=theirs)
-    return _("Your last scores: %(mine)s.", mine=mine or "–")
+        return _("Your last scores: %(a)s. Your partner's: %(b)s.", a=mine or "–", b=theirs)
+    return _("Your last scores: %(a)s.", a=mine or "–")
 
 
 def overdue_flags(session: Session, program: Program, mentorships: Sequence[Mentorship]) -> dict[int, list[RowFlag]]:

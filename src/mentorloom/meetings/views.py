@@ -93,12 +93,12 @@ def plan_series(
             request, session, seat, values=values, errors=attempt.errors, status_code=attempt.status_code
         )
     flash = ngettext(
-        "Your meetings are planned: %(num)s meeting, the first on %(when)s. You both got a calendar invitation. "
+        "Your meetings are planned: %(num)s meeting, the first on %(date)s. You both got a calendar invitation. "
         "Add what you want to talk about to its agenda.",
-        "Your meetings are planned: %(num)s meetings, the first on %(when)s. You both got a calendar invitation. "
+        "Your meetings are planned: %(num)s meetings, the first on %(date)s. You both got a calendar invitation. "
         "Add what you want to talk about to the first agenda.",
         len(planned),
-        when=display.moment_text(planned[0].starts_at),
+        date=display.moment_text(planned[0].starts_at),
     )
     return redirect(pages.list_url(seat), flash=flash, request=request)
 
@@ -134,8 +134,8 @@ def add_meeting(
     if attempt.refused:
         return _list_again(request, session, settings, user, (program_id, mentorship_id), attempt, values, "add.")
     flash = _(
-        "The meeting on %(when)s is planned. You both got a calendar invitation. Add what you want to talk about.",
-        when=display.moment_text(meeting.starts_at),
+        "The meeting on %(date)s is planned. You both got a calendar invitation. Add what you want to talk about.",
+        date=display.moment_text(meeting.starts_at),
     )
     return redirect(f"{pages.meeting_url(seat, meeting)}#agenda", flash=flash, request=request)
 
