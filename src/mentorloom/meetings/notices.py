@@ -101,6 +101,22 @@ def series_planned(
         )
         if replaced is not None:
             _replaced(session, settings, mentorship, member, replaced)
+    if replaced is not None:
+        # A meeting of the old series that the pair had written something for stays, as a single meeting with
+        # a UID of its own, and the shortened old series no longer holds it: without an invitation of its own
+        # it left both calendars. Singles told before are told under the same key and not again.
+        ahead = session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.mentorship_id == mentorship.id,
+                Meeting.series_id.is_(None),
+                Meeting.status == MeetingStatus.SCHEDULED,
+                Meeting.ends_at >= utcnow(),
+            )
+            .order_by(Meeting.starts_at)
+        ).all()
+        for meeting in ahead:
+            tell_meeting_change(session, settings, mentorship, meeting, seat.user.display_name)
 
 
 def _replaced(
