@@ -16,8 +16,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from mentorloom.db import utcnow
+from mentorloom.meetings import series, service
 from mentorloom.meetings.models import Meeting, MeetingSeries
+from mentorloom.meetings.service import When
 from mentorloom.mentorships import agreements
+from mentorloom.mentorships.models import Side
 from mentorloom.programs.models import Cadence, Role
 from mentorloom.programs.service import add_member
 from tests.factories import make_user
@@ -264,3 +267,35 @@ async def test_the_calendar_feed_on_the_account_page(app: FastAPI, db_session: S
         assert off.status_code == 303
         assert (await c.get(new.group(1))).status_code == 404
         assert "Turn the calendar feed on" in (await c.get("/account")).text
+
+
+@pytest.mark.parametrize(
+    ("change", "sentence"),
+    [
+        ({"cadence": "monthly", "monthly_by": "date", "day_of_month": "15"}, "Monthly on day 15 at 6:00\u202fPM"),
+        ({"cadence": "monthly", "week_of_month": "-1", "weekday": "3"}, "Monthly on the last Thursday at 6:00\u202fPM"),
+        ({"cadence": "biweekly", "weekday": "4"}, "Every two weeks on Friday at 6:00\u202fPM"),
+    ],
+)
+async def test_the_plan_reads_as_a_sentence(
+    app: FastAPI, db_session: Session, change: dict[str, str], sentence: str
+) -> None:
+    pair = service_pair(db_session)
+    async with browser(app, db_session, pair.mentor.user) as (c, token):
+        assert (await c.post(f"{pair.meetings}/plan", data=plan_form(token, **change))).status_code == 303
+        page = await c.get(pair.meetings)
+    assert f"{sentence} (Berlin)" in page.text
+
+
+async def test_earlier_meetings_show_ten_then_more(app: FastAPI, db_session: Session) -> None:
+    pair = service_pair(db_session, started_days_ago=40)
+    for days in range(2, 14):  # twelve meetings recorded afterwards
+        start = (utcnow() - timedelta(days=days)).replace(hour=17, minute=0, second=0, microsecond=0, tzinfo=None)
+        when = When(start.date(), start, "UTC")
+        service.add_meeting(db_session, pair.seat(Side.MENTOR), when, series.Details(), pair.mentor.user)
+    async with browser(app, db_session, pair.mentee.user) as (c, _token):
+        first = await c.get(pair.meetings)
+        assert len(meeting_ids(first.text)) == 10 and f'href="{pair.meetings}?past=20#past"' in first.text
+        more = await c.get(f"{pair.meetings}?past=20")
+    assert len(meeting_ids(more.text)) == 12 and "?past=30" not in more.text
+    assert "Did it take place?" in more.text  # none was said to have taken place yet
