@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from mentorloom.accounts.models import User
 from mentorloom.accounts.security import token_digest
@@ -119,8 +119,8 @@ def mentorships_of(session: Session, user: User) -> list[Mentorship]:
             .join(mentee, mentee.id == Mentorship.mentee_id)
             .where(or_(mentor.user_id == user.id, mentee.user_id == user.id))
             .options(
-                selectinload(Mentorship.mentor).selectinload(Membership.user),
-                selectinload(Mentorship.mentee).selectinload(Membership.user),
+                joinedload(Mentorship.mentor).joinedload(Membership.user),
+                joinedload(Mentorship.mentee).joinedload(Membership.user),
             )
         )
     )
@@ -145,14 +145,25 @@ def build_feed(session: Session, settings: Settings, user: User) -> bytes:
     stamp = utcnow()
     zones: set[str] = set()
     starts = [m.starts_at for m in rows] or [stamp]
+    # The same text for every meeting of a pair in the same format and place: made once, not once per event
+    # (each asked the database for the pair's video room).
+    texts: dict[tuple[int, MeetingFormat, str], calendar.EventText] = {}
+
+    def text_of(mentorship_id: int, fmt: MeetingFormat, location: str) -> calendar.EventText:
+        key = (mentorship_id, fmt, location)
+        if key not in texts:
+            texts[key] = event_text(session, settings, pairs[mentorship_id], user, fmt, location)
+        return texts[key]
+
     for item in all_series:
-        text = event_text(session, settings, pairs[item.mentorship_id], user, item.format, item.location)
+        text = text_of(item.mentorship_id, item.format, item.location)
         for event in calendar.series_events(item, by_series[item.id], text, stamp):
             cal.add_component(event)
         zones.add(item.timezone)
     for meeting in singles:
-        text = event_text(session, settings, pairs[meeting.mentorship_id], user, meeting.format, meeting.location)
-        cal.add_component(calendar.single_event(meeting, text, stamp))
+        cal.add_component(
+            calendar.single_event(meeting, text_of(meeting.mentorship_id, meeting.format, meeting.location), stamp)
+        )
         zones.add(meeting.timezone)
     calendar.add_timezones(cal, zones, min(starts), max(starts))
     return calendar.to_bytes(cal)
