@@ -297,6 +297,54 @@ MAIL_VARIANTS: dict[str, list[dict[str, object]]] = {
     "mentorship_ended": [
         {"status": status, "path": "/programs/1/mentorships/3"} for status in ("completed", "ended_early")
     ],
+    "meeting_invitation": [
+        {
+            "partner_name": "Jürgen Weiß",
+            "series": True,
+            "planned_by": "Jürgen Weiß",
+            "first_start": "2027-03-02T17:00:00+00:00",
+            "path": "/p",
+        },
+        {"partner_name": "Jürgen Weiß", "series": True, "ended": True, "path": "/p"},
+        {
+            "partner_name": "Jürgen Weiß",
+            "moved": True,
+            "changed_by": "Jürgen Weiß",
+            "start": "2027-03-02T17:00:00+00:00",
+            "path": "/p",
+        },
+        {
+            "partner_name": "Jürgen Weiß",
+            "changed_by": "Jürgen Weiß",
+            "start": "2027-03-02T17:00:00+00:00",
+            "path": "/p",
+        },
+    ],
+    "meeting_cancelled": [
+        {
+            "partner_name": "Jürgen Weiß",
+            "changed_by": "Jürgen Weiß",
+            "start": "2027-03-02T17:00:00+00:00",
+            "path": "/p",
+        },
+        {"partner_name": "Jürgen Weiß", "changed_by": "", "start": "2027-03-02T17:00:00+00:00", "path": "/p"},
+        {
+            "partner_name": "Jürgen Weiß",
+            "series": True,
+            "changed_by": "",
+            "start": "2027-03-02T17:00:00+00:00",
+            "path": "/p",
+        },
+    ],
+    "meeting_reminder": [{"partner_name": "Jürgen Weiß", "start": "2027-03-02T17:00:00+00:00", "path": "/p"}],
+    "meeting_followup": [{"partner_name": "Jürgen Weiß", "start": "2027-03-02T17:00:00+00:00", "path": "/p"}],
+    "meeting_overdue": [{"partner_name": "Jürgen Weiß", "days": days, "path": "/p"} for days in (1, 52)],
+    "coordinator_digest": [
+        {
+            "path": "/p",
+            "figures": {"active_pairs": 12, "overdue_pairs": 1, "held_last_week": 4, "planned_next_week": 5},
+        }
+    ],
     "digest": [
         {"items": [{"title": "Jürgen Weiß bittet Sie, Version 2 zu bestätigen", "url": "https://x.example/p/1"}]},
         {"items": [{"title": "Ihr Mentoring ist pausiert", "url": ""}, {"title": "Treffen", "url": "https://x"}]},
@@ -423,7 +471,7 @@ FIXED_SLOTS = {
     "pct", "percent", "score", "level", "minimum", "limit", "length", "max", "low", "high", "mb", "position",
     "other", "found", "expected", "period", "progress", "locked", "value", "column", "tag", "char", "item",
     "reason", "error", "problem", "codes", "ids", "example", "allowed", "answer", "note", "text", "tz", "role",
-    "zone", "format", "skill", "label",
+    "zone", "format", "skill", "label", "url", "when", "end", "min",
 }  # fmt: skip
 # Placeholders whose value is a phrase or a list (values, a status, a wish): German puts them after a colon or
 # a dash, or in quotes or brackets, never as a subject or object that a verb or adjective would agree with.

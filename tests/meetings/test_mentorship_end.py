@@ -42,8 +42,6 @@ async def test_ending_early_ends_the_series_and_cancels_it_in_calendars(
     assert [m.id for m in left] == [agenda_on]  # what the pair wrote stays, as a single meeting
     assert left[0].series_id is None and left[0].status == "cancelled"
     assert left[0].agenda[0].text == "My promotion"
-    cancels = list(
-        db_session.scalars(select(OutboxMail).where(OutboxMail.key.like(f"%series-cancel:{series_id}:%")))
-    )
+    cancels = list(db_session.scalars(select(OutboxMail).where(OutboxMail.key.like(f"%series-cancel:{series_id}:%"))))
     assert len(cancels) == 2
     assert all("METHOD:CANCEL" in str(m.context) for m in cancels)

@@ -17,6 +17,7 @@ from dateutil.rrule import rrule, rrulestr
 
 from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext as _
+from mentorloom.i18n import ngettext
 from mentorloom.programs.models import Cadence
 
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -101,7 +102,12 @@ def local_starts(rule: str, starts_on: date, local_time: time, until: date) -> l
     expanded = rrulestr(rule, dtstart=first).between(first, last, inc=True)
     if len(expanded) > MAX_OCCURRENCES:
         raise ValidationFailed(
-            _("A series holds at most %(n)s meetings; plan a shorter one.", n=MAX_OCCURRENCES), field="until"
+            ngettext(
+                "A series holds at most %(num)s meeting; plan a shorter one.",
+                "A series holds at most %(num)s meetings; plan a shorter one.",
+                MAX_OCCURRENCES,
+            ),
+            field="until",
         )
     return expanded
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
+from mentorloom.dates import format_day
 from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import gettext as _
@@ -61,9 +62,9 @@ def require_in_window(mentorship: Mentorship, agreement: Agreement | None, day: 
     if not first <= day <= last:
         raise ValidationFailed(
             _(
-                "Choose a day between %(first)s and %(last)s, the dates of your mentorship.",
-                first=first.isoformat(),
-                last=last.isoformat(),
+                "Choose a day from %(start)s to %(end)s, the dates of your mentorship.",
+                start=format_day(first),
+                end=format_day(last),
             ),
             field=field,
         )
@@ -72,7 +73,7 @@ def require_in_window(mentorship: Mentorship, agreement: Agreement | None, day: 
 def check_details(details: Details) -> None:
     if not MIN_MINUTES <= details.duration_minutes <= MAX_MINUTES:
         raise ValidationFailed(
-            _("A meeting lasts between %(min)s and %(max)s minutes.", min=MIN_MINUTES, max=MAX_MINUTES),
+            _("Choose a length from %(min)s to %(max)s (minutes).", min=MIN_MINUTES, max=MAX_MINUTES),
             field="duration_minutes",
         )
     if len(details.location) > 300:

@@ -17,6 +17,7 @@ from mentorloom.accounts.models import User
 from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, stale
 from mentorloom.i18n import gettext as _
+from mentorloom.i18n import ngettext
 from mentorloom.meetings import recurrence, series
 from mentorloom.meetings.models import (
     ActionItem,
@@ -181,7 +182,8 @@ def _text(value: str, field: str, limit: int, *, required: bool = True) -> str:
     if required and not value:
         raise ValidationFailed(_("Please fill in this field."), field=field)
     if len(value) > limit:
-        raise ValidationFailed(_("At most %(n)s characters, please.", n=limit), field=field)
+        message = ngettext("At most %(num)s character, please.", "At most %(num)s characters, please.", limit)
+        raise ValidationFailed(message, field=field)
     return value
 
 
