@@ -91,7 +91,7 @@ async def test_planning_a_series_shows_it_in_each_persons_time(app: FastAPI, db_
         ({"local_time": "25:99"}, "f-local_time", "Enter a time such as 09:30."),
         ({"starts_on": "the 5th"}, "f-starts_on", "Enter a date as YYYY-MM-DD."),
         ({"until": "2026-01-01"}, "f-until", "The last day comes before the first."),
-        ({"starts_on": "2031-01-07", "until": "2031-03-01"}, "f-starts_on", "Choose a day between"),
+        ({"starts_on": "2031-01-07", "until": "2031-03-01"}, "f-starts_on", "Choose a day from"),
         ({"duration_minutes": "5"}, "f-duration_minutes", "Enter a number of at least 15."),
         ({"timezone": "Mars/Olympus_Mons"}, "f-timezone", "Unknown time zone"),
         ({"location": "x" * 301}, "f-location", "Enter at most 300 characters."),
@@ -197,7 +197,7 @@ async def test_the_video_setting(app: FastAPI, db_session: Session) -> None:
     ("change", "field", "message"),
     [
         ({"add.day": ""}, "f-add-day", "Enter a date as YYYY-MM-DD."),
-        ({"add.day": "2031-03-04"}, "f-add-day", "Choose a day between"),
+        ({"add.day": "2031-03-04"}, "f-add-day", "Choose a day from"),
         ({"add.time": "half past six"}, "f-add-time", "Enter a time such as 09:30."),
         ({"add.duration_minutes": "2147483648"}, "f-add-duration_minutes", "Enter a number of at most"),
     ],

@@ -71,7 +71,7 @@ async def test_move_then_cancel_after_a_confirmation(app: FastAPI, db_session: S
     ("change", "field", "message"),
     [
         ({"move.time": "7 pm"}, "f-move-time", "Enter a time such as 09:30."),
-        ({"move.day": "2031-05-06"}, "f-move-day", "Choose a day between"),
+        ({"move.day": "2031-05-06"}, "f-move-day", "Choose a day from"),
         ({"move.duration_minutes": "600"}, "f-move-duration_minutes", "Enter a number of at most 480."),
     ],
 )
