@@ -22,6 +22,7 @@ TASK_MODULES = (
     "mentorloom.programs.mails",
     "mentorloom.profiles.tasks",
     "mentorloom.matching.tasks",
+    "mentorloom.mentorships.tasks",
     "mentorloom.meetings.tasks",
 )
 

@@ -1,7 +1,7 @@
 """Notifications about a pair, written in the same transaction as the change they tell about.
 
-The kinds are registered here; `review_due` and `fit_check_due` are registered for the reminders a periodic
-job will send (their mail and entry templates exist), the others are sent by the functions below.
+The kinds are registered here and sent by the functions below; `review_due` and `fit_check_due` by the daily
+sweep in `reminders` (job `mentorships.reminders`).
 """
 
 from __future__ import annotations
@@ -122,3 +122,29 @@ def tell_pair_about_transition(
             by_name=by.display_name if by is not None else "",
         )
     return told
+
+
+def remind_fit_check(session: Session, mentorship: Mentorship, member: Membership) -> bool:
+    """The fit check is open and this person has not answered: ask once."""
+    partner = mentorship.mentee if member.id == mentorship.mentor_id else mentorship.mentor
+    return _notify(
+        session,
+        member,
+        mentorship,
+        "fit_check_due",
+        f"fit-check-due:{mentorship.id}:{member.id}",
+        partner_name=partner.user.display_name,
+        path=pair_path(mentorship),
+    )
+
+
+def remind_review(session: Session, mentorship: Mentorship, member: Membership, period: int) -> bool:
+    """A review round is open and this person has not answered it: ask once per round."""
+    return _notify(
+        session,
+        member,
+        mentorship,
+        "review_due",
+        f"review-due:{mentorship.id}:{period}:{member.id}",
+        path=pair_path(mentorship) + "/reviews/new",
+    )
