@@ -1,0 +1,3 @@
+"""Engagement service: events (being built)."""
+
+from __future__ import annotations

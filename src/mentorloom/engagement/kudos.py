@@ -1,0 +1,3 @@
+"""Engagement service: kudos (being built)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Engagement service: messages (being built)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Engagement service: milestones (being built)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Engagement service: reflections (being built)."""
+
+from __future__ import annotations

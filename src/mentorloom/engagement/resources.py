@@ -1,0 +1,3 @@
+"""Engagement service: resources (being built)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Engagement service: timeline (being built)."""
+
+from __future__ import annotations

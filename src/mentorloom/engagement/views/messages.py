@@ -1,0 +1,7 @@
+"""Pages of engagement: messages (being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
