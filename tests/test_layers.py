@@ -14,9 +14,11 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "mentorloom"
 # package -> packages it must never import
 FORBIDDEN = {
-    "mentorships": ("mentorloom.meetings",),
-    "programs": ("mentorloom.meetings", "mentorloom.mentorships"),
-    "profiles": ("mentorloom.meetings", "mentorloom.mentorships"),
+    "mentorships": ("mentorloom.meetings", "mentorloom.engagement"),
+    "meetings": ("mentorloom.engagement",),
+    "notifications": ("mentorloom.engagement",),
+    "programs": ("mentorloom.meetings", "mentorloom.mentorships", "mentorloom.engagement"),
+    "profiles": ("mentorloom.meetings", "mentorloom.mentorships", "mentorloom.engagement"),
     "matching/engine": ("mentorloom.meetings", "mentorloom.mentorships", "sqlalchemy", "fastapi"),
 }
 

@@ -92,6 +92,8 @@ def _mount_static(app: FastAPI) -> None:
 def _include_routers(app: FastAPI) -> None:
     from mentorloom.accounts import api as accounts_api
     from mentorloom.accounts import views as accounts_views
+    from mentorloom.engagement import api as engagement_api
+    from mentorloom.engagement import views as engagement_views
     from mentorloom.health import router as health_router
     from mentorloom.home import api as home_api
     from mentorloom.home import views as home_views
@@ -110,7 +112,16 @@ def _include_routers(app: FastAPI) -> None:
     from mentorloom.programs import views as programs_views
 
     app.include_router(health_router)
-    for module in (accounts_api, home_api, programs_api, profiles_api, matching_api, mentorships_api, meetings_api):
+    for module in (
+        accounts_api,
+        home_api,
+        programs_api,
+        profiles_api,
+        matching_api,
+        mentorships_api,
+        meetings_api,
+        engagement_api,
+    ):
         app.include_router(module.router, prefix="/api/v1")
     for module in (
         accounts_views,
@@ -120,6 +131,7 @@ def _include_routers(app: FastAPI) -> None:
         matching_views,
         mentorships_views,
         meetings_views,
+        engagement_views,
     ):
         app.include_router(module.router)
     app.include_router(calendar_views.router)

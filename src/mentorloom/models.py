@@ -2,6 +2,19 @@
 
 from mentorloom.accounts.models import ApiToken, User, UserSession
 from mentorloom.db import Base
+from mentorloom.engagement.models import (
+    Event,
+    EventInvitation,
+    Kudos,
+    Message,
+    MessageCursor,
+    Milestone,
+    PairEngagementSettings,
+    Reflection,
+    Resource,
+    ResourceTag,
+    Rsvp,
+)
 from mentorloom.jobs.models import Job
 from mentorloom.matching.models import MatchPreference, MatchRun, MentorRequest, Proposal
 from mentorloom.meetings.models import (
@@ -38,6 +51,8 @@ __all__ = [
     "ApiToken",
     "Base",
     "CalendarFeed",
+    "Event",
+    "EventInvitation",
     "FitCheckAnswer",
     "Goal",
     "GoalProgress",
@@ -45,6 +60,7 @@ __all__ = [
     "GoalSkill",
     "ImportJob",
     "Job",
+    "Kudos",
     "MatchPreference",
     "MatchRun",
     "Meeting",
@@ -54,9 +70,13 @@ __all__ = [
     "MentorRequest",
     "Mentorship",
     "MentorshipTransition",
+    "Message",
+    "MessageCursor",
+    "Milestone",
     "Notification",
     "NotificationPreference",
     "OutboxMail",
+    "PairEngagementSettings",
     "PairMeetingSettings",
     "PrivateNote",
     "Profile",
@@ -64,9 +84,13 @@ __all__ = [
     "ProfileSkill",
     "Program",
     "Proposal",
+    "Reflection",
+    "Resource",
+    "ResourceTag",
     "Retrospective",
     "ReviewAnswer",
     "ReviewSubmission",
+    "Rsvp",
     "Tag",
     "User",
     "UserSession",

@@ -24,6 +24,7 @@ TASK_MODULES = (
     "mentorloom.matching.tasks",
     "mentorloom.mentorships.tasks",
     "mentorloom.meetings.tasks",
+    "mentorloom.engagement.tasks",
 )
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mentorloom import signals
 from mentorloom.accounts.models import User
 from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, stale
@@ -171,6 +172,8 @@ def record_outcome(
         meeting.status = MeetingStatus.HELD if outcome == "held" else MeetingStatus.MISSED
     meeting.outcome_by_id, meeting.outcome_at = by.id, now
     session.flush()
+    if meeting.status is MeetingStatus.HELD:
+        signals.emit(session, "meeting_held", seat.mentorship, meeting_id=meeting.id, at=now)
     return meeting
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mentorloom import signals
 from mentorloom.db import as_utc
 from mentorloom.errors import Conflict, NotFound, ValidationFailed, stale
 from mentorloom.i18n import gettext as _
@@ -262,6 +263,7 @@ def record_progress(
     )
     session.add(entry)
     session.flush()
+    signals.emit(session, "goal_progress", seat.mentorship, goal_key=key, status=new_status.value)
     return entry
 
 

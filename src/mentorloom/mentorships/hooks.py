@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from mentorloom.mentorships.models import Mentorship, MentorshipTransition
 
 TransitionHook = Callable[["Session", "Mentorship", "MentorshipTransition", "User | None"], None]
-HOOK_MODULES = ("mentorloom.meetings.notices",)
+HOOK_MODULES = ("mentorloom.meetings.notices", "mentorloom.engagement.milestones")
 _HOOKS: list[TransitionHook] = []
 
 

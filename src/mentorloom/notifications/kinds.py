@@ -20,6 +20,12 @@ KIND_MODULES = (
     "mentorloom.matching.mails",
     "mentorloom.mentorships.mails",
     "mentorloom.meetings.notices",
+    "mentorloom.engagement.milestones",
+    "mentorloom.engagement.kudos",
+    "mentorloom.engagement.reflections",
+    "mentorloom.engagement.resources",
+    "mentorloom.engagement.events",
+    "mentorloom.engagement.messages",
 )
 
 
