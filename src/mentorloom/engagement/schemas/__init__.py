@@ -1,0 +1,1 @@
+"""Request and response models of engagement, one module per feature."""
