@@ -9,10 +9,13 @@ from mentorloom import migrate
 from mentorloom.models import Base
 
 
-def _tables(url: str) -> set[str]:
+def _tables(url: str, *, search: bool = False) -> set[str]:
+    """The database's tables; without `search`, less the resources' FTS5 table and its shadow tables (SQLite),
+    which the migration makes beside the models."""
     engine = create_engine(url)
     try:
-        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+        names = set(inspect(engine).get_table_names()) - {"alembic_version"}
+        return names if search else {name for name in names if not name.startswith("resources_fts")}
     finally:
         engine.dispose()
 
@@ -20,10 +23,12 @@ def _tables(url: str) -> set[str]:
 def test_upgrade_check_downgrade(fresh_database_url: str) -> None:
     migrate.upgrade(fresh_database_url)
     assert _tables(fresh_database_url) == set(Base.metadata.tables)
+    if fresh_database_url.startswith("sqlite"):
+        assert "resources_fts" in _tables(fresh_database_url, search=True)
     migrate.check(fresh_database_url)  # raises when models and migrations drift
     assert migrate.current(fresh_database_url) is not None
     migrate.downgrade(fresh_database_url)
-    assert _tables(fresh_database_url) == set()
+    assert _tables(fresh_database_url, search=True) == set()
     assert migrate.current(fresh_database_url) is None
 
 

@@ -208,9 +208,12 @@ def upgrade() -> None:
     with op.batch_alter_table('reflections', schema=None) as batch_op:
         batch_op.create_index('ix_reflections_mentorship_created', ['mentorship_id', 'created_at'], unique=False)
 
+    _create_resource_search()
+
 
 
 def downgrade() -> None:
+    _drop_resource_search()
     with op.batch_alter_table('reflections', schema=None) as batch_op:
         batch_op.drop_index('ix_reflections_mentorship_created')
 
@@ -254,3 +257,42 @@ def downgrade() -> None:
         batch_op.drop_index('ix_events_program_start')
 
     op.drop_table('events')
+
+
+# --- full-text search over resources.search_text (engagement.resources_search), the database's own objects ------
+# PostgreSQL: an expression GIN index over the German and the English tsvector (queries use the same expression).
+# SQLite: an FTS5 table with external content (resources) kept in step by triggers; the tokenizer is
+# `porter unicode61 remove_diacritics 2` (see resources_search for why). migrations/env.py leaves every object
+# named resources_fts* out of `alembic check`, as the models do not describe them.
+_PG_VECTOR = "(to_tsvector('german', search_text) || to_tsvector('english', search_text))"
+_SQLITE_SEARCH = (
+    "CREATE VIRTUAL TABLE resources_fts USING fts5(search_text, content='resources', content_rowid='id', "
+    "tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER resources_fts_insert AFTER INSERT ON resources BEGIN "
+    "INSERT INTO resources_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER resources_fts_delete AFTER DELETE ON resources BEGIN "
+    "INSERT INTO resources_fts(resources_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
+    "CREATE TRIGGER resources_fts_update AFTER UPDATE OF search_text ON resources BEGIN "
+    "INSERT INTO resources_fts(resources_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+    "INSERT INTO resources_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "INSERT INTO resources_fts(resources_fts) VALUES ('rebuild')",
+)
+
+
+def _create_resource_search() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == 'postgresql':
+        op.execute(f"CREATE INDEX resources_fts_vector ON resources USING gin ({_PG_VECTOR})")
+    elif dialect == 'sqlite':
+        for statement in _SQLITE_SEARCH:
+            op.execute(statement)
+
+
+def _drop_resource_search() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == 'postgresql':
+        op.execute("DROP INDEX IF EXISTS resources_fts_vector")
+    elif dialect == 'sqlite':
+        for trigger in ('resources_fts_insert', 'resources_fts_delete', 'resources_fts_update'):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TABLE IF EXISTS resources_fts")
