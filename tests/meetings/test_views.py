@@ -85,6 +85,20 @@ async def test_planning_a_series_shows_it_in_each_persons_time(app: FastAPI, db_
     assert _series_count(db_session) == 1
 
 
+def _meet_step(html_text: str) -> str:
+    match = re.search(r'<li data-step="meet"[^>]*>', html_text)
+    assert match, "the first steps list the meeting step"
+    return match.group(0)
+
+
+async def test_planning_ticks_the_first_meeting_step_on_the_pair_home(app: FastAPI, db_session: Session) -> None:
+    pair = service_pair(db_session)
+    async with browser(app, db_session, pair.mentee.user) as (c, token):
+        assert "data-done" not in _meet_step((await c.get(pair.home)).text)
+        assert (await c.post(f"{pair.meetings}/plan", data=plan_form(token))).status_code == 303
+        assert "data-done" in _meet_step((await c.get(pair.home)).text)
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [

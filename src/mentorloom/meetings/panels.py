@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorloom.i18n import gettext as _
 from mentorloom.meetings import display, overdue, series, service
-from mentorloom.meetings.models import Meeting
+from mentorloom.meetings.models import Meeting, MeetingStatus
 from mentorloom.meetings.overdue import Overdue
 from mentorloom.mentorships import agreements
 from mentorloom.mentorships.access import Seat
@@ -97,3 +98,13 @@ def overdue_flags(session: Session, program: Program, mentorships: Sequence[Ment
         for mentorship_id, o in figures.items()
         if o.overdue
     }
+
+
+def meeting_planned(session: Session, seat: Seat) -> bool:
+    """For the pair home's first steps: a meeting of the pair is planned or took place (not only cancelled ones)."""
+    found = session.scalar(
+        select(Meeting.id)
+        .where(Meeting.mentorship_id == seat.mentorship.id, Meeting.status != MeetingStatus.CANCELLED)
+        .limit(1)
+    )
+    return found is not None

@@ -30,6 +30,7 @@ PAIR = "/programs/{program_id}/mentorships/{mentorship_id}"
 
 extensions.register_panel("meetings", panels.pair_panel)
 extensions.register_row_flags("meetings.overdue", panels.overdue_flags)
+extensions.register_fact("meeting_planned", panels.meeting_planned)
 
 
 @router.get(f"{PAIR}/meetings", response_class=HTMLResponse)

@@ -1,6 +1,7 @@
 """Where packages above `mentorships` add to its pages without `mentorships` importing them.
 
-The pair home shows panels and the mentorship list shows flags per row (e.g. meetings: the next meeting, "overdue").
+The pair home shows panels and the mentorship list shows flags per row (e.g. meetings: the next meeting, "overdue"),
+and its first-steps checklist ticks steps from facts (e.g. meetings: "meeting_planned").
 A higher package registers the functions that make them when it is imported; the app imports every views module
 at start, so by the first request the registry is complete. Registration is by name, so importing a module again
 (a test app per test) replaces its entry instead of adding a second one.
@@ -39,9 +40,13 @@ class RowFlag:
 
 PanelMaker = Callable[[Session, Seat], Panel | None]
 FlagMaker = Callable[[Session, Program, Sequence[Mentorship]], Mapping[int, Sequence[RowFlag]]]
+# Whether something a higher package records has happened for the pair (e.g. "meeting_planned"), for the
+# first-steps checklist of the pair home.
+FactCheck = Callable[[Session, Seat], bool]
 
 _panels: dict[str, PanelMaker] = {}
 _flags: dict[str, FlagMaker] = {}
+_facts: dict[str, FactCheck] = {}
 
 
 def register_panel(name: str, maker: PanelMaker) -> None:
@@ -51,6 +56,15 @@ def register_panel(name: str, maker: PanelMaker) -> None:
 def register_row_flags(name: str, maker: FlagMaker) -> None:
     """`maker` gets all rows of the list at once, so it can answer with one query instead of one per row."""
     _flags[name] = maker
+
+
+def register_fact(name: str, check: FactCheck) -> None:
+    _facts[name] = check
+
+
+def facts_for(session: Session, seat: Seat) -> frozenset[str]:
+    """The names of the registered facts that hold for this pair."""
+    return frozenset(name for name, check in _facts.items() if check(session, seat))
 
 
 def panels_for(session: Session, seat: Seat) -> list[Panel]:

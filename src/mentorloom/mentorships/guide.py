@@ -39,8 +39,12 @@ def _confirmed(a: AgreementOut, side: Side) -> bool:
     return (a.confirmed_by_mentor_at if side is Side.MENTOR else a.confirmed_by_mentee_at) is not None
 
 
-def for_pair(home: PairHomeOut) -> Guide:
-    """The next step of the caller, and the first steps while the pair has not got going yet."""
+def for_pair(home: PairHomeOut, facts: frozenset[str] = frozenset()) -> Guide:
+    """The next step of the caller, and the first steps while the pair has not got going yet.
+
+    `facts` are what higher packages know about the pair (`extensions.facts_for`): "meeting_planned" (meetings),
+    "introduced" (both wrote in their conversation).
+    """
     status, a = home.mentorship.status, home.agreement
     if status is MentorshipStatus.PROPOSED:
         return Guide(next_step="accept" if "accept" in home.actions else None)
@@ -59,7 +63,7 @@ def for_pair(home: PairHomeOut) -> Guide:
         confirm_blocked=blocked,
         waiting_for_me=can_confirm,
         waiting_for_partner=draft and has_goals and mine and not theirs,
-        first_steps=_first_steps(home, a),
+        first_steps=_first_steps(home, a, facts),
     )
 
 
@@ -75,7 +79,7 @@ def _next_step(home: PairHomeOut, a: AgreementOut, can_confirm: bool) -> str | N
     return "review" if home.review.due else None
 
 
-def _first_steps(home: PairHomeOut, a: AgreementOut) -> list[FirstStep]:
+def _first_steps(home: PairHomeOut, a: AgreementOut, facts: frozenset[str]) -> list[FirstStep]:
     """Shown in the first cycle until the agreement was confirmed once and both answered the fit check."""
     confirmed_once = a.in_force_version is not None
     met = home.fit_check.passed  # both said after meeting that the match fits
@@ -83,8 +87,8 @@ def _first_steps(home: PairHomeOut, a: AgreementOut) -> list[FirstStep]:
         return []
     agreed = bool(a.goals) and bool(a.mentor.expectations) and bool(a.mentee.expectations)
     return [
-        FirstStep("introduce", None),
+        FirstStep("introduce", True if "introduced" in facts else None),
         FirstStep("goals", agreed or confirmed_once),
         FirstStep("confirm", confirmed_once),
-        FirstStep("meet", met or home.fit_check.my_answer is not None),
+        FirstStep("meet", met or home.fit_check.my_answer is not None or "meeting_planned" in facts),
     ]

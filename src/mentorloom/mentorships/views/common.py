@@ -57,7 +57,7 @@ def render_home(
     if seat.in_pair:
         ctx["home"] = out.pair_home(session, seat, seat.program)
         ctx["timeline"] = [out.timeline_out(e) for e in goals.timeline(session, seat.mentorship)]
-        ctx["guide"] = guide.for_pair(ctx["home"])
+        ctx["guide"] = guide.for_pair(ctx["home"], extensions.facts_for(session, seat))
         ctx.update(_closing_context(ctx["home"]))
     else:
         ctx["view"] = out.coordinator_view(session, seat, seat.program)
