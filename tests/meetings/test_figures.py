@@ -3,16 +3,20 @@ and a closed month never moves (an answer can be changed only in the month it wa
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from mentorloom.meetings import figures
 from mentorloom.meetings.models import FeedbackVisibility, Meeting, MeetingFeedback, MeetingStatus
 from mentorloom.mentorships.models import MeetingFormat, Side
+from tests.matching.helpers import coordinator_user
 from tests.meetings.helpers import confirmed_pair
+from tests.meetings.page_helpers import browser
 from tests.mentorships.helpers import make_pair
 
 pytestmark = pytest.mark.anyio
@@ -96,3 +100,30 @@ async def test_only_coordinators_read_the_figures(client: httpx.AsyncClient, db_
     url = f"/api/v1/programs/{pair.program.id}/meetings/figures"
     assert (await client.get(url, headers=pair.coord_h)).status_code == 200
     assert (await client.get(url, headers=pair.mentee_h)).status_code == 403
+
+
+async def test_coordinators_read_the_months_on_a_page(app: FastAPI, db_session: Session) -> None:
+    first = make_pair(db_session)
+    program = first.program
+    last_month = (datetime.now(UTC).replace(day=1) - timedelta(days=10)).replace(hour=12)
+    for score in (5, 4, 4, 3, 4):
+        _answer(
+            db_session, make_pair(db_session, program=program).mentorship, last_month, score, FeedbackVisibility.PARTNER
+        )
+    coordinator = coordinator_user(db_session, program, "Clara Coordinator")
+    async with browser(app, db_session, coordinator) as (c, _token):
+        page = await c.get(f"/programs/{program.id}/meetings/figures")
+        assert page.status_code == 200
+        row = re.search(rf'<tr data-month="{last_month.date().replace(day=1).isoformat()}">(.*?)</tr>', page.text, re.S)
+        assert row and "<strong>4.0</strong>" in row.group(1)
+        reviews = await c.get(f"/programs/{program.id}/reviews")
+        assert f"/programs/{program.id}/meetings/figures" in reviews.text
+    async with browser(app, db_session, first.mentee.user) as (c, _token):
+        assert (await c.get(f"/programs/{program.id}/meetings/figures")).status_code == 403
+
+
+async def test_the_page_says_what_to_do_without_meetings(app: FastAPI, db_session: Session) -> None:
+    program = make_pair(db_session).program
+    async with browser(app, db_session, coordinator_user(db_session, program, "Clara Coordinator")) as (c, _token):
+        page = await c.get(f"/programs/{program.id}/meetings/figures")
+        assert page.status_code == 200 and "data-empty" in page.text and "data-meeting-figures" not in page.text

@@ -10,20 +10,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from mentorloom.i18n import get_locale, ngettext
 from mentorloom.i18n import gettext as _
-from mentorloom.i18n import ngettext
-from mentorloom.meetings import display, meeting_views, notices, pages, panels, planning, series, service, video
+from mentorloom.meetings import (
+    display,
+    figures,
+    meeting_views,
+    notices,
+    pages,
+    panels,
+    planning,
+    series,
+    service,
+    video,
+)
 from mentorloom.meetings.page_inputs import MomentIn, day_for_start, fields, my_zone, text
 from mentorloom.meetings.schemas import MeetingIn, SeriesIn, VideoIn
 from mentorloom.mentorships import extensions
 from mentorloom.mentorships.access import Seat, pair_seat
+from mentorloom.permissions import Action, program_for
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import AppSettings, CurrentUser, DbSession, csrf_protect
 from mentorloom.web.forms import PostedForm, form_attempt
-from mentorloom.web.pages import redirect
+from mentorloom.web.pages import redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 PAIR = "/programs/{program_id}/mentorships/{mentorship_id}"
@@ -183,3 +196,18 @@ def set_video(
 
 
 router.include_router(meeting_views.router)
+
+
+@router.get("/programs/{program_id}/meetings/figures", response_class=HTMLResponse)
+def feedback_figures_page(request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
+    """Coordinators: meeting feedback of the whole program per closed month (the same figures as the API)."""
+    program = program_for(session, user, program_id, Action.VIEW_REVIEW_FIGURES)
+    months = figures.monthly(session, program_id)
+    ctx = {
+        "program": program,
+        "months": months,
+        "any_held": any(f.meetings_held or f.answers for f in months),
+        "min_answers": figures.MIN_ANSWERS,
+        "one_decimal": lambda mean: format_decimal(mean, format="0.0", locale=get_locale()),
+    }
+    return render(request, "meetings/figures.html", ctx)
