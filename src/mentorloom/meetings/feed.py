@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from icalendar import Event as CalendarEvent
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
@@ -110,6 +112,30 @@ def event_text(
 # --- the feed -----------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FeedPart:
+    """What another package adds to a person's feed: its VEVENTs, the zones they name, their first and last start."""
+
+    events: Sequence[CalendarEvent] = ()
+    zones: Collection[str] = ()
+    moments: Sequence[datetime] = field(default_factory=tuple)
+
+
+# Packages above meetings (engagement's events) add to the feed without meetings importing them: each registers
+# a function (session, settings, user) -> FeedPart when its views are imported (the app imports them at start).
+# By name, so importing a module again replaces its entry. A source should answer with one query.
+FeedSource = Callable[[Session, Settings, User], FeedPart]
+_sources: dict[str, FeedSource] = {}
+
+
+def register_feed_source(name: str, source: FeedSource) -> None:
+    _sources[name] = source
+
+
+def feed_sources() -> list[FeedSource]:
+    return list(_sources.values())
+
+
 def mentorships_of(session: Session, user: User) -> list[Mentorship]:
     mentor, mentee = aliased(Membership), aliased(Membership)
     return list(
@@ -127,14 +153,18 @@ def mentorships_of(session: Session, user: User) -> list[Mentorship]:
 
 
 def build_feed(session: Session, settings: Settings, user: User) -> bytes:
-    """All meetings of all the user's mentorships, in every program, as one calendar."""
+    """All meetings of all the user's mentorships, in every program, as one calendar (and what sources add)."""
     pairs = {m.id: m for m in mentorships_of(session, user)}
     cal = calendar.new_calendar()
     cal.add("x-wr-calname", _("Mentoring"))
-    if not pairs:
+    parts = [source(session, settings, user) for source in _sources.values()]
+    if not pairs and not any(part.events for part in parts):
         return calendar.to_bytes(cal)
-    all_series = list(session.scalars(select(MeetingSeries).where(MeetingSeries.mentorship_id.in_(pairs))))
-    rows = list(session.scalars(select(Meeting).where(Meeting.mentorship_id.in_(pairs)).order_by(Meeting.id)))
+    all_series: list[MeetingSeries] = []
+    rows: list[Meeting] = []
+    if pairs:
+        all_series = list(session.scalars(select(MeetingSeries).where(MeetingSeries.mentorship_id.in_(pairs))))
+        rows = list(session.scalars(select(Meeting).where(Meeting.mentorship_id.in_(pairs)).order_by(Meeting.id)))
     by_series: dict[int, list[Meeting]] = defaultdict(list)
     singles: list[Meeting] = []
     for meeting in rows:
@@ -165,6 +195,11 @@ def build_feed(session: Session, settings: Settings, user: User) -> bytes:
             calendar.single_event(meeting, text_of(meeting.mentorship_id, meeting.format, meeting.location), stamp)
         )
         zones.add(meeting.timezone)
+    for part in parts:
+        for component in part.events:
+            cal.add_component(component)
+        zones.update(part.zones)
+        starts += list(part.moments)
     calendar.add_timezones(cal, zones, min(starts), max(starts))
     return calendar.to_bytes(cal)
 
