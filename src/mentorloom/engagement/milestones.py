@@ -47,6 +47,7 @@ register_kind("milestone_reached", N_("A milestone of your mentorship was reache
 MAX_TITLE = 200
 MAX_NOTE = 2000
 MONTHS = (3, 6, 12)
+GOAL_PREFIX = "Goal achieved: "
 MEETING_COUNTS = (10, 25, 50)
 # Mentorships whose months are counted by the daily sweep (a finished one keeps what it reached).
 COUNTING = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED, MentorshipStatus.COMPLETING)
@@ -62,12 +63,15 @@ _TITLES = {
 
 
 def display_title(milestone: Milestone) -> str:
-    """The milestone's title in the current language: automatic ones by their code, the pair's own as written."""
+    """The milestone's title in the current language: automatic ones by their code, the pair's own as written.
+
+    `Milestone.title` of an automatic one holds the same title in English, for readers that take it as it is.
+    """
     code = milestone.code or ""
     if code in _TITLES:
         return gettext(_TITLES[code])
-    if code.startswith("goal:"):
-        return _("Goal achieved: %(title)s", title=milestone.title)
+    if code.startswith("goal:"):  # stored in English as GOAL_PREFIX + the goal's title, as the pair wrote it
+        return _("Goal achieved: %(title)s", title=milestone.title.removeprefix(GOAL_PREFIX))
     if code.startswith("all_goals:"):
         return _("Every goal of your agreement achieved")
     if code.startswith("cycle:"):
@@ -291,7 +295,7 @@ def _goals(session: Session, mentorship: Mentorship, now: datetime) -> list[Mile
     states = goals.states(session, mentorship)
     for key, state in states.items():
         if state.status is GoalStatus.ACHIEVED and (
-            m := _add(session, mentorship, f"goal:{key}", _goal_title(session, mentorship, key), now)
+            m := _add(session, mentorship, f"goal:{key}", GOAL_PREFIX + _goal_title(session, mentorship, key), now)
         ):
             found.append(m)
     agreement = agreements.in_force(session, mentorship)

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 from mentorloom.db import utcnow
 from mentorloom.engagement.celebrations_common import agreed_goals
 from mentorloom.engagement.models import Reflection, ReflectionVisibility
-from mentorloom.errors import NotFound, PermissionDenied
+from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.meetings.models import Meeting
+from mentorloom.mentorships import closing
 from mentorloom.mentorships.access import Seat
+from mentorloom.mentorships.models import Retrospective
 from mentorloom.mentorships.validation import Checks
 
 MAX_CHALLENGE = 500
@@ -98,7 +100,7 @@ def create(session: Session, seat: Seat, fields: Mapping[str, Any]) -> Reflectio
     return reflection
 
 
-def _require_author(seat: Seat, reflection: Reflection) -> None:
+def require_author(seat: Seat, reflection: Reflection) -> None:
     if reflection.author_id != seat.user.id:
         raise PermissionDenied(_("Only the person who wrote this reflection can change it."))
 
@@ -106,7 +108,7 @@ def _require_author(seat: Seat, reflection: Reflection) -> None:
 def update(session: Session, seat: Seat, reflection: Reflection, fields: Mapping[str, Any]) -> Reflection:
     """The author changes their reflection, or who may read it."""
     seat.require_pair()
-    _require_author(seat, reflection)
+    require_author(seat, reflection)
     values = _checked(session, seat, fields, creating=False)
     for name, value in values.items():
         setattr(reflection, name, value)
@@ -117,7 +119,7 @@ def update(session: Session, seat: Seat, reflection: Reflection, fields: Mapping
 
 def delete(session: Session, seat: Seat, reflection: Reflection) -> None:
     seat.require_pair()
-    _require_author(seat, reflection)
+    require_author(seat, reflection)
     session.delete(reflection)
     session.flush()
 
@@ -133,3 +135,25 @@ def lessons_text(session: Session, seat: Seat) -> str:
             lines.append(f"  {_('What we will do differently:')} {r.next_time}")
         parts.append("\n".join(lines))
     return "\n".join(parts)
+
+
+def pull_into_retrospective(session: Session, seat: Seat) -> Retrospective:
+    """Add the shared lessons to the caller's closing retrospective ("What we learned"), once.
+
+    Only while the mentorship is completing (the retrospective's own rule); the caller's other answers stay.
+    """
+    side = seat.require_pair()
+    text = lessons_text(session, seat)
+    if not text:
+        raise Conflict(_("There are no shared lessons yet: share a reflection with your partner first."))
+    mine = closing.retrospectives(session, seat.mentorship).get(side)
+    current = closing.RetroText(**({f: getattr(mine, f) for f in closing.RETRO_FIELDS} if mine is not None else {}))
+    if text not in current.what_we_learned:
+        current.what_we_learned = f"{current.what_we_learned}\n\n{text}".strip()
+    try:
+        return closing.write_retrospective(session, seat, current)
+    except ValidationFailed as exc:
+        raise ValidationFailed(
+            _('Your retrospective would get too long with all lessons: shorten "What we learned" first.'),
+            field="what_we_learned",
+        ) from exc
