@@ -473,15 +473,14 @@ def answer(session: Session, settings: Settings, access: Access, reply: RsvpAnsw
     if mine is not None and mine.answer is reply:
         return mine
     had_seat = mine is not None and mine.answer is RsvpAnswer.YES and mine.waiting_since is None
+    waiting_since = None
+    if reply is RsvpAnswer.YES:  # counted before this answer is written (it holds no seat yet)
+        full = event.capacity is not None and _seated(session, event.id) >= event.capacity
+        waiting_since = _next_in_line(session, event.id) if full else None
     if mine is None:
         mine = Rsvp(event_id=event.id, user_id=user_id, answer=reply)
         session.add(mine)
-    mine.answer, mine.answered_at = reply, now
-    if reply is RsvpAnswer.YES:
-        full = event.capacity is not None and _seated(session, event.id) >= event.capacity
-        mine.waiting_since = _next_in_line(session, event.id) if full else None
-    else:
-        mine.waiting_since = None
+    mine.answer, mine.answered_at, mine.waiting_since = reply, now, waiting_since
     session.flush()
     if had_seat:
         fill_seats(session, settings, event)
