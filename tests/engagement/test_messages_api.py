@@ -41,7 +41,9 @@ async def total(client: httpx.AsyncClient, headers: dict[str, str]) -> int:
     return int(answer.json()["unread"])
 
 
-async def test_mentor_and_mentee_write_and_read_with_unread_counts(client: httpx.AsyncClient, db_session: Session) -> None:
+async def test_mentor_and_mentee_write_and_read_with_unread_counts(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
     pair = make_pair(db_session)
     first = await send(client, pair, pair.mentor_h, "  Hello Moritz!  ")
     assert first["body"] == "Hello Moritz!" and first["mine"] and first["author_side"] == "mentor"

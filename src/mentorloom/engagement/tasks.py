@@ -19,3 +19,17 @@ def milestone_sweep(ctx: _jobs.JobContext) -> int:
 
     with ctx.database.session() as session:
         return milestones.sweep(session, ctx.clock())
+
+
+# --- messages: one batched mail about unread messages (messages_mail) -----------------------------------
+from mentorloom.jobs import JobContext as _MessageJobContext  # noqa: E402
+from mentorloom.jobs import job as _message_job  # noqa: E402
+
+
+@_message_job("engagement.message_mail", every=_huey.crontab(minute="*/3"))
+def message_mail(ctx: _MessageJobContext) -> int:
+    """Every three minutes: one mail (as each person wants it) about a partner's messages unread for 10 minutes."""
+    from mentorloom.engagement import messages_mail
+
+    with ctx.database.session() as session:
+        return messages_mail.send_mails(session, ctx.clock())

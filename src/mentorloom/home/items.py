@@ -11,7 +11,7 @@ class TodoItem:
     """One thing waiting for the caller, with the address where it is done."""
 
     # offer | request | accept | agreement | fit_check | review | plan_meetings | meeting_outcome | meeting_feedback |
-    # meeting_overdue | open_offers | no_agreement | overdue_reviews | overdue_meetings
+    # meeting_overdue | messages | open_offers | no_agreement | overdue_reviews | overdue_meetings
     kind: str
     program_id: int
     program_name: str

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from mentorloom.accounts.models import User
 from mentorloom.db import as_utc, utcnow
+from mentorloom.engagement import messages_home
 from mentorloom.home import coordination, meetings
 from mentorloom.home.items import TodoItem
 from mentorloom.i18n import gettext as _
@@ -185,6 +186,7 @@ def _pair_items(session: Session, seat: Seat, now: datetime) -> list[TodoItem]:
                 url=f"{_pair_url(ms)}/reviews/new",
             )
         )
+    items += messages_home.pair_items(session, seat, partner)
     items += meetings.pair_items(session, seat, partner, now)
     return items
 

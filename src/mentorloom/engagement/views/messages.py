@@ -367,6 +367,12 @@ def overview(request: Request, user: CurrentUser, session: DbSession) -> Respons
     return render(request, "engagement/messages_overview.html", {"conversations": found})
 
 
+@router.get("/messages/badge", response_class=HTMLResponse)
+def badge(request: Request, user: CurrentUser, session: DbSession) -> Response:
+    """The header's unread count over all the person's pairs (one query), fetched after each page loads."""
+    return render(request, "engagement/messages_badge.html", {"unread": messages.unread_total(session, user.id)})
+
+
 # --- the card on the pair home -------------------------------------------------------------------------------
 
 
