@@ -196,14 +196,15 @@ def pair_resource(session: Session, seat: Seat, resource_id: int) -> Resource:
     return resource
 
 
-def _own(seat: Seat, resource: Resource) -> None:
+def require_own(seat: Seat, resource: Resource) -> None:
+    """Only the person who shared a link changes or deletes it (403 for the partner)."""
     if resource.shared_by_id != seat.user.id:
         raise PermissionDenied(_("Only the person who shared a link can change or delete it."))
 
 
 def edit(session: Session, seat: Seat, resource: Resource, fields: ResourceFields) -> Resource:
     seat.require_pair()
-    _own(seat, resource)
+    require_own(seat, resource)
     clean, text = _checked(session, seat.mentorship, fields)
     _write(session, resource, clean, text)
     return resource
@@ -211,7 +212,7 @@ def edit(session: Session, seat: Seat, resource: Resource, fields: ResourceField
 
 def remove(session: Session, seat: Seat, resource: Resource) -> None:
     seat.require_pair()
-    _own(seat, resource)
+    require_own(seat, resource)
     session.delete(resource)
     session.flush()
 
