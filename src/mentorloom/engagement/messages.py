@@ -91,8 +91,7 @@ def send(session: Session, seat: Seat, text: str | None, *, now: datetime | None
         created_at=now or utcnow(),
     )
     session.add(message)
-    session.flush()
-    _advance(session, seat, message.id)  # one's own message is read by oneself
+    session.flush()  # the cursor stays: one's own messages never count, and sending reads nothing of the partner's
     return message
 
 

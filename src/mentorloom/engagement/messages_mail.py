@@ -43,7 +43,7 @@ def send_mails(session: Session, now: datetime | None = None) -> int:
         Message.created_at > now - LOOKBACK,
         Message.deleted_at.is_(None),
     )
-    candidates = sorted(set(session.execute(due.distinct()).tuples()))
+    candidates = sorted({(row[0], row[1]) for row in session.execute(due.distinct())})
     sent = 0
     for mentorship_id, author_side in candidates:
         mentorship = session.get(Mentorship, mentorship_id)
