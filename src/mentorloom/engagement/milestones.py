@@ -356,7 +356,7 @@ def _on_meeting_held(session: Session, mentorship: Mentorship, data: dict[str, A
 
 @signals.receiver("goal_progress")
 def _on_goal_progress(session: Session, mentorship: Mentorship, data: dict[str, Any]) -> None:
-    if data.get("status") == GoalStatus.ACHIEVED.value:
+    if data.get("status") in (GoalStatus.ACHIEVED.value, GoalStatus.DROPPED.value):  # dropping one may finish all
         _goals(session, mentorship, utcnow())
 
 
