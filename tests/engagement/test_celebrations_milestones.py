@@ -232,3 +232,14 @@ async def test_who_may_touch_milestones(client: httpx.AsyncClient, db_session: S
     ).status_code == 403
     seat = seat_for(db_session, pair.mentor.user, pair.program.id, pair.mentorship.id)
     assert seat.in_pair
+
+
+async def test_finishing_a_cycle_is_celebrated_through_the_transition_hook(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
+    pair = make_pair(db_session, status=MentorshipStatus.COMPLETING)
+    finished = await client.post(f"{pair.base}/finish", headers=pair.coord_h, json={})
+    assert finished.status_code == 200, finished.text
+    assert codes(db_session, pair) == ["cycle:1"]
+    told = db_session.scalars(select(Notification.user_id).where(Notification.kind == "milestone_reached")).all()
+    assert sorted(told) == sorted([pair.mentor.user_id, pair.mentee.user_id])
