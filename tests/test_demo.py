@@ -12,6 +12,19 @@ from sqlalchemy.orm import Session
 from mentorloom.accounts.models import User
 from mentorloom.db import as_utc, utcnow
 from mentorloom.demo import load_demo
+from mentorloom.engagement import messages
+from mentorloom.engagement.models import (
+    Event,
+    Kudos,
+    Message,
+    Milestone,
+    PairEngagementSettings,
+    Reflection,
+    ReflectionVisibility,
+    Resource,
+    Rsvp,
+    RsvpAnswer,
+)
 from mentorloom.home.service import todo_for
 from mentorloom.matching import service
 from mentorloom.matching.models import Proposal
@@ -234,6 +247,11 @@ def test_nothing_the_demo_stamped_lies_in_the_future(db_session: Session) -> Non
         MeetingFeedback.created_at,
         PrivateNote.updated_at,
         GoalProgress.created_at,
+        Milestone.reached_at,
+        Kudos.created_at,
+        Reflection.created_at,
+        Resource.created_at,
+        Message.created_at,
     ):
         stamps += [(str(column), value) for value in db_session.scalars(select(column))]
     late = [(what, value) for what, value in stamps if value is not None and as_utc(value) > now]
@@ -241,3 +259,45 @@ def test_nothing_the_demo_stamped_lies_in_the_future(db_session: Session) -> Non
     for feedback in db_session.scalars(select(MeetingFeedback).where(MeetingFeedback.program_id == program_id)):
         meeting = db_session.get_one(Meeting, feedback.meeting_id)
         assert as_utc(feedback.created_at) > as_utc(meeting.ends_at)
+
+
+def test_the_demo_pair_celebrates_shares_and_talks_between_meetings(db_session: Session) -> None:
+    """Issue 12: milestones, a kudos, a shared reflection, two shared articles, an upcoming program event with RSVPs
+    and a short conversation, all made through the engagement services."""
+    program_id = load_demo(db_session)
+    assert program_id is not None
+    mentorship = _mentorship(db_session, program_id)
+    reached = db_session.scalars(
+        select(Milestone).where(Milestone.mentorship_id == mentorship.id, Milestone.reached_at.is_not(None))
+    ).all()
+    codes = {m.code for m in reached}
+    assert {"first_meeting", "months_3", "months_6", "meetings_10"} <= codes
+    assert sum(1 for c in codes if c and c.startswith("goal:")) == 2  # the two goals achieved
+    assert any(m.code is None and m.note for m in reached)  # one they planned and reached, with a note
+    assert all(as_utc(m.reached_at) <= utcnow() for m in reached if m.reached_at)
+    consent = db_session.get_one(PairEngagementSettings, mentorship.id)
+    assert consent.mentor_shares_celebrations and consent.mentee_shares_celebrations
+
+    assert db_session.scalar(select(func.count()).select_from(Kudos).where(Kudos.mentorship_id == mentorship.id)) == 1
+    shared = db_session.scalars(select(Reflection).where(Reflection.mentorship_id == mentorship.id)).all()
+    assert [r.visibility for r in shared] == [ReflectionVisibility.PARTNER]
+    links = db_session.scalars(select(Resource).where(Resource.mentorship_id == mentorship.id)).all()
+    assert len(links) == 2 and all(r.url.startswith("https://") for r in links)
+    library = (
+        select(func.count())
+        .select_from(Resource)
+        .where(Resource.program_id == program_id, Resource.mentorship_id.is_(None))
+    )
+    assert (db_session.scalar(library) or 0) >= 3
+
+    event = db_session.scalars(select(Event).where(Event.program_id == program_id)).one()
+    assert as_utc(event.starts_at) > utcnow() and event.capacity is not None
+    answers = db_session.scalars(select(Rsvp).where(Rsvp.event_id == event.id)).all()
+    seated = [r for r in answers if r.answer is RsvpAnswer.YES and r.waiting_since is None]
+    assert 0 < len(seated) < event.capacity  # a seat is left for whoever tries the demo
+    assert {mentorship.mentor.user_id, mentorship.mentee.user_id} <= {r.user_id for r in seated}
+
+    talk = db_session.scalars(select(Message).where(Message.mentorship_id == mentorship.id).order_by(Message.id)).all()
+    assert len(talk) >= 3 and {m.author_side.value for m in talk} == {"mentor", "mentee"}
+    sophie = _seat(db_session, "mentee@demo.mentorloom.org", program_id, mentorship)
+    assert messages.unread_count(db_session, sophie) == 1  # Jürgen's latest

@@ -159,7 +159,7 @@ def demo() -> None:
     database = _database(settings.sqlalchemy_url)
     _job_queue(settings, database)
     with database.session() as session:
-        created = load_demo(session)
+        created = load_demo(session, settings)
         if created:
             schedule(session, "profiles.embed", program_id=created)
     console.print("Demo data loaded." if created else "Demo data already present.")

@@ -1,6 +1,8 @@
 """The demo program that `make run` loads once: a coordinator, mentors and mentees with profiles, one live pair
 (demo_pair) with a review open for Sophie, later pairs whose review answers are released (demo_reviews), and
-their meetings: the live pair's ten monthly ones and the next, and a later pair that is overdue (demo_meetings)."""
+their meetings: the live pair's ten monthly ones and the next, and a later pair that is overdue (demo_meetings),
+and what happens between meetings: milestones, kudos, a reflection, links, a program event, messages
+(demo_engagement)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from mentorloom.accounts.security import hash_password
 from mentorloom.accounts.service import create_admin, get_or_create_user
+from mentorloom.config import Settings
+from mentorloom.demo_engagement import load_engagement
 from mentorloom.demo_meetings import load_meetings
 from mentorloom.demo_pair import load_pair
 from mentorloom.demo_reviews import load_reviews
@@ -108,7 +112,7 @@ def demo_logins() -> dict[str, Any]:
 DEMO_LOGINS = demo_logins()
 
 
-def load_demo(session: Session) -> int | None:
+def load_demo(session: Session, settings: Settings | None = None) -> int | None:
     """Create the demo data unless it exists; the new program's id, or None when it was there already."""
     if session.scalar(select(Program.id).where(Program.name == DEMO_PROGRAM)) is not None:
         return None
@@ -131,6 +135,7 @@ def load_demo(session: Session) -> int | None:
     pair = load_pair(session, program, coordinator, people)
     later = load_reviews(session, program, coordinator, pair, _participant)
     load_meetings(pair, later)
+    load_engagement(session, settings or Settings(), pair, coordinator, later)
     return program.id
 
 
