@@ -219,3 +219,18 @@ async def test_participants_and_outsiders_are_refused(app: FastAPI, db_session: 
         )
         assert shared.status_code == 404
     assert _count(db_session) == 1
+
+
+async def test_the_pages_in_german(app: FastAPI, db_session: Session) -> None:
+    pair = service_pair(db_session)
+    pair.mentee.user.locale = "de"
+    db_session.flush()
+    async with browser(app, db_session, pair.mentee.user) as (c, token):
+        page = await c.get(_links(pair))
+        assert "Geteilte Links" in page.text and "Noch nichts geteilt" in page.text and "Ihr Gegenüber" in page.text
+        refused = await c.post(_links(pair), data=_form(token, url="ftp://example.org"))
+        assert "mit http:// oder https:// beginnt" in html.unescape(refused.text)
+        library = await c.get(_library(pair))
+        assert "Die Bibliothek ist noch leer" in library.text
+        home = await c.get(pair.home)
+        assert "Artikel teilen" in home.text
