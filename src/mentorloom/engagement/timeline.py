@@ -23,6 +23,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from mentorloom.db import as_utc, utcnow
+from mentorloom.engagement import milestones
 from mentorloom.engagement.models import (
     Event,
     Kudos,
@@ -145,7 +146,7 @@ def _milestones(session: Session, seat: Seat, now: datetime) -> list[Entry]:
             f"milestone:{m.id}",
             m.reached_at,
             EntryKind.MILESTONE,
-            m.title,
+            milestones.display_title(m),
             m.note,
             by=names.get(m.reached_by_id),
             link=f"{pair_path(seat)}/milestones",
