@@ -293,6 +293,10 @@ MAIL_VARIANTS: dict[str, list[dict[str, object]]] = {
     "agreement_new_version": [{"partner_name": "Jürgen Weiß", "version": 3, "path": "/programs/1/mentorships/3"}],
     "review_due": [{"path": "/programs/1/mentorships/3"}],
     "fit_check_due": [{"partner_name": "Jürgen Weiß", "path": "/programs/1/mentorships/3"}],
+    "pair_message": [
+        {"partner_name": "Jürgen Weiß", "count": 1, "excerpts": ["Bis Dienstag!"], "more": 0, "path": "/p"},
+        {"partner_name": "Jürgen Weiß", "count": 7, "excerpts": ["Eins", "Zwei", "Drei"], "more": 2, "path": "/p"},
+    ],
     "mentorship_paused": [{"status": status, "path": "/programs/1/mentorships/3"} for status in ("paused", "active")],
     "mentorship_ended": [
         {"status": status, "path": "/programs/1/mentorships/3"} for status in ("completed", "ended_early")
@@ -345,6 +349,10 @@ MAIL_VARIANTS: dict[str, list[dict[str, object]]] = {
             "figures": {"active_pairs": 12, "overdue_pairs": 1, "held_last_week": 4, "planned_next_week": 5},
         }
     ],
+    **{
+        kind: [{"by": "Jürgen Weiß", "title": "Sommertreffen", "start": "2027-03-02T17:00:00+00:00", "path": "/p"}]
+        for kind in ("event_invitation", "event_updated", "event_cancelled", "event_seat_freed")
+    },
     "digest": [
         {"items": [{"title": "Jürgen Weiß bittet Sie, Version 2 zu bestätigen", "url": "https://x.example/p/1"}]},
         {"items": [{"title": "Ihr Mentoring ist pausiert", "url": ""}, {"title": "Treffen", "url": "https://x"}]},

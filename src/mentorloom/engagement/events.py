@@ -196,7 +196,7 @@ def times_of(body: EventIn) -> Times:
     for name, moment in (("starts_at", start), ("ends_at", end)):
         if not FIRST_YEAR <= moment.year <= LAST_YEAR:
             raise ValidationFailed(
-                _("Choose a year from %(first)s to %(last)s.", first=FIRST_YEAR, last=LAST_YEAR), field=name
+                _("Choose a year from %(low)s to %(high)s.", low=FIRST_YEAR, high=LAST_YEAR), field=name
             )
     starts_at, ends_at = recurrence.to_utc(start, zone), recurrence.to_utc(end, zone)
     if ends_at <= starts_at:

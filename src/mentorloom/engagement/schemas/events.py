@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from mentorloom.engagement.models import EventAudience, RsvpAnswer
+from mentorloom.i18n import gettext as _
 from mentorloom.meetings.schemas import LocalMoment, Zone
 from mentorloom.web.inputs import InputModel
 
@@ -26,7 +28,7 @@ def _web_link(value: str) -> str:
         return value
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
-        raise ValueError("Enter a web address starting with https:// or http://.")
+        raise PydanticCustomError("web_link", _("Enter a web address that starts with https:// or http://."))
     return value
 
 

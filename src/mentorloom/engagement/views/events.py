@@ -169,7 +169,7 @@ def answer(
     return redirect(f"{events_pages.event_url(access.event)}#rsvp", flash=flash, request=request)
 
 
-@router.get(f"{EVENT}.ics")
+@router.get(f"{EVENT}/event.ics")
 def event_ics(
     program_id: ObjectId, event_id: ObjectId, user: CurrentUser, session: DbSession, settings: AppSettings
 ) -> Response:
