@@ -39,6 +39,7 @@ PAIR = "/programs/{program_id}/mentorships/{mentorship_id}"
 LIBRARY = "/programs/{program_id}/library"
 PER_PAGE = 20
 PANEL_LINKS = 3
+FACETS_SHOWN = 20  # the most used tags as chips (the API lists up to 50)
 FIELDS = ("url", "title", "why", "goal_key", "tags")
 
 Page = Annotated[int, Query(ge=1, le=100_000)]
@@ -116,7 +117,8 @@ class Listing:
 def _listing(session: Session, user: User, found: resources.Found, page: int, q: str, tags: list[str]) -> Listing:
     pages = max(1, -(-found.total // PER_PAGE))
     chosen = [t.strip().lower() for t in tags if t.strip()]
-    return Listing(items_out(session, user, found.items, found.tags), found.total, page, pages, found.facets, q, chosen)
+    facets = found.facets[:FACETS_SHOWN]
+    return Listing(items_out(session, user, found.items, found.tags), found.total, page, pages, facets, q, chosen)
 
 
 # --- the pair's links --------------------------------------------------------------------------------------
