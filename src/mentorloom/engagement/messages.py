@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from mentorloom.db import as_utc, utcnow
 from mentorloom.engagement.models import Message, MessageCursor
 from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from mentorloom.i18n import N_
+from mentorloom.i18n import N_, ngettext
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships.access import Seat
 from mentorloom.mentorships.models import Mentorship, MentorshipStatus, Side
@@ -48,6 +48,10 @@ def url_of(seat: Seat) -> str:
     return f"/programs/{seat.program.id}/mentorships/{seat.mentorship.id}/messages"
 
 
+def edit_closed() -> str:
+    return _("A message can be edited for 15 minutes after sending. Write a new message instead.")
+
+
 def writable(mentorship: Mentorship) -> bool:
     return mentorship.status in WRITABLE
 
@@ -68,9 +72,10 @@ def clean_body(text: str | None) -> str:
         raise ValidationFailed(_("Write a message first."), field="body")
     if len(body) > BODY_MAX:
         raise ValidationFailed(
-            _(
-                "The message is too long: write at most %(max)s characters (it has %(count)s).",
-                max=BODY_MAX,
+            ngettext(
+                "The message is too long: write at most %(num)s character (it has %(count)s).",
+                "The message is too long: write at most %(num)s characters (it has %(count)s).",
+                BODY_MAX,
                 count=len(body),
             ),
             field="body",
@@ -133,9 +138,7 @@ def edit(session: Session, seat: Seat, message: Message, text: str | None, *, no
     _require_own(seat, message, _("Only the author may edit a message."))
     now = now or utcnow()
     if now > edit_until(message):
-        raise Conflict(
-            _("A message can be edited for %(minutes)s minutes after sending. Write a new message instead.", minutes=15)
-        )
+        raise Conflict(edit_closed())
     body = clean_body(text)
     if body != message.body:
         message.body = body

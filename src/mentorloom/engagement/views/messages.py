@@ -266,9 +266,7 @@ def _render_edit(
     elif not messages.writable(seat.mentorship):
         refusal = _closed_note(seat.mentorship)
     elif not messages.may_edit(seat, message, now):
-        refusal = _(
-            "A message can be edited for %(minutes)s minutes after sending. Write a new message instead.", minutes=15
-        )
+        refusal = messages.edit_closed()
     context = _context(
         seat,
         message=message,
