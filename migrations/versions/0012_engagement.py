@@ -151,6 +151,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pair_messages'))
     )
     with op.batch_alter_table('pair_messages', schema=None) as batch_op:
+        batch_op.create_index('ix_pair_messages_created_at', ['created_at'], unique=False)
         batch_op.create_index('ix_pair_messages_mentorship_id', ['mentorship_id', 'id'], unique=False)
 
     op.create_table('resources',
@@ -229,6 +230,7 @@ def downgrade() -> None:
     op.drop_table('resources')
     with op.batch_alter_table('pair_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_pair_messages_mentorship_id')
+        batch_op.drop_index('ix_pair_messages_created_at')
 
     op.drop_table('pair_messages')
     op.drop_table('pair_message_cursors')

@@ -220,7 +220,10 @@ class Message(Base):
     """A message in the pair's conversation; its author may edit it for 15 minutes, nobody deletes the other's."""
 
     __tablename__ = "pair_messages"
-    __table_args__ = (Index("ix_pair_messages_mentorship_id", "mentorship_id", "id"),)
+    __table_args__ = (
+        Index("ix_pair_messages_mentorship_id", "mentorship_id", "id"),
+        Index("ix_pair_messages_created_at", "created_at"),  # the mail sweep's window of recent messages
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id", ondelete="CASCADE"))
