@@ -239,3 +239,21 @@ async def test_the_overview_without_pairs_says_what_to_do(app: FastAPI, db_sessi
     async with browser(app, db_session, coordinator) as (c, _token):
         page = await c.get("/messages")
         assert page.status_code == 200 and "No conversations yet" in page.text and 'href="/"' in page.text
+
+
+async def test_the_conversation_in_german(app: FastAPI, db_session: Session) -> None:
+    pair = make_pair(db_session)
+    url = conversation(pair)
+    async with browser(app, db_session, pair.mentor.user) as (mentor, token):
+        mentor.cookies.set("ml_lang", "de")
+        empty = (await mentor.get(url)).text
+        assert "Noch keine Nachrichten." in empty and "Nachricht senden" in empty
+        assert "die Programmkoordination nicht" in empty and "Bis zu 4000 Zeichen" in empty
+        await post(mentor, token, url, body="Hallo!")
+        refused = await post(mentor, token, url, body=" ")
+        assert "Schreiben Sie zuerst eine Nachricht." in refused.text
+    async with browser(app, db_session, pair.mentee.user) as (mentee, _token):
+        mentee.cookies.set("ml_lang", "de")
+        assert "1 ungelesene Nachricht von Mentor Marta" in (await mentee.get(home(pair))).text
+        badge = (await mentee.get("/messages/badge")).text
+        assert "Nachrichten" in badge and "1 ungelesen" in badge
