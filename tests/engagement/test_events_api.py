@@ -4,7 +4,7 @@ cancellations, and events in the personal calendar feed."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -14,7 +14,10 @@ import vobject
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mentorloom.config import Settings
 from mentorloom.engagement.models import Event, EventInvitation
+from mentorloom.notifications.models import OutboxMail
+from mentorloom.notifications.service import compose
 from tests.engagement.test_events_support import Program2, event_body, mail_ics, notices, two_pairs
 from tests.factories import make_program
 from tests.matching.helpers import coordinator
@@ -215,3 +218,39 @@ async def test_openapi_documents_the_event_endpoints(client: httpx.AsyncClient) 
     assert "put" in paths[base + "/{event_id}/rsvp"]
     assert "post" in paths[base + "/{event_id}/invitations"]
     assert "post" in paths[base + "/{event_id}/cancel"]
+
+
+async def test_upcoming_and_past_are_paged(client: httpx.AsyncClient, db_session: Session) -> None:
+    p = two_pairs(db_session)
+    made = [await _create(client, p, p.coord_h, audience="program", title=f"Talk {n}", days=n + 1) for n in range(23)]
+    ended = db_session.get_one(Event, made[0]["id"])
+    ended.starts_at -= timedelta(days=30)
+    ended.ends_at -= timedelta(days=30)
+    db_session.flush()
+    first = (await client.get(p.events, headers=p.first.mentee_h)).json()
+    assert first["total"] == 22 and first["pages"] == 2
+    assert [e["title"] for e in first["items"][:2]] == ["Talk 1", "Talk 2"]  # soonest first
+    second = (await client.get(f"{p.events}?page=2", headers=p.first.mentee_h)).json()
+    assert [e["title"] for e in second["items"]] == ["Talk 21", "Talk 22"]
+    past = (await client.get(f"{p.events}?when=past", headers=p.first.mentee_h)).json()
+    assert [e["title"] for e in past["items"]] == ["Talk 0"]
+    over = await client.put(f"{p.events}/{made[0]['id']}/rsvp", headers=p.first.mentee_h, json={"answer": "yes"})
+    assert over.status_code == 409  # nobody answers an event that is over
+
+
+async def test_each_guest_is_written_to_in_their_language(client: httpx.AsyncClient, db_session: Session) -> None:
+    p = two_pairs(db_session)
+    p.first.mentee.user.locale = "de"
+    p.first.mentor.user.locale = "en"
+    db_session.flush()
+    await _create(client, p, p.coord_h, audience="program")
+    [german] = notices(db_session, "event_invitation", p.first.mentee.user_id)
+    [english] = notices(db_session, "event_invitation", p.first.mentor.user_id)
+    assert "Details und Ihre Antwort" in str(mail_ics(db_session, german).walk("VEVENT")[0]["description"])
+    assert "Details and your answer" in str(mail_ics(db_session, english).walk("VEVENT")[0]["description"])
+    mails = {m.key: m for m in db_session.scalars(select(OutboxMail))}
+    assert mails[german.key].locale == "de" and mails[english.key].locale == "en"
+    # the rendered mail: subject in German, the calendar attached
+    message = compose(db_session, Settings(base_url="http://testserver"), mails[german.key])
+    assert str(message["Subject"]).startswith("Einladung: Summer meetup")
+    assert any(part.get_content_type() == "text/calendar" for part in message.walk())
