@@ -391,10 +391,10 @@ def _find(
             .limit(50)
         )
     ]
-    return Found(items, _tags_by_resource(session, [r.id for r in items]), total, facets)
+    return Found(items, tags_by_resource(session, [r.id for r in items]), total, facets)
 
 
-def _tags_by_resource(session: Session, ids: list[int]) -> dict[int, list[str]]:
+def tags_by_resource(session: Session, ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {i: [] for i in ids}
     if ids:
         rows = session.execute(

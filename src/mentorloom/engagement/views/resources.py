@@ -496,7 +496,7 @@ def pair_panel(session: Session, seat: Seat) -> Panel | None:
     if not seat.in_pair:
         return None
     latest = resources.latest(session, seat, PANEL_LINKS)
-    tags = {r.id: resources.tags_of(session, r) for r in latest}
+    tags = resources.tags_by_resource(session, [r.id for r in latest])
     data = PanelData(
         url=resources_url(seat),
         library_url=library_url(seat.program),
