@@ -169,8 +169,10 @@ def older(
     return render(request, "engagement/messages_older.html", context)
 
 
-def _poll_fragment(request: Request, session: Session, seat: Seat, after_id: int, **extra: Any) -> Response:
-    found = messages.after(session, seat, after_id)
+def _poll_fragment(
+    request: Request, session: Session, seat: Seat, after_id: int, found: list[Message] | None = None, **extra: Any
+) -> Response:
+    found = messages.after(session, seat, after_id) if found is None else found
     if found and any(not messages.is_mine(seat, m) for m in found):
         messages.mark_read(session, seat, found[-1].id)  # the poll comes from the open conversation
     last_id = found[-1].id if found else after_id
@@ -189,7 +191,10 @@ def poll(
 ) -> Response:
     """htmx, every few seconds from the open page: the messages after `after_id` (one query on the pair's index)."""
     seat = pair_seat(session, user, program_id, mentorship_id)
-    return _poll_fragment(request, session, seat, after_id)
+    found = messages.after(session, seat, after_id)
+    if not found:
+        return HTMLResponse("")  # nothing new: no rendering, the poll element keeps asking
+    return _poll_fragment(request, session, seat, after_id, found=found)
 
 
 def _is_htmx(request: Request) -> bool:
