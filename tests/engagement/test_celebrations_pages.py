@@ -133,3 +133,28 @@ async def test_the_completing_pair_sees_its_lessons_for_the_retrospective(app: F
         assert pulled.status_code == 303
         home = await client.get(base)
         assert "We learned it" in home.text
+
+
+async def test_deleting_asks_first(app: FastAPI, db_session: Session) -> None:
+    """Each delete button opens a dialog; only the dialog's own button posts the delete."""
+    pair = make_pair(db_session, started_days_ago=100)
+    mentee = seat_for(db_session, pair.mentee.user, pair.program.id, pair.mentorship.id)
+    planned = milestones.create(db_session, mentee, {"title": "Speak up in the team meeting"})
+    given = kudos.give(db_session, mentee, "Thanks for the tips")
+    written = reflections.create(db_session, mentee, {"challenge": "Lost my temper"})
+    base = f"/programs/{pair.program.id}/mentorships/{pair.mentorship.id}"
+    pages = {
+        f"{base}/milestones": ("milestone", planned.id, "Delete this milestone?"),
+        f"{base}/kudos": ("kudos", given.id, "Delete these kudos?"),
+        f"{base}/reflections": ("reflection", written.id, "Delete this reflection?"),
+    }
+    async with browser(app, db_session, pair.mentee.user) as (client, _token):
+        for url, (kind, item_id, question) in pages.items():
+            text = (await client.get(url)).text
+            dialog = f'<dialog id="dlg-{kind}-{item_id}"'
+            assert f'data-dialog-open="dlg-{kind}-{item_id}"' in text and dialog in text, url
+            form_at = text.index(f'/{item_id}/delete"')
+            assert text.rfind(dialog, 0, form_at) > text.rfind("</dialog>", 0, form_at), (
+                "the delete posts from the dialog"
+            )
+            assert question in text

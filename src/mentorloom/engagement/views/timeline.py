@@ -37,7 +37,7 @@ KIND_LABELS: dict[EntryKind, str] = {
 }
 KIND_ICONS: dict[EntryKind, str] = {
     EntryKind.MEETING: "calendar",
-    EntryKind.MILESTONE: "target",
+    EntryKind.MILESTONE: "party",
     EntryKind.KUDOS: "heart",
     EntryKind.REFLECTION: "edit",
     EntryKind.RESOURCE: "globe",
