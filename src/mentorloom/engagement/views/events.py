@@ -108,8 +108,10 @@ def update_event(
 ) -> Response:
     access = events.event_access(session, user, program_id, event_id)
     values = {name: _text(form, name) for name in events_pages.FORM_FIELDS}
+    if not access.seat.manages:  # the form has no choice: the audience stays as a coordinator may have widened it
+        values["audience"] = access.event.audience.value
     with form_attempt(session) as attempt:
-        body = events_pages.event_in(values, may_invite_program=access.seat.manages)
+        body = events_pages.event_in(values, may_invite_program=True)
         events.update_event(session, settings, access, body)
     if attempt.refused:
         access = events.event_access(session, user, program_id, event_id)
