@@ -11,10 +11,12 @@ import httpx
 import icalendar
 import pytest
 import vobject
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mentorloom.config import Settings
+from mentorloom.engagement import events_calendar
 from mentorloom.engagement.models import Event, EventInvitation
 from mentorloom.notifications.models import OutboxMail
 from mentorloom.notifications.service import compose
@@ -254,3 +256,22 @@ async def test_each_guest_is_written_to_in_their_language(client: httpx.AsyncCli
     message = compose(db_session, Settings(base_url="http://testserver"), mails[german.key])
     assert str(message["Subject"]).startswith("Einladung: Summer meetup")
     assert any(part.get_content_type() == "text/calendar" for part in message.walk())
+
+
+async def test_the_feed_asks_for_events_in_one_query(client: httpx.AsyncClient, db_session: Session) -> None:
+    p = two_pairs(db_session)
+    for n in range(5):
+        await _create(client, p, p.coord_h, audience="program", title=f"Talk {n}", days=n + 1)
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    connection = db_session.connection()
+    sa_event.listen(connection, "before_cursor_execute", count)
+    try:
+        part = events_calendar.feed_part(db_session, Settings(base_url="http://testserver"), p.first.mentee.user)
+    finally:
+        sa_event.remove(connection, "before_cursor_execute", count)
+    assert len(part.events) == 5
+    assert len(statements) == 1, statements
