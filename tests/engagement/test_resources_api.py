@@ -241,3 +241,12 @@ async def test_pages_of_the_library(client: httpx.AsyncClient, db_session: Sessi
     odd = (await client.get(library_url(pair), headers=pair.mentee_h, params={"tag": "ODD"})).json()
     assert [r["title"] for r in odd["items"]] == ["L3", "L1"]
     assert odd["tags"] == first["tags"]  # the facets do not shrink to the chosen tag
+
+
+async def test_a_link_shared_after_a_deleted_one_is_told_too(client: httpx.AsyncClient, db_session: Session) -> None:
+    pair = make_pair(db_session)
+    first = await share(client, pair)
+    assert (await client.delete(f"{pair.base}/resources/{first['id']}", headers=pair.mentor_h)).status_code == 204
+    await share(client, pair, title="Second")
+    told = db_session.scalars(select(Notification).where(Notification.kind == "resource_shared")).all()
+    assert len(told) == 2 and {n.context["title"] for n in told} == {"Salary talks", "Second"}

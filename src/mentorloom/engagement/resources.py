@@ -257,7 +257,8 @@ def _tell_partner(session: Session, seat: Seat, resource: Resource) -> None:
         session,
         user=partner.user,
         kind="resource_shared",
-        key=f"resource_shared:{resource.id}",
+        # with the moment: SQLite may give a deleted last row's id to the next link, which must be told too
+        key=f"resource_shared:{resource.id}:{resource.created_at.timestamp():.6f}",
         program_id=mentorship.program_id,
         link=link,
         locale=mail_locale(session, partner),
