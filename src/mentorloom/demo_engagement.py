@@ -46,7 +46,7 @@ REFLECTION = dict(
 # (url, title, why, tags, the goal by its index in GOALS, sharer, day)
 PAIR_LINKS = [
     (
-        "https://www.pon.harvard.edu/daily/batna/translate-your-batna-to-the-current-deal/",
+        "https://de.wikipedia.org/wiki/BATNA",
         "BATNA: die beste Alternative kennen",
         "Genau das hat mir in der Lieferantenverhandlung gefehlt – lies vor allem den Teil zur Vorbereitung.",
         ["verhandlung", "batna"],
@@ -55,9 +55,9 @@ PAIR_LINKS = [
         140,
     ),
     (
-        "https://hbr.org/2020/03/how-to-give-feedback-to-your-boss",
-        "How to give feedback to your boss",
-        "Für unser Thema Feedback nach oben: drei konkrete Formulierungen, die ich selbst nutze.",
+        "https://de.wikipedia.org/wiki/Feedback",
+        "Feedback geben – die Grundlagen",
+        "Für unser Thema Feedback nach oben: die Grundregeln, auf die ich selbst achte.",
         ["feedback", "leadership"],
         2,
         "mentor",
@@ -66,20 +66,20 @@ PAIR_LINKS = [
 ]
 LIBRARY = [
     (
-        "https://www.gallup.com/workplace/236441/employee-engagement-drives-growth.aspx",
+        "https://www.gallup.com/de/engagement-index-deutschland.aspx",
         "Was Teams wirklich bindet",
         "Kurzer Überblick für alle, die bald ein Team übernehmen.",
         ["leadership", "team"],
     ),
     (
-        "https://www.mindtools.com/a4vmgf5/the-grow-model-of-coaching-and-mentoring",
+        "https://de.wikipedia.org/wiki/GROW-Modell",
         "Das GROW-Modell für Mentoring-Gespräche",
         "Eine einfache Struktur für jedes Treffen: Ziel, Realität, Optionen, Wille.",
         ["mentoring", "gesprächsführung"],
     ),
     (
-        "https://www.ted.com/talks/adam_grant_are_you_a_giver_or_a_taker",
-        "Adam Grant: Are you a giver or a taker?",
+        "https://de.wikipedia.org/wiki/Adam_Grant",
+        "Adam Grant: Geben und Nehmen im Beruf",
         "Warum Großzügigkeit im Beruf trägt – ein guter Anlass für ein Gespräch mit Ihrem Gegenüber.",
         ["karriere", "netzwerk"],
     ),
@@ -96,7 +96,7 @@ CONVERSATION = [  # (side, text, hours ago)
     (
         "mentor",
         "Gern! Schick ihn bis Montag, dann lese ich ihn in Ruhe. Schau dir vorher noch das hier an: "
-        "https://hbr.org/2020/03/how-to-give-feedback-to-your-boss",
+        "https://de.wikipedia.org/wiki/Feedback",
         28,
     ),
     ("mentee", "Danke, mache ich. Bis Montag!", 27),

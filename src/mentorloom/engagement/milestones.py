@@ -75,7 +75,7 @@ def display_title(milestone: Milestone) -> str:
     if code.startswith("all_goals:"):
         return _("Every goal of your agreement achieved")
     if code.startswith("cycle:"):
-        return _("Cycle %(n)s completed", n=code.partition(":")[2])
+        return _("Cycle %(cycle)s completed", cycle=code.partition(":")[2])
     return milestone.title
 
 

@@ -26,7 +26,7 @@ from mentorloom.db import utcnow
 from mentorloom.engagement import resources_search
 from mentorloom.engagement.models import Resource, ResourceTag
 from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from mentorloom.i18n import N_
+from mentorloom.i18n import N_, ngettext
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import agreements, goals
 from mentorloom.mentorships.access import Seat
@@ -82,7 +82,7 @@ def clean_url(value: str) -> str:
     if not value:
         raise ValidationFailed(_("Enter the link's web address."), field="url")
     if len(value) > MAX_URL:
-        raise ValidationFailed(_("Enter at most %(num)s characters.", num=MAX_URL), field="url")
+        raise ValidationFailed(_at_most_characters(MAX_URL), field="url")
     if _bad_char(value) or "\\" in value:
         raise ValidationFailed(
             _("Remove spaces and invisible characters from the web address.") + " " + refuse, field="url"
@@ -111,13 +111,20 @@ def clean_tags(values: Sequence[str]) -> list[str]:
             continue
         if len(tag) > MAX_TAG or _bad_char(tag.replace(" ", "")):
             raise ValidationFailed(
-                _("Each tag may have at most %(num)s characters and no invisible characters.", num=MAX_TAG),
+                ngettext(
+                    "Each tag may have at most %(num)s character and no invisible characters.",
+                    "Each tag may have at most %(num)s characters and no invisible characters.",
+                    MAX_TAG,
+                    num=MAX_TAG,
+                ),
                 field="tags",
             )
         if tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
-        raise ValidationFailed(_("Give at most %(num)s tags.", num=MAX_TAGS), field="tags")
+        raise ValidationFailed(
+            ngettext("Give at most %(num)s tag.", "Give at most %(num)s tags.", MAX_TAGS, num=MAX_TAGS), field="tags"
+        )
     return tags
 
 
@@ -126,7 +133,7 @@ def _text(value: str, field: str, limit: int, *, required: bool = False) -> str:
     if required and not text:
         raise ValidationFailed(_("This field is required."), field=field)
     if len(text) > limit:
-        raise ValidationFailed(_("Enter at most %(num)s characters.", num=limit), field=field)
+        raise ValidationFailed(_at_most_characters(limit), field=field)
     return text
 
 
@@ -406,3 +413,7 @@ def tags_by_resource(session: Session, ids: list[int]) -> dict[int, list[str]]:
         for resource_id, tag in rows:
             found[resource_id].append(tag)
     return found
+
+
+def _at_most_characters(limit: int) -> str:
+    return ngettext("Enter at most %(num)s character.", "Enter at most %(num)s characters.", limit, num=limit)
