@@ -14,11 +14,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from mentorloom.db import utcnow
+from mentorloom.engagement import messages
 from mentorloom.engagement.models import Message
-from mentorloom.mentorships.models import MentorshipStatus
+from mentorloom.mentorships.models import MentorshipStatus, Side
 from mentorloom.programs.models import Role
 from tests.factories import make_program
 from tests.matching.helpers import coordinator_user, participant
+from tests.meetings.page_helpers import service_pair
 from tests.mentorships.helpers import Pair, make_pair
 from tests.mentorships.test_views import browser
 
@@ -257,3 +259,18 @@ async def test_the_conversation_in_german(app: FastAPI, db_session: Session) -> 
         assert "1 ungelesene Nachricht von Mentor Marta" in (await mentee.get(home(pair))).text
         badge = (await mentee.get("/messages/badge")).text
         assert "Nachrichten" in badge and "1 ungelesen" in badge
+
+
+async def test_writing_to_each_other_ticks_the_first_step(app: FastAPI, db_session: Session) -> None:
+    """'Introduce yourselves' is ticked on the pair home once both have written in their conversation."""
+    pair = service_pair(db_session)
+    step = re.compile(r'<li data-step="introduce"[^>]*>')
+    async with browser(app, db_session, pair.mentee.user) as (c, _token):
+        first = step.search((await c.get(pair.home)).text)
+        assert first and "data-done" not in first.group(0)
+        messages.send(db_session, pair.seat(Side.MENTEE), "Hello, I am Ben")
+        one_side = step.search((await c.get(pair.home)).text)
+        assert one_side and "data-done" not in one_side.group(0)
+        messages.send(db_session, pair.seat(Side.MENTOR), "Welcome, Ben!")
+        both = step.search((await c.get(pair.home)).text)
+        assert both and "data-done" in both.group(0)

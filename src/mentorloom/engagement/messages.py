@@ -262,3 +262,11 @@ def unread_by_pair(session: Session, user_id: int) -> dict[int, int]:
 def unread_total(session: Session, user_id: int) -> int:
     """The header's count: every unread message from a partner over all the person's pairs, in one query."""
     return sum(unread_by_pair(session, user_id).values())
+
+
+def introduced(session: Session, seat: Seat) -> bool:
+    """For the pair home's first steps: both people have written in their conversation."""
+    sides = session.scalars(
+        select(Message.author_side).where(Message.mentorship_id == seat.mentorship.id).distinct().limit(2)
+    ).all()
+    return len(set(sides)) == 2

@@ -406,3 +406,4 @@ def pair_panel(session: Session, seat: Seat) -> extensions.Panel | None:
 
 
 extensions.register_panel("messages", pair_panel)
+extensions.register_fact("introduced", messages.introduced)
