@@ -318,3 +318,13 @@ def _property_pair(session: Session) -> ServicePair:
         _PAIRS.clear()
         _PAIRS[key] = service_pair(session, names=("Pia Property", "Paul Property"))
     return _PAIRS[key]
+
+
+async def test_pair_home_cards_come_in_their_order(app: FastAPI, db_session: Session) -> None:
+    """Meetings first, then the conversation, celebrations and links, whichever package was imported first."""
+    pair = service_pair(db_session)
+    async with browser(app, db_session, pair.mentee.user) as (c, _token):
+        home = (await c.get(pair.home)).text
+    ids = ['id="meetings"', 'id="messages"', 'id="celebrations"', 'id="resources"']
+    assert all(i in home for i in ids), [i for i in ids if i not in home]
+    assert [home.index(i) for i in ids] == sorted(home.index(i) for i in ids)

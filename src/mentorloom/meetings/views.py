@@ -41,7 +41,7 @@ from mentorloom.web.pages import redirect, render
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 PAIR = "/programs/{program_id}/mentorships/{mentorship_id}"
 
-extensions.register_panel("meetings", panels.pair_panel)
+extensions.register_panel("meetings", panels.pair_panel, order=10)
 extensions.register_row_flags("meetings.overdue", panels.overdue_flags)
 extensions.register_fact("meeting_planned", panels.meeting_planned)
 

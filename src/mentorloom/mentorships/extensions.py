@@ -45,12 +45,15 @@ FlagMaker = Callable[[Session, Program, Sequence[Mentorship]], Mapping[int, Sequ
 FactCheck = Callable[[Session, Seat], bool]
 
 _panels: dict[str, PanelMaker] = {}
+_panel_order: dict[str, int] = {}
 _flags: dict[str, FlagMaker] = {}
 _facts: dict[str, FactCheck] = {}
 
 
-def register_panel(name: str, maker: PanelMaker) -> None:
+def register_panel(name: str, maker: PanelMaker, *, order: int = 50) -> None:
+    """`order` places the card among the others (lower first), whichever package was imported first."""
     _panels[name] = maker
+    _panel_order[name] = order
 
 
 def register_row_flags(name: str, maker: FlagMaker) -> None:
@@ -68,8 +71,9 @@ def facts_for(session: Session, seat: Seat) -> frozenset[str]:
 
 
 def panels_for(session: Session, seat: Seat) -> list[Panel]:
-    """The registered panels for this seat, in registration order (a maker answers None to show nothing)."""
-    return [panel for maker in _panels.values() if (panel := maker(session, seat)) is not None]
+    """The registered panels for this seat by their order (a maker answers None to show nothing)."""
+    names = sorted(_panels, key=lambda name: _panel_order.get(name, 50))
+    return [panel for name in names if (panel := _panels[name](session, seat)) is not None]
 
 
 def row_flags(session: Session, program: Program, mentorships: Sequence[Mentorship]) -> dict[int, list[RowFlag]]:

@@ -83,7 +83,7 @@ def celebration_panel(session: Session, seat: Seat) -> Panel | None:
     return Panel("engagement/celebrations_panel.html", data)
 
 
-extensions.register_panel("celebrations", celebration_panel)
+extensions.register_panel("celebrations", celebration_panel, order=30)
 
 
 # --- milestones ---------------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ router = APIRouter()
 EVENTS = "/programs/{program_id}/events"
 EVENT = EVENTS + "/{event_id}"
 
-extensions.register_panel("events", events_pages.pair_panel)
+extensions.register_panel("events", events_pages.pair_panel, order=60)
 feed.register_feed_source("engagement.events", events_calendar.feed_part)
 
 

@@ -405,5 +405,5 @@ def pair_panel(session: Session, seat: Seat) -> extensions.Panel | None:
     return extensions.Panel("engagement/messages_panel.html", data)
 
 
-extensions.register_panel("messages", pair_panel)
+extensions.register_panel("messages", pair_panel, order=20)
 extensions.register_fact("introduced", messages.introduced)

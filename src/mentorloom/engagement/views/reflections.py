@@ -67,7 +67,7 @@ def retrospective_panel(session: Session, seat: Seat) -> Panel | None:
     return Panel("engagement/reflections_panel_retro.html", RetroPanel(pair_path(seat.mentorship), text, len(lessons)))
 
 
-extensions.register_panel("reflections.retrospective", retrospective_panel)
+extensions.register_panel("reflections.retrospective", retrospective_panel, order=35)
 
 
 # --- lessons learned ----------------------------------------------------------------------------------------------

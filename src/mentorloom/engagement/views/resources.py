@@ -506,4 +506,4 @@ def pair_panel(session: Session, seat: Seat) -> Panel | None:
     return Panel("engagement/resources_panel.html", data)
 
 
-extensions.register_panel("engagement.resources", pair_panel)
+extensions.register_panel("engagement.resources", pair_panel, order=40)

@@ -89,4 +89,4 @@ def timeline_panel(session: Session, seat: Seat) -> Panel | None:
     return Panel("engagement/timeline_panel.html", data, place="aside")
 
 
-extensions.register_panel("engagement.timeline", timeline_panel)
+extensions.register_panel("engagement.timeline", timeline_panel, order=70)
