@@ -5,7 +5,7 @@ It is read from each domain's own tables, never copied into a table of its own, 
 reflection made private, an event cancelled) shows at once and nothing can drift. Only the two people of the
 pair read it (coordinators get 403, as for meetings): it holds their own words. Each source filters what the
 reader may see in its query: a reflection only when shared or the reader's own, a kudos only of this pair,
-an event only when one of the two made it or the reader said yes.
+an event only when one of the two made it or the reader said yes, and the reader may see it.
 
 A pair has at most a few hundred entries over years, so every source is read whole and the page cut in
 Python; that keeps one ordering across sources without a UNION of differently shaped tables.
@@ -26,6 +26,8 @@ from mentorloom.db import as_utc, utcnow
 from mentorloom.engagement import milestones
 from mentorloom.engagement.models import (
     Event,
+    EventAudience,
+    EventInvitation,
     Kudos,
     Milestone,
     Reflection,
@@ -223,14 +225,24 @@ def _resources(session: Session, seat: Seat, now: datetime) -> list[Entry]:
 
 
 def _events(session: Session, seat: Seat, now: datetime) -> list[Entry]:
-    """Events one of the two made, or that the reader said yes to (the partner's own answers stay theirs)."""
+    """Events one of the two made, or that the reader said yes to (the partner's own answers stay theirs); only
+    those the reader may see at all: a mentor's event for another of their mentees stays off this pair's timeline."""
     pair = (seat.mentorship.mentor.user_id, seat.mentorship.mentee.user_id)
     said_yes = select(Rsvp.event_id).where(Rsvp.user_id == seat.user.id, Rsvp.answer == RsvpAnswer.YES)
+    invited = select(EventInvitation.event_id).where(EventInvitation.user_id == seat.user.id)
+    answered = select(Rsvp.event_id).where(Rsvp.user_id == seat.user.id)
+    readable = or_(  # as `events.event_access` decides for someone who does not manage the program
+        Event.audience == EventAudience.PROGRAM,
+        Event.created_by_id == seat.user.id,
+        Event.id.in_(invited),
+        Event.id.in_(answered),
+    )
     rows = session.scalars(
         select(Event).where(
             Event.program_id == seat.program.id,
             Event.cancelled_at.is_(None),
             or_(Event.created_by_id.in_(pair), Event.id.in_(said_yes)),
+            readable,
         )
     )
     return [
