@@ -200,7 +200,7 @@ def _ids(form: PostedForm, name: str) -> list[int]:
     found = []
     for value in form.getlist(name)[:1000]:
         text = str(value).strip()
-        if text.isdigit() and len(text) < 10:
+        if text.isascii() and text.isdigit() and len(text) < 10:  # "²" passes isdigit, not int
             found.append(int(text))
     return found
 

@@ -203,7 +203,7 @@ def _is_htmx(request: Request) -> bool:
 
 def _after_id(form: Any) -> int:
     raw = str(form.get("after_id") or "0")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0  # "²" passes isdigit, not int
 
 
 @router.post(f"{PAIR}/messages", response_class=HTMLResponse)

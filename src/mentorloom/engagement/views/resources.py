@@ -465,7 +465,7 @@ def library_share(
 ) -> Response:
     """Share a library link with the partner of the chosen pair (the caller's own)."""
     raw = str(form.get("mentorship_id") or "")
-    if not raw.isdigit() or len(raw) > 10:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:  # "²" is a digit to isdigit, no number to int
         raise NotFound(_("Mentorship not found."))
     seat = pair_seat(session, user, program_id, int(raw))
     item = resources.library_item(session, seat.program, resource_id)
