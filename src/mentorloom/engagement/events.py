@@ -374,6 +374,7 @@ def invite(session: Session, settings: Settings, access: Access, body: InviteIn)
     _require_edit(access)
     event = access.event
     seat = access.seat
+    lock(session, event)  # two invitations at once (a double click, two coordinators) insert each guest once
     _require_open(event)
     if event.ends_at < utcnow():
         raise Conflict(_("This event is over."))
