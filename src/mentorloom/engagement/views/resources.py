@@ -29,7 +29,7 @@ from mentorloom.mentorships.extensions import Panel
 from mentorloom.mentorships.models import Mentorship
 from mentorloom.permissions import Action, may, program_for
 from mentorloom.programs.models import Program
-from mentorloom.web.api_common import ObjectId
+from mentorloom.web.api_common import MAX_ID, ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
 from mentorloom.web.forms import PostedForm, form_attempt
 from mentorloom.web.pages import redirect, render
@@ -465,7 +465,8 @@ def library_share(
 ) -> Response:
     """Share a library link with the partner of the chosen pair (the caller's own)."""
     raw = str(form.get("mentorship_id") or "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:  # "²" is a digit to isdigit, no number to int
+    # "²" is a digit to isdigit but no number to int; beyond 32 bits PostgreSQL refuses the id (a 500)
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_ID:
         raise NotFound(_("Mentorship not found."))
     seat = pair_seat(session, user, program_id, int(raw))
     item = resources.library_item(session, seat.program, resource_id)
