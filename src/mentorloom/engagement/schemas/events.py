@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -22,13 +23,27 @@ CAPACITY_MAX = 10_000
 INVITE_MAX = 500  # people or pairs in one request
 
 
+def _hidden_char(value: str) -> bool:
+    # whitespace, control, format (zero-width, bidi overrides that turn the shown text around) and separators
+    return any(unicodedata.category(ch)[0] in "CZ" for ch in value) or "\\" in value
+
+
 def _web_link(value: str) -> str:
-    """Only http(s) links with a host: a javascript: or data: link never becomes a link on a page."""
+    """Only http(s) links with a host, as the resources take them: a javascript: or data: link never becomes a
+    link on a page, and no user name, bidi override or invisible character makes the link read as another site
+    ("https://meet.example.org@evil.example")."""
     if not value:
         return value
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
-        raise PydanticCustomError("web_link", _("Enter a web address that starts with https:// or http://."))
+    refusal = PydanticCustomError("web_link", _("Enter a web address that starts with https:// or http://."))
+    if _hidden_char(value):
+        raise refusal
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a port that is no number
+    except ValueError:
+        raise refusal from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        raise refusal
     return value
 
 
