@@ -68,7 +68,10 @@ def build_templates() -> Jinja2Templates:
 
 
 def render_mail(env: Environment, template: str, **context: Any) -> tuple[str, str]:
-    """(subject, body) of a mail template whose first line is the subject."""
+    """(subject, body) of a mail template whose first line is the subject.
+
+    The subject is one line with single spaces: a carriage return (or another line or page break) that a person
+    typed into a title would otherwise reach the Subject header, which refuses it, and no mail would go out."""
     text = env.get_template(f"mail/{template}.txt").render(**context)
     subject, _, body = text.partition("\n")
-    return subject.strip(), body.lstrip("\n")
+    return " ".join(subject.split()), body.lstrip("\n")
