@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mentorloom.db import utcnow
@@ -57,9 +58,13 @@ def send_mails(session: Session, now: datetime | None = None) -> int:
 def _notify_one(session: Session, mentorship: Mentorship, user_id: int, author_side: Side, now: datetime) -> int:
     cursor = cursor_of(session, mentorship.id, user_id)
     if cursor is None:
-        cursor = MessageCursor(mentorship_id=mentorship.id, user_id=user_id)
-        session.add(cursor)
-        session.flush()
+        try:
+            with session.begin_nested():  # the person opening the conversation right now may make it first
+                cursor = MessageCursor(mentorship_id=mentorship.id, user_id=user_id)
+                session.add(cursor)
+        except IntegrityError:
+            cursor = cursor_of(session, mentorship.id, user_id)
+            assert cursor is not None
     seen = max(cursor.last_read_id or 0, cursor.last_mailed_id or 0)
     waiting = list(
         session.scalars(
