@@ -269,7 +269,10 @@ def update_event(session: Session, settings: Settings, access: Access, body: Eve
         _check_audience(access.seat, body.audience)
     times = times_of(body)
     widened = body.audience is EventAudience.PROGRAM and event.audience is not EventAudience.PROGRAM
+    narrowed = body.audience is EventAudience.INVITED and event.audience is EventAudience.PROGRAM
     before = _calendar_people(session, event)
+    if narrowed:  # who answered was invited then and stays invited: may still change the answer, give a seat back
+        _keep_answered_invited(session, event, access.user.id)
     event.title, event.description = body.title, body.description
     event.starts_at, event.ends_at, event.timezone = times.starts_at, times.ends_at, body.timezone
     event.location, event.online_url = body.location, body.online_url
@@ -284,6 +287,14 @@ def update_event(session: Session, settings: Settings, access: Access, body: Eve
         events_notices.invited(session, settings, event, newcomers, by)
     fill_seats(session, settings, event)
     return event
+
+
+def _keep_answered_invited(session: Session, event: Event, by: int) -> None:
+    answered = set(session.scalars(select(Rsvp.user_id).where(Rsvp.event_id == event.id)))
+    known = set(session.scalars(select(EventInvitation.user_id).where(EventInvitation.event_id == event.id)))
+    members = answered & _program_user_ids(session, event.program_id)
+    for user_id in sorted(members - known):
+        session.add(EventInvitation(event_id=event.id, user_id=user_id, invited_by_id=by))
 
 
 def cancel_event(session: Session, settings: Settings, access: Access) -> Event:
