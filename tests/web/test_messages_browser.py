@@ -10,13 +10,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.meetings.page_helpers import ServicePair, service_pair
-from tests.web import conftest as web
 from tests.web.conftest import LiveServer, screenshot
 from tests.web.test_browser import log_in, password_hash
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-# the browser tests' fixtures: a live server on a SQLite file, chromium, a tab per browser context
-live_server, browser, open_page, page = web.live_server, web.browser, web.open_page, web.page
 
 
 def _pair(server: LiveServer) -> tuple[ServicePair, str, str]:
