@@ -106,6 +106,16 @@ def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'm.db'}"
         return
+    yield from _fresh_postgres()
+
+
+@pytest.fixture()
+def fresh_postgres_url() -> Iterator[str]:
+    """An empty PostgreSQL database, for races that need real concurrent connections (SQLite has one writer)."""
+    yield from _fresh_postgres()
+
+
+def _fresh_postgres() -> Iterator[str]:
     require_or_skip(_postgres_available(), "PostgreSQL at 127.0.0.1:5432")
     name = f"mentorloom_mig_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")

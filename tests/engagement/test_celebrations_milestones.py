@@ -135,9 +135,8 @@ async def test_detect_twice_writes_one_row(client: httpx.AsyncClient, db_session
     assert count(db_session, Notification, kind="milestone_reached") == 6
 
 
-def test_two_detections_at_once_do_not_fail(fresh_database_url: str) -> None:
-    if not fresh_database_url.startswith("postgresql"):
-        pytest.skip("SQLite has one writer at a time; the race is PostgreSQL's")
+def test_two_detections_at_once_do_not_fail(fresh_postgres_url: str) -> None:
+    fresh_database_url = fresh_postgres_url  # SQLite has one writer at a time; the race is PostgreSQL's
     migrate.upgrade(fresh_database_url)
     database = Database(fresh_database_url)
     with database.session() as session:
