@@ -26,11 +26,10 @@ from tests.factories import make_membership, make_program, make_user
 
 
 @pytest.fixture()
-def pg_database(fresh_database_url: str) -> Iterator[Database]:
-    if not fresh_database_url.startswith("postgresql"):
-        pytest.skip("a race needs real concurrent connections: PostgreSQL")
-    migrate.upgrade(fresh_database_url)
-    database = Database(fresh_database_url, pool_size=8)
+def pg_database(fresh_postgres_url: str) -> Iterator[Database]:
+    """A race needs real concurrent connections: PostgreSQL (SQLite has one writer)."""
+    migrate.upgrade(fresh_postgres_url)
+    database = Database(fresh_postgres_url, pool_size=8)
     yield database
     database.dispose()
 
