@@ -29,7 +29,7 @@ from mentorloom.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from mentorloom.i18n import N_, ngettext
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import agreements, goals
-from mentorloom.mentorships.access import Seat
+from mentorloom.mentorships.access import Seat, lock
 from mentorloom.mentorships.models import Mentorship, MentorshipStatus
 from mentorloom.notifications.kinds import register_kind
 from mentorloom.notifications.service import notify
@@ -318,9 +318,24 @@ def library(
 
 
 def share_from_library(session: Session, seat: Seat, item: Resource) -> Resource:
-    """A copy of a library link as the pair's own, shared with the partner."""
+    """A copy of a library link as the pair's own, shared with the partner; sharing it again (a double click, a
+    second tab) answers the copy the caller shared before, and the partner is told once."""
     if item.mentorship_id is not None or item.program_id != seat.program.id:
         raise NotFound(_("Link not found."))
+    seat.require_pair()
+    lock(session, seat.mentorship)  # two shares at once: the second waits and finds the first one's copy
+    earlier = session.scalar(
+        select(Resource)
+        .where(
+            Resource.mentorship_id == seat.mentorship.id,
+            Resource.shared_by_id == seat.user.id,
+            Resource.url == item.url,
+        )
+        .order_by(Resource.id)
+        .limit(1)
+    )
+    if earlier is not None:
+        return earlier
     return share(
         session, seat, ResourceFields(url=item.url, title=item.title, why=item.why, tags=tags_of(session, item))
     )
