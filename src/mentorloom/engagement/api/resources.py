@@ -122,7 +122,8 @@ def delete_resource(
 def share_from_library(
     program_id: ObjectId, mentorship_id: ObjectId, resource_id: ObjectId, user: ApiUser, session: DbSession
 ) -> ResourceOut:
-    """Share a library link with your partner: a copy becomes the pair's own."""
+    """Share a library link with your partner: a copy becomes the pair's own. Sharing the same link again answers
+    the copy you shared before (your partner is told once)."""
     seat = pair_seat(session, user, program_id, mentorship_id)
     item = resources.library_item(session, seat.program, resource_id)
     return one_out(session, user, resources.share_from_library(session, seat, item))
