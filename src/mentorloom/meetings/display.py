@@ -23,6 +23,7 @@ from mentorloom.meetings.overdue import Overdue
 from mentorloom.meetings.recurrence import ICAL_DAYS
 from mentorloom.meetings.service import TrendPoint
 from mentorloom.mentorships.models import Side
+from mentorloom.numbers import is_digits
 from mentorloom.programs.models import Cadence
 
 
@@ -81,11 +82,11 @@ def series_sentence(item: MeetingSeries) -> str:
     code = byday.lstrip("+-0123456789")
     weekday = names[ICAL_DAYS.index(code)] if code in ICAL_DAYS else names[item.starts_on.weekday()]
     if parts.get("FREQ") == "MONTHLY":
-        if "BYMONTHDAY" in parts and parts["BYMONTHDAY"].lstrip("-").isdigit():
+        if "BYMONTHDAY" in parts and is_digits(parts["BYMONTHDAY"].lstrip("-")):
             day = parts["BYMONTHDAY"]
             return _("Monthly on day %(n)s at %(time)s (%(zone)s)", n=day, time=clock, zone=zone)
         prefix = byday[: len(byday) - len(code)] or "1"
-        nth = int(prefix) if prefix.lstrip("+-").isdigit() else 1
+        nth = int(prefix) if is_digits(prefix.lstrip("+-")) else 1
         return _ordinal_sentence(nth, weekday, clock, zone)
     if parts.get("INTERVAL", "1") == "2":
         return _("Every two weeks on %(day)s at %(time)s (%(zone)s)", day=weekday, time=clock, zone=zone)

@@ -18,6 +18,7 @@ from dateutil.rrule import rrule, rrulestr
 from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.i18n import ngettext
+from mentorloom.numbers import is_digits
 from mentorloom.programs.models import Cadence
 
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -84,7 +85,7 @@ def parse_rule(text: str, *, field: str = "rrule") -> rrule:
     # BYSETPOS in a weekly rule never matches, which dateutil searches up to the year 9999.
     allowed = RULE_PARTS if freq == "MONTHLY" else RULE_PARTS - {"BYSETPOS"}
     interval = parts.get("INTERVAL", "1")
-    if set(parts) - allowed or not interval.isdigit() or not 1 <= int(interval) <= MAX_INTERVAL:
+    if set(parts) - allowed or not is_digits(interval) or not 1 <= int(interval) <= MAX_INTERVAL:
         raise ValidationFailed(
             _(
                 "A repeat rule gives FREQ, INTERVAL (1 to 12), BYDAY, BYMONTHDAY or BYSETPOS; "

@@ -27,6 +27,7 @@ from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday, weekdays
 
 from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext as _
+from mentorloom.numbers import is_digits
 
 CADENCES = ("weekly", "biweekly", "monthly")
 DAY = 24 * 60
@@ -226,7 +227,7 @@ def _zone(name: str) -> ZoneInfo:
 def _clock(text: object) -> int:
     """ "HH:MM" (or "24:00") as minutes after midnight."""
     hours, sep, minutes = str(text).partition(":")
-    if sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2:
+    if sep and is_digits(hours) and is_digits(minutes) and len(minutes) == 2:
         value = int(hours) * 60 + int(minutes)
         if int(minutes) < 60 and value <= DAY:
             return value

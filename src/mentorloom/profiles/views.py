@@ -19,6 +19,7 @@ from mentorloom.dates import typed_time
 from mentorloom.errors import NotFound
 from mentorloom.i18n import get_locale
 from mentorloom.i18n import gettext as _
+from mentorloom.numbers import is_digits
 from mentorloom.permissions import Action, may, may_edit_profile, membership_for, program_for
 from mentorloom.profiles import service
 from mentorloom.profiles.models import Profile, TagKind
@@ -261,7 +262,7 @@ def _interest_errors(errors: dict[str, str], values: dict[str, Any]) -> dict[str
     tags = _interest_list(values["interests"])
     for key in [k for k in errors if k.startswith("interests.")]:
         message = errors.pop(key)
-        index = int(key.split(".")[1]) if key.split(".")[1].isdigit() else -1
+        index = int(key.split(".")[1]) if is_digits(key.split(".")[1]) else -1
         tag = tags[index] if 0 <= index < len(tags) else ""
         errors.setdefault("interests", f"“{tag[:40]}”: {message}" if tag else message)
     return errors

@@ -16,6 +16,7 @@ from mentorloom.i18n import N_
 from mentorloom.notifications.kinds import register_kind
 from mentorloom.notifications.models import MailState, OutboxMail
 from mentorloom.notifications.service import MailObsolete, mail_context, queue_mail
+from mentorloom.numbers import is_digits
 from mentorloom.profiles.models import Profile
 from mentorloom.programs.models import Membership, role_label
 
@@ -99,4 +100,4 @@ def _member_of_key(key: str) -> int | None:
     # invitation:<membership>:<nonce> and offer:<proposal>:<membership>
     kind, first, second = [*key.split(":"), "", ""][:3]
     raw = first if kind == "invitation" else second if kind == "offer" else ""
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if is_digits(raw) else None

@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mentorloom.errors import PayloadTooLarge
 from mentorloom.i18n import gettext as _
+from mentorloom.numbers import is_digits
 
 
 class BodySizeLimit:
@@ -24,7 +25,7 @@ class BodySizeLimit:
             return
         limit: int = scope["app"].state.settings.max_body_bytes
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
+        if is_digits(declared) and int(declared) > limit:
             await _too_large(scope, receive, send, limit)
             return
         received = 0

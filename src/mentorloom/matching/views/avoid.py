@@ -17,6 +17,7 @@ from mentorloom.matching import preferences
 from mentorloom.matching.models import PreferenceKind
 from mentorloom.matching.schemas import AvoidListIn
 from mentorloom.matching.views.common import page_router
+from mentorloom.numbers import is_digits
 from mentorloom.permissions import avoid_list_owner
 from mentorloom.programs.models import Membership
 from mentorloom.web.api_common import ObjectId
@@ -74,7 +75,7 @@ def save_avoid_list(
         data = AvoidListIn.model_validate({"avoid": posted})
         preferences.set_avoid_list(session, owner, data.avoid)
     if attempt.refused:
-        chosen = {int(v) for v in posted if v.isdigit()}
+        chosen = {int(v) for v in posted if is_digits(v)}
         problem = " ".join(dict.fromkeys(attempt.errors.values()))
         return _page(request, session, owner, chosen, error=problem, status_code=attempt.status_code)
     flash = _("The avoid-list of %(name)s is saved. It counts in the next matching run.", name=owner.user.display_name)

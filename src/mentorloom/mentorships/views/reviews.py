@@ -18,6 +18,7 @@ from mentorloom.mentorships.access import Seat, pair_seat
 from mentorloom.mentorships.models import Side
 from mentorloom.mentorships.schemas import ReviewIn
 from mentorloom.mentorships.views.common import act, base_url, form_text
+from mentorloom.numbers import is_digits
 from mentorloom.permissions import Action, program_for
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
@@ -125,7 +126,7 @@ def suggestion_to_agreement(
 ) -> Response:
     """Turn a shared "what should we change?" into a new draft agreement version carrying it as its note."""
     side_value, period = str(form.get("side", "")), str(form.get("period", ""))
-    if side_value not in {s.value for s in Side} or not period.isdigit():
+    if side_value not in {s.value for s in Side} or not is_digits(period):
         raise ValidationFailed(_("Choose a suggestion from the comparison."), field="side")
 
     def work(seat: Seat) -> object:
