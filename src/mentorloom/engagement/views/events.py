@@ -18,6 +18,7 @@ from mentorloom.i18n import gettext as _
 from mentorloom.i18n import ngettext
 from mentorloom.meetings import feed
 from mentorloom.mentorships import extensions
+from mentorloom.numbers import is_digits
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import AppSettings, CurrentUser, DbSession
 from mentorloom.web.forms import PostedForm, form_attempt
@@ -200,7 +201,7 @@ def _ids(form: PostedForm, name: str) -> list[int]:
     found = []
     for value in form.getlist(name)[:1000]:
         text = str(value).strip()
-        if text.isascii() and text.isdigit() and len(text) < 10:  # "²" passes isdigit, not int
+        if is_digits(text) and len(text) < 10:  # "²" passes isdigit, not int
             found.append(int(text))
     return found
 

@@ -28,6 +28,7 @@ from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import extensions
 from mentorloom.mentorships.access import Seat, pair_seat
 from mentorloom.mentorships.models import Mentorship, MentorshipStatus, Side
+from mentorloom.numbers import is_digits
 from mentorloom.programs.models import Membership, Program
 from mentorloom.web.api_common import MAX_ID, ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
@@ -203,7 +204,7 @@ def _is_htmx(request: Request) -> bool:
 
 def _after_id(form: Any) -> int:
     raw = str(form.get("after_id") or "0")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0  # "²" passes isdigit, not int
+    return int(raw) if is_digits(raw) and len(raw) < 10 else 0  # "²" passes isdigit, not int
 
 
 @router.post(f"{PAIR}/messages", response_class=HTMLResponse)

@@ -27,6 +27,7 @@ from mentorloom.mentorships import extensions
 from mentorloom.mentorships.access import Seat, pair_seat
 from mentorloom.mentorships.extensions import Panel
 from mentorloom.mentorships.models import Mentorship
+from mentorloom.numbers import is_digits
 from mentorloom.permissions import Action, may, program_for
 from mentorloom.programs.models import Program
 from mentorloom.web.api_common import MAX_ID, ObjectId
@@ -466,7 +467,7 @@ def library_share(
     """Share a library link with the partner of the chosen pair (the caller's own)."""
     raw = str(form.get("mentorship_id") or "")
     # "²" is a digit to isdigit but no number to int; beyond 32 bits PostgreSQL refuses the id (a 500)
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_ID:
+    if not is_digits(raw) or len(raw) > 10 or int(raw) > MAX_ID:
         raise NotFound(_("Mentorship not found."))
     seat = pair_seat(session, user, program_id, int(raw))
     item = resources.library_item(session, seat.program, resource_id)

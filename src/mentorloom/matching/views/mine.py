@@ -17,6 +17,7 @@ from mentorloom.matching.models import Response as Answer
 from mentorloom.matching.schemas import PreferencesIn
 from mentorloom.matching.views.common import base_url, page_router, reason_phrases
 from mentorloom.mentorships.models import Mentorship
+from mentorloom.numbers import is_digits
 from mentorloom.permissions import Action, can, may, own_membership, program_for, role_in
 from mentorloom.profiles.models import Profile
 from mentorloom.programs import service as programs
@@ -322,7 +323,7 @@ def _posted_id(text: str) -> int | None:
     Digits beyond any id stay an id too large, so PreferencesIn names the list; int() itself would refuse
     thousands of digits with a ValueError (a 500), and str.isdigit() lets "²" through.
     """
-    if not (text.isascii() and text.isdigit()):
+    if not is_digits(text):
         return None
     digits = text.lstrip("0") or "0"
     return int(digits) if len(digits) <= len(str(MAX_ID)) else MAX_ID + 1
