@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,9 @@ def build_templates() -> Jinja2Templates:
     return Jinja2Templates(env=build_environment())
 
 
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+
+
 def render_mail(env: Environment, template: str, **context: Any) -> tuple[str, str]:
     """(subject, body) of a mail template whose first line is the subject.
 
@@ -74,4 +78,5 @@ def render_mail(env: Environment, template: str, **context: Any) -> tuple[str, s
     typed into a title would otherwise reach the Subject header, which refuses it, and no mail would go out."""
     text = env.get_template(f"mail/{template}.txt").render(**context)
     subject, _, body = text.partition("\n")
-    return " ".join(subject.split()), body.lstrip("\n")
+    # Only breaks: the narrow no-break space in "10:49\u202fAM" stays, so the time never wraps in a mail program.
+    return _LINE_BREAKS.sub(" ", subject).strip(), body.lstrip("\n")

@@ -166,4 +166,4 @@ def test_a_worker_killed_while_it_mails_reminders_sends_each_once(
     assert len(ids) == expected and len(set(ids)) == expected  # each reminder once, none twice
     assert Counter(collector.recipients) == Counter({email: 1 for email in people})
     subjects = {str(message_from_bytes(m)["Subject"]) for m in collector.messages}
-    assert all(s.startswith("Reminder") for s in subjects)
+    assert all(s.startswith("Reminder") for s in subjects), subjects
