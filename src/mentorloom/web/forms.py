@@ -152,3 +152,9 @@ def field_errors(errors: list[dict[str, Any]], *, whole: str = "__all__") -> dic
     for error in errors:
         result.setdefault(str(error.get("field") or whole), str(error.get("message", "")))
     return result
+
+
+def form_text(form: FormData | dict[str, Any], name: str, limit: int | None = None) -> str:
+    """A posted text field, trimmed (and cut at `limit`); "" when it is missing or a file."""
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""

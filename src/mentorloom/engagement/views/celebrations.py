@@ -26,18 +26,13 @@ from mentorloom.mentorships.models import MentorshipStatus, Side
 from mentorloom.permissions import program_for
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
-from mentorloom.web.forms import PostedForm, form_attempt
+from mentorloom.web.forms import PostedForm, form_attempt, form_text
 from mentorloom.web.pages import redirect, render
 
 router = APIRouter()
 PAIR = "/programs/{program_id}/mentorships/{mentorship_id}"
 FEED_PAGE = 20
 WORKING = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED, MentorshipStatus.COMPLETING, MentorshipStatus.COMPLETED)
-
-
-def _text(form: PostedForm, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
 
 
 def _given(values: dict[str, str]) -> dict[str, Any]:
@@ -142,7 +137,7 @@ def add_milestone(
     session: DbSession,
 ) -> Response:
     seat = pair_seat(session, user, program_id, mentorship_id)
-    values = {name: _text(form, name) for name in ("title", "goal_key", "target_on")}
+    values = {name: form_text(form, name) for name in ("title", "goal_key", "target_on")}
     with form_attempt(session) as attempt:
         body = MilestoneIn(**_given(values))
         milestones.create(session, seat, body.model_dump())
@@ -168,7 +163,7 @@ def reach_milestone(
     seat = pair_seat(session, user, program_id, mentorship_id)
     milestone = milestones.milestone_of(session, seat, milestone_id)
     prefix = f"reach{milestone_id}."
-    values = {f"{prefix}note": _text(form, f"{prefix}note")}
+    values = {f"{prefix}note": form_text(form, f"{prefix}note")}
     with form_attempt(session, prefix=prefix) as attempt:
         body = ReachIn(note=values[f"{prefix}note"])
         milestones.reach(session, seat, milestone, body.note)
@@ -231,7 +226,7 @@ def edit_milestone(
 ) -> Response:
     seat = pair_seat(session, user, program_id, mentorship_id)
     milestone = milestones.milestone_of(session, seat, milestone_id)
-    values = {name: _text(form, name) for name in ("title", "goal_key", "target_on")}
+    values = {name: form_text(form, name) for name in ("title", "goal_key", "target_on")}
     with form_attempt(session) as attempt:
         body = MilestoneIn(**_given(values))
         milestones.update(session, seat, milestone, body.model_dump())
@@ -277,7 +272,7 @@ def set_sharing(
     session: DbSession,
 ) -> Response:
     seat = pair_seat(session, user, program_id, mentorship_id)
-    share = _text(form, "share") == "yes"
+    share = form_text(form, "share") == "yes"
     row = milestones.set_sharing(session, seat, share)
     both = row.mentor_shares_celebrations and row.mentee_shares_celebrations
     if not share:
@@ -344,7 +339,7 @@ def give_kudos(
     session: DbSession,
 ) -> Response:
     seat = seat_for(session, user, program_id, mentorship_id)
-    values = {"text": _text(form, "text"), "shared": _text(form, "shared")}
+    values = {"text": form_text(form, "text"), "shared": form_text(form, "shared")}
     with form_attempt(session) as attempt:
         body = KudosIn(text=values["text"], shared=values["shared"] == "yes")
         kudos.give(session, seat, body.text, shared=body.shared)
@@ -369,7 +364,7 @@ def share_kudos(
 ) -> Response:
     seat = seat_for(session, user, program_id, mentorship_id)
     found = kudos.kudos_of(session, seat, kudos_id)
-    share = _text(form, "shared") == "yes"
+    share = form_text(form, "shared") == "yes"
     kudos.set_shared(session, seat, found, share)
     flash = _("Your kudos now appear in the program's feed.") if share else _("Your kudos are private again.")
     return redirect(f"{pair_path(seat.mentorship)}/kudos", flash=flash, request=request)

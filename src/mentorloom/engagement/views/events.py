@@ -21,7 +21,7 @@ from mentorloom.mentorships import extensions
 from mentorloom.numbers import is_digits
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import AppSettings, CurrentUser, DbSession
-from mentorloom.web.forms import PostedForm, form_attempt
+from mentorloom.web.forms import PostedForm, form_attempt, form_text
 from mentorloom.web.pages import redirect
 
 router = APIRouter()
@@ -30,10 +30,6 @@ EVENT = EVENTS + "/{event_id}"
 
 extensions.register_panel("events", events_pages.pair_panel, order=60)
 feed.register_feed_source("engagement.events", events_calendar.feed_part)
-
-
-def _text(form: PostedForm, name: str, limit: int = 6000) -> str:
-    return str(form.get(name, "")).strip()[:limit]
 
 
 @router.get(EVENTS, response_class=HTMLResponse)
@@ -70,7 +66,7 @@ def create_event(
     settings: AppSettings,
 ) -> Response:
     seat = events.program_seat(session, user, program_id)
-    values = {name: _text(form, name) for name in events_pages.FORM_FIELDS}
+    values = {name: form_text(form, name, 6000) for name in events_pages.FORM_FIELDS}
     with form_attempt(session) as attempt:
         body = events_pages.event_in(values, may_invite_program=seat.manages)
         event = events.create_event(session, settings, seat, body)
@@ -108,7 +104,7 @@ def update_event(
     settings: AppSettings,
 ) -> Response:
     access = events.event_access(session, user, program_id, event_id)
-    values = {name: _text(form, name) for name in events_pages.FORM_FIELDS}
+    values = {name: form_text(form, name, 6000) for name in events_pages.FORM_FIELDS}
     if not access.seat.manages:  # the form has no choice: the audience stays as a coordinator may have widened it
         values["audience"] = access.event.audience.value
     with form_attempt(session) as attempt:
@@ -145,7 +141,7 @@ def answer(
     settings: AppSettings,
 ) -> Response:
     access = events.event_access(session, user, program_id, event_id)
-    reply = _text(form, "answer", 10)
+    reply = form_text(form, "answer", 10)
     with form_attempt(session, whole="answer") as attempt:
         if not access.may_answer:
             raise NotFound(_("Event not found."))

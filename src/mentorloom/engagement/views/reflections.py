@@ -29,18 +29,13 @@ from mentorloom.mentorships.extensions import Panel
 from mentorloom.mentorships.models import MentorshipStatus
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
-from mentorloom.web.forms import PostedForm, form_attempt
+from mentorloom.web.forms import PostedForm, form_attempt, form_text
 from mentorloom.web.pages import redirect, render
 
 router = APIRouter()
 PAIR = "/programs/{program_id}/mentorships/{mentorship_id}"
 FIELDS = ("challenge", "what_happened", "learned", "next_time", "goal_key", "meeting_id", "visibility")
 MEETINGS_LISTED = 30
-
-
-def _text(form: PostedForm, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
 
 
 def _body(values: dict[str, str]) -> ReflectionIn:
@@ -190,7 +185,7 @@ def write(
     session: DbSession,
 ) -> Response:
     seat = pair_seat(session, user, program_id, mentorship_id)
-    values = {name: _text(form, name) for name in FIELDS}
+    values = {name: form_text(form, name) for name in FIELDS}
     with form_attempt(session) as attempt:
         reflections.create(session, seat, _body(values).model_dump())
     if attempt.refused:
@@ -232,7 +227,7 @@ def edit(
 ) -> Response:
     seat = pair_seat(session, user, program_id, mentorship_id)
     reflection = reflections.reflection_of(session, seat, reflection_id)
-    values = {name: _text(form, name) for name in FIELDS}
+    values = {name: form_text(form, name) for name in FIELDS}
     with form_attempt(session) as attempt:
         reflections.update(session, seat, reflection, _body(values).model_dump())
     if attempt.refused:

@@ -17,11 +17,11 @@ from mentorloom.mentorships import presenters as out
 from mentorloom.mentorships.access import Seat, pair_seat
 from mentorloom.mentorships.models import Channel, MeetingFormat, ResponseTime, Side
 from mentorloom.mentorships.schemas import AgreementPatchIn, GoalIn, GoalRevisionIn, ProgressIn
-from mentorloom.mentorships.views.common import act, base_url, form_text
+from mentorloom.mentorships.views.common import act, base_url
 from mentorloom.programs.models import Cadence
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
-from mentorloom.web.forms import PostedForm, form_attempt
+from mentorloom.web.forms import PostedForm, form_attempt, form_text
 from mentorloom.web.inputs import MAX_INT
 from mentorloom.web.pages import redirect, render
 

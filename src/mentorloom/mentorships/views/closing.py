@@ -9,10 +9,10 @@ from mentorloom.i18n import gettext as _
 from mentorloom.mentorships import closing
 from mentorloom.mentorships.access import Seat, pair_seat
 from mentorloom.mentorships.schemas import RenewIn, RetrospectiveIn
-from mentorloom.mentorships.views.common import act, base_url, form_text, render_home
+from mentorloom.mentorships.views.common import act, base_url, render_home
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
-from mentorloom.web.forms import PostedForm, form_attempt
+from mentorloom.web.forms import PostedForm, form_attempt, form_text
 from mentorloom.web.pages import redirect
 
 router = APIRouter()

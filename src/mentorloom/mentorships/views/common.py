@@ -18,17 +18,13 @@ from mentorloom.mentorships import extensions, goals, guide, lifecycle
 from mentorloom.mentorships import presenters as out
 from mentorloom.mentorships.access import Seat, seat_for
 from mentorloom.mentorships.models import ClosureReason, MentorshipStatus, Side
-from mentorloom.web.forms import PostedForm, form_attempt
+from mentorloom.web.forms import form_attempt
 from mentorloom.web.pages import redirect, render
 
 
 def base_url(program_id: int, mentorship_id: int | None = None) -> str:
     url = f"/programs/{program_id}/mentorships"
     return f"{url}/{mentorship_id}" if mentorship_id else url
-
-
-def form_text(form: PostedForm, name: str) -> str:
-    return str(form.get(name, "")).strip()
 
 
 def render_home(

@@ -17,12 +17,12 @@ from mentorloom.mentorships import agreements, extensions, fitcheck, lifecycle
 from mentorloom.mentorships.access import Seat, seat_for, visible_mentorships
 from mentorloom.mentorships.models import Mentorship
 from mentorloom.mentorships.schemas import EndEarlyIn, PlannedEndIn
-from mentorloom.mentorships.views.common import act, form_text, render_home
+from mentorloom.mentorships.views.common import act, render_home
 from mentorloom.permissions import Action, may, program_for
 from mentorloom.programs.models import Membership
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
-from mentorloom.web.forms import PostedForm
+from mentorloom.web.forms import PostedForm, form_text
 from mentorloom.web.pages import render
 
 router = APIRouter()

@@ -17,12 +17,12 @@ from mentorloom.mentorships import review_rounds, reviews
 from mentorloom.mentorships.access import Seat, pair_seat
 from mentorloom.mentorships.models import Side
 from mentorloom.mentorships.schemas import ReviewIn
-from mentorloom.mentorships.views.common import act, base_url, form_text
+from mentorloom.mentorships.views.common import act, base_url
 from mentorloom.numbers import is_digits
 from mentorloom.permissions import Action, program_for
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import CurrentUser, DbSession
-from mentorloom.web.forms import PostedForm, form_attempt
+from mentorloom.web.forms import PostedForm, form_attempt, form_text
 from mentorloom.web.pages import redirect, render
 
 router = APIRouter()
