@@ -94,7 +94,7 @@ def _include_routers(app: FastAPI) -> None:
     from mentorloom.accounts import views as accounts_views
     from mentorloom.engagement import api as engagement_api
     from mentorloom.engagement import views as engagement_views
-    from mentorloom.health import router as health_router
+    from mentorloom.healthz import router as health_router
     from mentorloom.home import api as home_api
     from mentorloom.home import views as home_views
     from mentorloom.matching import api as matching_api

@@ -15,8 +15,9 @@ from mentorloom.engagement.models import (
     ResourceTag,
     Rsvp,
 )
+from mentorloom.health.models import CoordinatorNote, HealthNudge, InactivityWarning, PairHealth, Pulse, WeightChange
 from mentorloom.jobs.models import Job
-from mentorloom.matching.models import MatchPreference, MatchRun, MentorRequest, Proposal
+from mentorloom.matching.models import MatchPreference, MatchRun, MatchScore, MentorRequest, Proposal
 from mentorloom.meetings.models import (
     ActionItem,
     AgendaItem,
@@ -51,6 +52,7 @@ __all__ = [
     "ApiToken",
     "Base",
     "CalendarFeed",
+    "CoordinatorNote",
     "Event",
     "EventInvitation",
     "FitCheckAnswer",
@@ -58,11 +60,14 @@ __all__ = [
     "GoalProgress",
     "GoalRevision",
     "GoalSkill",
+    "HealthNudge",
     "ImportJob",
+    "InactivityWarning",
     "Job",
     "Kudos",
     "MatchPreference",
     "MatchRun",
+    "MatchScore",
     "Meeting",
     "MeetingFeedback",
     "MeetingSeries",
@@ -77,6 +82,7 @@ __all__ = [
     "NotificationPreference",
     "OutboxMail",
     "PairEngagementSettings",
+    "PairHealth",
     "PairMeetingSettings",
     "PrivateNote",
     "Profile",
@@ -84,6 +90,7 @@ __all__ = [
     "ProfileSkill",
     "Program",
     "Proposal",
+    "Pulse",
     "Reflection",
     "Resource",
     "ResourceTag",
@@ -94,4 +101,5 @@ __all__ = [
     "Tag",
     "User",
     "UserSession",
+    "WeightChange",
 ]

@@ -130,3 +130,17 @@ class MentorRequest(Base):
 
     mentee: Mapped[Membership] = relationship(foreign_keys=[mentee_id])
     mentor: Mapped[Membership] = relationship(foreign_keys=[mentor_id])
+
+
+class MatchScore(Base):
+    """Each mentorship's per-criterion scores as they were when it was matched: the evidence page fits them
+    against how long pairs lasted, so they must not move when profiles change later."""
+
+    __tablename__ = "match_scores"
+
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id", ondelete="CASCADE"), primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    criteria: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)  # criterion -> 0..1
+    weights: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)  # the program's weights then
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -35,6 +35,44 @@ class MatchingWeights(InputModel):
         return self
 
 
+class HealthWeights(InputModel):
+    """Points each health component can take off the score of 100 (see health.score; README "Program health")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cadence: int = Field(default=35, ge=0, le=100, description="meetings held against the agreed cadence")
+    feedback: int = Field(default=15, ge=0, le=100, description="meeting feedback level and trend")
+    reviews: int = Field(default=15, ge=0, le=100, description="periodic reviews: level, differences, unanswered")
+    goals: int = Field(default=15, ge=0, le=100, description="goal progress against elapsed time")
+    engagement: int = Field(default=10, ge=0, le=100, description="messages, links, milestones, kudos")
+    agreement: int = Field(default=10, ge=0, le=100, description="agreement confirmed by both")
+
+
+class HealthSettings(InputModel):
+    """How the health score is weighed and banded, the mentees' pulse and automatic conclusion after silence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weights: HealthWeights = Field(default_factory=HealthWeights)
+    healthy_from: int = Field(default=75, ge=1, le=100, description="scores from here are healthy")
+    at_risk_below: int = Field(default=50, ge=0, le=99, description="scores below this are at risk")
+    # A pair without a held meeting for this many agreed intervals is at risk whatever else goes well:
+    # a monthly pair crosses at 53 days, where peer products flag pairs (45-60 days).
+    at_risk_gap_factor: float = Field(default=1.75, ge=1.0, le=6.0)
+    # Early endings hurt most in the first months (Grossman & Rhodes 2002): warning signs count more then.
+    new_pair_months: int = Field(default=3, ge=0, le=24)
+    new_pair_factor: float = Field(default=1.5, ge=1.0, le=3.0)
+    pulse_enabled: bool = False
+    pulse_every_weeks: int = Field(default=2, ge=1, le=4)
+    auto_conclude_days: int | None = Field(default=None, ge=30, le=730, description="off by default; 90 suggested")
+
+    @model_validator(mode="after")
+    def _bands_in_order(self) -> HealthSettings:
+        if self.at_risk_below >= self.healthy_from:
+            raise ValueError("at_risk_below must be lower than healthy_from")
+        return self
+
+
 # Keys programs may still have stored, no longer read: the video room now comes from MENTORLOOM_VIDEO_BASE_URL.
 RETIRED_SETTINGS = frozenset({"video_url_template"})
 
@@ -55,6 +93,7 @@ class ProgramSettings(InputModel):
     review_interval_weeks: int = Field(default=12, ge=2, le=52)
     # A pair is overdue when no meeting was held for this many times its agreed interval.
     overdue_factor: float = Field(default=1.5, ge=1.0, le=4.0)
+    health: HealthSettings = Field(default_factory=HealthSettings)
 
     @model_validator(mode="before")
     @classmethod

@@ -1,0 +1,277 @@
+"""Collect `PairFacts` for every pair under way in a program with a fixed number of grouped queries.
+
+A program of 10,000 pairs and half a million meetings recomputes in seconds because nothing here runs a query
+per pair: each query groups by mentorship and the Python side only joins the results by id.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import Session
+
+from mentorloom.db import as_utc
+from mentorloom.engagement.models import Kudos, Message, Milestone, Resource
+from mentorloom.health.score import REVIEW_GRACE, PairFacts
+from mentorloom.meetings.models import FeedbackVisibility, Meeting, MeetingFeedback, MeetingStatus
+from mentorloom.meetings.recurrence import CADENCE_DAYS
+from mentorloom.mentorships.models import (
+    Agreement,
+    AgreementStatus,
+    Goal,
+    GoalProgress,
+    GoalStatus,
+    Mentorship,
+    MentorshipStatus,
+    ReviewAnswer,
+    ReviewSubmission,
+)
+from mentorloom.mentorships.reviews import scheduled_round
+from mentorloom.programs.models import Cadence, Program
+from mentorloom.programs.schemas import ProgramSettings
+
+SCORED = (MentorshipStatus.ACTIVE, MentorshipStatus.COMPLETING)  # paused pairs rest; ended pairs are history
+FEEDBACK_WINDOW = timedelta(days=240)
+
+
+@dataclass
+class _Pair:
+    id: int
+    started_at: datetime
+    cycle: int
+    planned_end: date | None
+
+
+def scored_pairs(program_id: int, only: int | None = None) -> Select[int]:
+    query = select(Mentorship.id).where(Mentorship.program_id == program_id, Mentorship.status.in_(SCORED))
+    return query if only is None else query.where(Mentorship.id == only)
+
+
+def collect(session: Session, program: Program, now: datetime, only: int | None = None) -> list[PairFacts]:
+    """Facts of every active (or completing) pair of the program, in mentorship id order (or of pair `only`)."""
+    scope = scored_pairs(program.id, only)
+    pairs = _pairs(session, scope)
+    if not pairs:
+        return []
+    agreements = _agreements(session, scope)
+    last_meeting = _last_held(session, program.id, scope)
+    feedback = _feedback(session, program.id, scope, now)
+    reviews = _reviews(session, program, scope, pairs, now)
+    goals, achieved = _goals(session, scope, pairs, now)
+    engaged = _last_engagement(session, program.id, scope)
+    out = []
+    for pair in pairs.values():
+        cadence, confirmed = agreements.get(pair.id, (program.default_cadence, False))
+        level, gap, missing = reviews.get(pair.id, (None, None, 0))
+        out.append(
+            PairFacts(
+                mentorship_id=pair.id,
+                started_at=pair.started_at,
+                cadence=cadence.value,
+                cadence_days=CADENCE_DAYS[cadence],
+                last_meeting_at=last_meeting.get(pair.id),
+                feedback=tuple(feedback.get(pair.id, ())),
+                review_level=level,
+                review_gap=gap,
+                reviews_unanswered=missing,
+                goals=tuple(goals.get(pair.id, ())),
+                goals_achieved=achieved.get(pair.id, 0),
+                last_engagement_at=engaged.get(pair.id),
+                agreement_confirmed=confirmed,
+            )
+        )
+    return out
+
+
+def _pairs(session: Session, scope: Select[int]) -> dict[int, _Pair]:
+    rows = session.execute(
+        select(
+            Mentorship.id,
+            func.coalesce(Mentorship.cycle_started_at, Mentorship.started_at, Mentorship.created_at),
+            Mentorship.cycle,
+            Mentorship.planned_end_on,
+        )
+        .where(Mentorship.id.in_(scope))
+        .order_by(Mentorship.id)
+    )
+    return {mid: _Pair(mid, as_utc(started), cycle, end) for mid, started, cycle, end in rows}
+
+
+def _agreements(session: Session, scope: Select[int]) -> dict[int, tuple[Cadence, bool]]:
+    """The cadence in force (a confirmed version wins over a newer draft) and whether one was confirmed."""
+    rows = session.execute(
+        select(Agreement.mentorship_id, Agreement.version, Agreement.status, Agreement.cadence)
+        .join(Mentorship, and_(Mentorship.id == Agreement.mentorship_id, Mentorship.cycle == Agreement.cycle))
+        .where(Agreement.mentorship_id.in_(scope))
+        .order_by(Agreement.mentorship_id, Agreement.version)
+    )
+    confirmed: dict[int, Cadence] = {}
+    newest: dict[int, Cadence] = {}
+    for mid, _version, status, cadence in rows:  # oldest version first, so the newest one wins
+        newest[mid] = cadence
+        if status is AgreementStatus.CONFIRMED:
+            confirmed[mid] = cadence
+    return {mid: (confirmed.get(mid, cadence), mid in confirmed) for mid, cadence in newest.items()}
+
+
+def _last_held(session: Session, program_id: int, scope: Select[int]) -> dict[int, datetime]:
+    rows = session.execute(
+        select(Meeting.mentorship_id, func.max(Meeting.starts_at))
+        .where(Meeting.program_id == program_id, Meeting.mentorship_id.in_(scope), Meeting.status == MeetingStatus.HELD)
+        .group_by(Meeting.mentorship_id)
+    )
+    return {mid: as_utc(at) for mid, at in rows}
+
+
+def _feedback(session: Session, program_id: int, scope: Select[int], now: datetime) -> dict[int, list[int]]:
+    """Usefulness of recent held meetings, oldest first; answers their authors kept private are left out."""
+    rows = session.execute(
+        select(MeetingFeedback.mentorship_id, MeetingFeedback.usefulness)
+        .join(Meeting, Meeting.id == MeetingFeedback.meeting_id)
+        .where(
+            MeetingFeedback.program_id == program_id,
+            MeetingFeedback.mentorship_id.in_(scope),
+            MeetingFeedback.visibility != FeedbackVisibility.PRIVATE,
+            Meeting.starts_at >= now - FEEDBACK_WINDOW,
+        )
+        .order_by(MeetingFeedback.mentorship_id, Meeting.starts_at, MeetingFeedback.id)
+    )
+    out: dict[int, list[int]] = defaultdict(list)
+    for mid, usefulness in rows:
+        out[mid].append(usefulness)
+    return out
+
+
+def _reviews(
+    session: Session, program: Program, scope: Select[int], pairs: dict[int, _Pair], now: datetime
+) -> dict[int, tuple[float | None, float | None, int]]:
+    """Per pair: the latest answered round's mean and widest gap between sides, and answers missing from the
+    latest round that has been open for REVIEW_GRACE."""
+    latest = (
+        select(ReviewSubmission.mentorship_id, func.max(ReviewSubmission.period).label("period"))
+        .where(ReviewSubmission.program_id == program.id, ReviewSubmission.mentorship_id.in_(scope))
+        .group_by(ReviewSubmission.mentorship_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ReviewSubmission.mentorship_id, ReviewSubmission.side, ReviewAnswer.statement, ReviewAnswer.score)
+        .join(ReviewAnswer, ReviewAnswer.submission_id == ReviewSubmission.id)
+        .join(
+            latest,
+            and_(latest.c.mentorship_id == ReviewSubmission.mentorship_id, latest.c.period == ReviewSubmission.period),
+        )
+    )
+    scores: dict[int, list[int]] = defaultdict(list)
+    by_statement: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for mid, side, statement, score in rows:
+        scores[mid].append(score)
+        by_statement[mid][statement][side.value] = score
+    step = timedelta(weeks=ProgramSettings.model_validate(program.settings or {}).review_interval_weeks)
+    answered = _answered_sides(session, program.id, scope)
+    out: dict[int, tuple[float | None, float | None, int]] = {}
+    for pair in pairs.values():
+        level = sum(scores[pair.id]) / len(scores[pair.id]) if scores.get(pair.id) else None
+        gaps = [abs(s["mentor"] - s["mentee"]) for s in by_statement[pair.id].values() if len(s) == 2]
+        due = scheduled_round(pair.started_at, step, now - REVIEW_GRACE)
+        missing = 2 - len(answered.get((pair.id, due), ())) if due > 0 else 0
+        out[pair.id] = (level, float(max(gaps)) if gaps else None, missing)
+    return out
+
+
+def _answered_sides(session: Session, program_id: int, scope: Select[int]) -> dict[tuple[int, int], set[str]]:
+    rows = session.execute(
+        select(ReviewSubmission.mentorship_id, ReviewSubmission.period, ReviewSubmission.side).where(
+            ReviewSubmission.program_id == program_id, ReviewSubmission.mentorship_id.in_(scope)
+        )
+    )
+    out: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for mid, period, side in rows:
+        out[(mid, period)].add(side.value)
+    return out
+
+
+def _goals(
+    session: Session,
+    scope: Select[int],
+    pairs: dict[int, _Pair],
+    now: datetime,
+) -> tuple[dict[int, list[tuple[int, float]]], dict[int, int]]:
+    """Open goals of each pair's newest agreement with (progress %, expected share), and achieved counts."""
+    newest = (
+        select(Agreement.mentorship_id, func.max(Agreement.id).label("agreement_id"))
+        .join(Mentorship, and_(Mentorship.id == Agreement.mentorship_id, Mentorship.cycle == Agreement.cycle))
+        .where(Agreement.mentorship_id.in_(scope))
+        .group_by(Agreement.mentorship_id)
+        .subquery()
+    )
+    goal_rows = session.execute(
+        select(Goal.mentorship_id, Goal.key, Goal.target_date).join(newest, newest.c.agreement_id == Goal.agreement_id)
+    )
+    state = _goal_states(session, scope)
+    open_goals: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    achieved: dict[int, int] = defaultdict(int)
+    for mid, key, target in goal_rows:
+        status, progress = state.get((mid, key), (GoalStatus.NOT_STARTED, 0))
+        if status is GoalStatus.ACHIEVED:
+            achieved[mid] += 1
+        elif status is not GoalStatus.DROPPED:
+            open_goals[mid].append((progress, _expected_share(pairs[mid], target, now)))
+    return open_goals, achieved
+
+
+def _goal_states(session: Session, scope: Select[int]) -> dict[tuple[int, str], tuple[GoalStatus, int]]:
+    newest = (
+        select(func.max(GoalProgress.id))
+        .where(GoalProgress.mentorship_id.in_(scope))
+        .group_by(GoalProgress.mentorship_id, GoalProgress.goal_key)
+    )
+    rows = session.execute(
+        select(GoalProgress.mentorship_id, GoalProgress.goal_key, GoalProgress.status, GoalProgress.progress).where(
+            GoalProgress.id.in_(newest)
+        )
+    )
+    return {(mid, key): (status, progress) for mid, key, status, progress in rows}
+
+
+def _expected_share(pair: _Pair, target: date | None, now: datetime) -> float:
+    """How far along the goal should be by now: elapsed time up to its target date (or the cycle's end)."""
+    end = target or pair.planned_end
+    if end is None:
+        return 0.0
+    end_at = datetime.combine(end, datetime.min.time(), tzinfo=pair.started_at.tzinfo)
+    total = (end_at - pair.started_at).total_seconds()
+    if total <= 0:
+        return 1.0
+    return min(1.0, max(0.0, (now - pair.started_at).total_seconds() / total))
+
+
+def _last_engagement(session: Session, program_id: int, scope: Select[int]) -> dict[int, datetime]:
+    """The latest message, shared link, milestone reached or kudos of each pair (counts only, no words)."""
+    sources: Iterable[Select[Any, Any]] = (
+        select(Message.mentorship_id, func.max(Message.created_at))
+        .where(Message.mentorship_id.in_(scope), Message.deleted_at.is_(None))
+        .group_by(Message.mentorship_id),
+        select(Resource.mentorship_id, func.max(Resource.created_at))
+        .where(Resource.program_id == program_id, Resource.mentorship_id.in_(scope))
+        .group_by(Resource.mentorship_id),
+        select(Milestone.mentorship_id, func.max(Milestone.reached_at))
+        .where(
+            Milestone.program_id == program_id, Milestone.mentorship_id.in_(scope), Milestone.reached_at.is_not(None)
+        )
+        .group_by(Milestone.mentorship_id),
+        select(Kudos.mentorship_id, func.max(Kudos.created_at))
+        .where(Kudos.program_id == program_id, Kudos.mentorship_id.in_(scope))
+        .group_by(Kudos.mentorship_id),
+    )
+    out: dict[int, datetime] = {}
+    for query in sources:
+        for mid, at in session.execute(query):
+            if mid is not None and at is not None:
+                at = as_utc(at)
+                out[mid] = max(out.get(mid, at), at)
+    return out
