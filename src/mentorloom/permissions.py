@@ -67,6 +67,7 @@ class Action(enum.StrEnum):
     FINISH_ANY_TIME = "finish_any_time"  # complete without waiting for both retrospectives
     WORK_IN_PAIR = "work_in_pair"
     VIEW_REVIEW_FIGURES = "view_review_figures"  # released program-wide counts and means, who answered
+    VIEW_HEALTH = "view_health"  # pairs' health, analytics, retention, evidence; nudge, note, apply weights
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,9 @@ RULES: dict[Action, Rule] = {
     Action.WORK_IN_PAIR: Rule(_NONE, _PAIR, False, _PAIR_ONLY),
     Action.VIEW_REVIEW_FIGURES: Rule(
         _COORDINATOR, _NONE, True, N_("Only the program's coordinators see the review figures of all pairs.")
+    ),
+    Action.VIEW_HEALTH: Rule(
+        _COORDINATOR, _NONE, True, N_("Only the program's coordinators see the health of all pairs.")
     ),
 }
 
