@@ -26,12 +26,14 @@ never one of a pair). `RULES` is this table; tests/test_permissions_rules.py che
 | finish_any_time     | coordinator                   |                       | yes            |
 | work_in_pair        |                               | mentor, mentee        | no             |
 | view_review_figures | coordinator                   |                       | yes            |
+| view_health         | coordinator                   |                       | yes            |
 
 `take_part` is the self-service pages and endpoints (my match, requests, my own preferences): coordinators
 are not matched. `steer_mentorship` is a change of state a coordinator may step in for (pause, end early, ...);
 `work_in_pair` is the pair's private words and work (agreement, goals, reviews, fit check, retrospectives).
 `view_review_figures` is the program's released review figures and which pairs answered the open round, never a
-pair's own answers.
+pair's own answers. `view_health` is the pairs' health (counts and days, never a person's answer), the program
+analytics, retention and evidence pages, and nudging a pair, noting on it and applying suggested weights.
 """
 
 from __future__ import annotations
