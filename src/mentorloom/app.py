@@ -94,6 +94,8 @@ def _include_routers(app: FastAPI) -> None:
     from mentorloom.accounts import views as accounts_views
     from mentorloom.engagement import api as engagement_api
     from mentorloom.engagement import views as engagement_views
+    from mentorloom.health import api as health_api
+    from mentorloom.health import views as health_views
     from mentorloom.healthz import router as health_router
     from mentorloom.home import api as home_api
     from mentorloom.home import views as home_views
@@ -121,6 +123,7 @@ def _include_routers(app: FastAPI) -> None:
         mentorships_api,
         meetings_api,
         engagement_api,
+        health_api,
     ):
         app.include_router(module.router, prefix="/api/v1")
     for module in (
@@ -132,6 +135,7 @@ def _include_routers(app: FastAPI) -> None:
         mentorships_views,
         meetings_views,
         engagement_views,
+        health_views,
     ):
         app.include_router(module.router)
     app.include_router(calendar_views.router)
