@@ -16,11 +16,13 @@ from mentorloom.errors import Conflict, NotFound, ValidationFailed
 from mentorloom.i18n import N_, gettext, ngettext
 from mentorloom.i18n import gettext as _
 from mentorloom.jobs.service import rowcount
+from mentorloom.matching import match_scores
 from mentorloom.matching.engine import Scorer, pair_breakdown, top_candidates
 from mentorloom.matching.engine.explain import explain_pairs
 from mentorloom.matching.inputs import allowed, build_inputs
 from mentorloom.matching.mails import queue_request_mail
 from mentorloom.matching.models import MentorRequest, Proposal, ProposalStatus, RequestStatus
+from mentorloom.matching.pair_scores import explain_pair
 from mentorloom.mentorships import placement
 from mentorloom.mentorships.models import MentorshipSource
 from mentorloom.permissions import Action, require
@@ -193,14 +195,20 @@ def _require_pending(request: MentorRequest) -> None:
 
 
 def _take_slot(session: Session, request: MentorRequest) -> None:
-    placement.place(
+    """Place the requested pair and keep its criterion scores (match_scores) for the evidence page."""
+    program = session.get_one(Program, request.program_id)
+    # Scored before placing: a placed mentee is no longer open to matching, so the engine would leave them out.
+    fit = explain_pair(session, program, request.mentee_id, request.mentor_id)
+    mentorship = placement.place(
         session,
-        session.get_one(Program, request.program_id),
+        program,
         mentor_id=request.mentor_id,
         mentee_id=request.mentee_id,
         source=MentorshipSource.REQUEST,
         by=session.get_one(Membership, request.mentor_id).user,
     )
+    if fit is not None:
+        match_scores.record(session, mentorship, fit.score, fit.criteria, match_scores.current_weights(program))
     request.status = RequestStatus.ACCEPTED
     # The mentee's other open requests are no longer needed.
     session.execute(

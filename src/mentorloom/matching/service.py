@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-import numpy as np
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -14,12 +13,13 @@ from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, MatchingFailed, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.jobs import schedule
-from mentorloom.matching.engine import InfeasibleLockError, MatchResult, Mode, Options, PairSet, match, pair_breakdown
-from mentorloom.matching.engine.explain import explain_pairs
-from mentorloom.matching.inputs import ProgramInputs, allowed, build_inputs, engaged_mentees
+from mentorloom.matching import match_scores
+from mentorloom.matching.engine import InfeasibleLockError, MatchResult, Mode, Options, PairSet, match
+from mentorloom.matching.inputs import ProgramInputs, build_inputs, engaged_mentees
 from mentorloom.matching.mails import queue_answer_mails, queue_offer_mails
 from mentorloom.matching.mentor_requests import best_mentors, ruled_out_pairs
 from mentorloom.matching.models import MatchRun, Proposal, ProposalStatus, Response, RunStatus
+from mentorloom.matching.pair_scores import explain_pairs_for
 from mentorloom.mentorships import placement
 from mentorloom.mentorships.models import MentorshipSource
 from mentorloom.permissions import Action, membership_of, require
@@ -289,19 +289,18 @@ def _rescore(session: Session, proposals: list[Proposal]) -> None:
     """Recompute score, criteria and facts of hand-edited pairs; a pair the rules forbid is refused."""
     program = session.get(Program, proposals[0].program_id)
     assert program is not None
-    inputs = build_inputs(session, program, mentee_ids=[p.mentee_id for p in proposals])
-    ti, tj = inputs.mentee_index(), inputs.mentor_index()
+    paired = [p for p in proposals if p.mentor_id is not None]
+    fits = explain_pairs_for(session, program, [(p.mentee_id, cast(int, p.mentor_id)) for p in paired])
+    fit_of = {id(p): fit for p, fit in zip(paired, fits, strict=True)}
     for p in proposals:
         if p.mentor_id is None:
             p.status, p.score, p.criteria, p.facts = ProposalStatus.UNMATCHED, None, {}, []
             p.unmatched_reason = "capacity_exhausted"
             continue
-        if p.mentee_id not in ti or p.mentor_id not in tj or not allowed(inputs, ti[p.mentee_id], tj[p.mentor_id]):
+        fit = fit_of[id(p)]
+        if fit is None or not fit.allowed:
             raise Conflict(_("The rules exclude this pair (no common language, conflict of interest or avoid)."))
-        i, j = np.array([ti[p.mentee_id]]), np.array([tj[p.mentor_id]])
-        breakdown = pair_breakdown(inputs.mentees, inputs.mentors, i, j, inputs.weights, inputs.rules)
-        e = explain_pairs(breakdown, inputs.mentees, inputs.mentors, inputs.labels)[0]
-        p.score, p.criteria, p.facts = float(breakdown.score[0]), e["criteria"], e["facts"]
+        p.score, p.criteria, p.facts = fit.score, fit.criteria, fit.facts
         p.status, p.unmatched_reason, p.rank = ProposalStatus.DRAFT, "", 0
     session.flush()
 
@@ -340,7 +339,10 @@ def publish(session: Session, run: MatchRun, *, weak_confirmed: bool = True) -> 
 
 
 def respond(session: Session, proposal: Proposal, user: User, answer: Response, reason: str = "") -> Proposal:
-    """The mentee or mentor accepts or declines an offer; both yes places the pair, one no frees the slot."""
+    """The mentee or mentor accepts or declines an offer; both yes places the pair, one no frees the slot.
+
+    A placed pair keeps the offer's criterion scores (match_scores) for the evidence page.
+    """
     side = _side(session, proposal, user)
     if answer is Response.DECLINED and not reason.strip():
         raise ValidationFailed(_("Please tell us briefly why, so we can find a better match."), field="reason")
@@ -360,14 +362,19 @@ def respond(session: Session, proposal: Proposal, user: User, answer: Response, 
         proposal.status = ProposalStatus.ACCEPTED
         assert proposal.mentor_id is not None
         session.flush()  # the accepted offer stops holding the slot that the mentorship takes now
-        placement.place(
+        program = session.get_one(Program, proposal.program_id)
+        mentorship = placement.place(
             session,
-            session.get_one(Program, proposal.program_id),
+            program,
             mentor_id=proposal.mentor_id,
             mentee_id=proposal.mentee_id,
             source=MentorshipSource.MATCHING,
             by=user,
         )
+        if proposal.score is not None and proposal.criteria:  # the evidence page's covariates, as offered
+            match_scores.record(
+                session, mentorship, proposal.score, proposal.criteria, match_scores.current_weights(program)
+            )
     session.flush()
     return proposal
 
