@@ -26,6 +26,8 @@ KIND_MODULES = (
     "mentorloom.engagement.resources",
     "mentorloom.engagement.events",
     "mentorloom.engagement.messages",
+    "mentorloom.health.pulse",
+    "mentorloom.health.inactivity",
 )
 
 

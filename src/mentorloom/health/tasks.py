@@ -1,0 +1,41 @@
+"""Periodic health jobs, run by `mentorloom worker` (or `serve --with-worker`).
+
+Each is a sweep over the current state with idempotent keys: a worker killed half-way and started again does
+what is missing and nothing twice. Each program is committed on its own, so one program's trouble (or a kill)
+does not undo what was done for the programs before it.
+"""
+
+from __future__ import annotations
+
+from huey import crontab
+from sqlalchemy import select
+
+from mentorloom.jobs import JobContext, job
+from mentorloom.programs.models import Program
+
+
+@job("health.inactivity", every=crontab(minute="10", hour="5"))
+def inactivity_sweep(ctx: JobContext) -> int:
+    """Daily: warn pairs silent for N-7 days (once per quiet stretch), conclude those warned a week ago."""
+    from mentorloom.health import inactivity
+
+    done = 0
+    with ctx.database.session() as session:
+        for program_id in list(session.scalars(select(Program.id).order_by(Program.id))):
+            outcome = inactivity.sweep_program(session, session.get_one(Program, program_id), ctx.clock())
+            session.commit()
+            done += len(outcome.warned) + len(outcome.concluded)
+    return done
+
+
+@job("health.pulse_invites", every=crontab(minute="30", hour="9"))
+def pulse_invites(ctx: JobContext) -> int:
+    """Daily: tell each mentee once per period that a new pulse is open (programs that ask for it)."""
+    from mentorloom.health import pulse
+
+    told = 0
+    with ctx.database.session() as session:
+        for program_id in list(session.scalars(select(Program.id).order_by(Program.id))):
+            told += pulse.invite_open(session, session.get_one(Program, program_id), ctx.clock())
+            session.commit()
+    return told
