@@ -19,7 +19,7 @@ from mentorloom.mentorships.access import seat_for
 from mentorloom.mentorships.models import MentorshipStatus
 from mentorloom.notifications.models import Notification, OutboxMail
 from tests.factories import make_program
-from tests.matching.helpers import coordinator, coordinator_user
+from tests.matching.helpers import coordinator_user
 from tests.meetings.page_helpers import browser, field_error
 from tests.mentorships.helpers import Pair, make_pair
 
