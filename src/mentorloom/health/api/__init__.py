@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mentorloom.health.api import analytics, dashboard, evidence, pulse
+from mentorloom.health.api import analytics, dashboard, evidence, pulse, report
 from mentorloom.web.api_common import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["health"], responses=PROBLEM_RESPONSES)
-for _module in (dashboard, analytics, evidence, pulse):
+for _module in (dashboard, analytics, evidence, pulse, report):
     router.include_router(_module.router)
 
 __all__ = ["router"]

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from mentorloom.health.views import analytics, dashboard, evidence, pulse
+from mentorloom.health.views import analytics, dashboard, evidence, pulse, report
 from mentorloom.web.deps import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-for _module in (dashboard, analytics, evidence, pulse):
+for _module in (dashboard, analytics, evidence, pulse, report):
     router.include_router(_module.router)
 
 __all__ = ["router"]
