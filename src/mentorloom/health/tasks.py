@@ -10,6 +10,7 @@ from __future__ import annotations
 from huey import crontab
 from sqlalchemy import select
 
+from mentorloom.health import inactivity, pulse  # imported with the worker: the warning mail's context hook
 from mentorloom.jobs import JobContext, job
 from mentorloom.programs.models import Program
 
@@ -17,8 +18,6 @@ from mentorloom.programs.models import Program
 @job("health.inactivity", every=crontab(minute="10", hour="5"))
 def inactivity_sweep(ctx: JobContext) -> int:
     """Daily: warn pairs silent for N-7 days (once per quiet stretch), conclude those warned a week ago."""
-    from mentorloom.health import inactivity
-
     done = 0
     with ctx.database.session() as session:
         for program_id in list(session.scalars(select(Program.id).order_by(Program.id))):
@@ -31,8 +30,6 @@ def inactivity_sweep(ctx: JobContext) -> int:
 @job("health.pulse_invites", every=crontab(minute="30", hour="9"))
 def pulse_invites(ctx: JobContext) -> int:
     """Daily: tell each mentee once per period that a new pulse is open (programs that ask for it)."""
-    from mentorloom.health import pulse
-
     told = 0
     with ctx.database.session() as session:
         for program_id in list(session.scalars(select(Program.id).order_by(Program.id))):
