@@ -215,3 +215,15 @@ def test_the_job_rerun_after_a_kill_sends_nothing_twice(db_session: Session, set
     db_session.refresh(pair.mentorship)
     assert pair.mentorship.status is MentorshipStatus.ENDED_EARLY
     assert tasks.inactivity_sweep(ctx) == 0
+
+
+def test_the_warning_reads_in_german(db_session: Session, settings: Settings) -> None:
+    pair, start = quiet_pair(db_session)
+    sweep(db_session, pair.program, start + (N - 7) * DAY)
+    mail = db_session.scalars(select(OutboxMail).where(OutboxMail.template == "inactivity_warning")).first()
+    assert mail is not None
+    mail.locale = "de"
+    message = compose(db_session, settings, mail)
+    body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "endet am" in str(message["Subject"]) and "außer Sie melden sich" in str(message["Subject"])
+    assert "83 Tage lang still" in body and "Programmkoordination" in body
