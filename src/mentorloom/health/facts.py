@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from mentorloom.db import as_utc
@@ -39,6 +39,18 @@ SCORED = (MentorshipStatus.ACTIVE, MentorshipStatus.COMPLETING)  # paused pairs 
 FEEDBACK_WINDOW = timedelta(days=240)
 
 
+def pair_reached_milestone() -> ColumnElement[bool]:
+    """Milestones that tell of the pair's own life: "3 months together" and its kind (`months_<n>`) are reached by
+    the calendar, whatever the pair does, so they are no sign of engagement (the health score and the automatic
+    conclusion after silence both leave them out)."""
+    return or_(Milestone.code.is_(None), Milestone.code.not_like("months\\_%", escape="\\"))
+
+
+def kudos_between_the_two() -> ColumnElement[bool]:
+    """Kudos one partner gave the other; the coordination's kudos (no side) are no sign of the pair's own life."""
+    return Kudos.from_side.is_not(None)
+
+
 @dataclass
 class _Pair:
     id: int
@@ -58,7 +70,7 @@ def collect(session: Session, program: Program, now: datetime, only: int | None 
     pairs = _pairs(session, scope)
     if not pairs:
         return []
-    agreements = _agreements(session, scope)
+    in_force = agreements(session, scope)
     last_meeting = _last_held(session, program.id, scope)
     feedback = _feedback(session, program.id, scope, now)
     reviews = _reviews(session, program, scope, pairs, now)
@@ -66,7 +78,7 @@ def collect(session: Session, program: Program, now: datetime, only: int | None 
     engaged = _last_engagement(session, program.id, scope)
     out = []
     for pair in pairs.values():
-        cadence, confirmed = agreements.get(pair.id, (program.default_cadence, False))
+        cadence, confirmed = in_force.get(pair.id, (program.default_cadence, False))
         level, gap, missing = reviews.get(pair.id, (None, None, 0))
         out.append(
             PairFacts(
@@ -102,7 +114,7 @@ def _pairs(session: Session, scope: Select[int]) -> dict[int, _Pair]:
     return {mid: _Pair(mid, as_utc(started), cycle, end) for mid, started, cycle, end in rows}
 
 
-def _agreements(session: Session, scope: Select[int]) -> dict[int, tuple[Cadence, bool]]:
+def agreements(session: Session, scope: Select[int]) -> dict[int, tuple[Cadence, bool]]:
     """The cadence in force (a confirmed version wins over a newer draft) and whether one was confirmed."""
     rows = session.execute(
         select(Agreement.mentorship_id, Agreement.version, Agreement.status, Agreement.cadence)
@@ -212,7 +224,7 @@ def _goals(
     goal_rows = session.execute(
         select(Goal.mentorship_id, Goal.key, Goal.target_date).join(newest, newest.c.agreement_id == Goal.agreement_id)
     )
-    state = _goal_states(session, scope)
+    state = goal_states(session, scope)
     open_goals: dict[int, list[tuple[int, float]]] = defaultdict(list)
     achieved: dict[int, int] = defaultdict(int)
     for mid, key, target in goal_rows:
@@ -224,7 +236,7 @@ def _goals(
     return open_goals, achieved
 
 
-def _goal_states(session: Session, scope: Select[int]) -> dict[tuple[int, str], tuple[GoalStatus, int]]:
+def goal_states(session: Session, scope: Select[int]) -> dict[tuple[int, str], tuple[GoalStatus, int]]:
     newest = (
         select(func.max(GoalProgress.id))
         .where(GoalProgress.mentorship_id.in_(scope))
@@ -251,7 +263,7 @@ def _expected_share(pair: _Pair, target: date | None, now: datetime) -> float:
 
 
 def _last_engagement(session: Session, program_id: int, scope: Select[int]) -> dict[int, datetime]:
-    """The latest message, shared link, milestone reached or kudos of each pair (counts only, no words)."""
+    """The latest message, shared link, milestone the pair reached or kudos between the two (dates only, no words)."""
     sources: Iterable[Select[Any, Any]] = (
         select(Message.mentorship_id, func.max(Message.created_at))
         .where(Message.mentorship_id.in_(scope), Message.deleted_at.is_(None))
@@ -261,11 +273,14 @@ def _last_engagement(session: Session, program_id: int, scope: Select[int]) -> d
         .group_by(Resource.mentorship_id),
         select(Milestone.mentorship_id, func.max(Milestone.reached_at))
         .where(
-            Milestone.program_id == program_id, Milestone.mentorship_id.in_(scope), Milestone.reached_at.is_not(None)
+            Milestone.program_id == program_id,
+            Milestone.mentorship_id.in_(scope),
+            Milestone.reached_at.is_not(None),
+            pair_reached_milestone(),
         )
         .group_by(Milestone.mentorship_id),
         select(Kudos.mentorship_id, func.max(Kudos.created_at))
-        .where(Kudos.program_id == program_id, Kudos.mentorship_id.in_(scope))
+        .where(Kudos.program_id == program_id, Kudos.mentorship_id.in_(scope), kudos_between_the_two())
         .group_by(Kudos.mentorship_id),
     )
     out: dict[int, datetime] = {}

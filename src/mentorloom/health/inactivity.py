@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from mentorloom.config import Settings
@@ -35,6 +35,7 @@ from mentorloom.dates import format_day
 from mentorloom.db import as_utc
 from mentorloom.engagement.celebrations_common import pair_path, tell
 from mentorloom.engagement.models import Kudos, Message, Milestone, Resource
+from mentorloom.health.facts import kudos_between_the_two, pair_reached_milestone
 from mentorloom.health.models import InactivityWarning, Pulse
 from mentorloom.i18n import N_
 from mentorloom.meetings.models import Meeting, MeetingStatus
@@ -100,17 +101,11 @@ def last_activity(session: Session, program_id: int, scope: Select[Any]) -> dict
         select(ReviewSubmission.mentorship_id, func.max(ReviewSubmission.submitted_at))
         .where(ReviewSubmission.program_id == program_id, ReviewSubmission.mentorship_id.in_(scope))
         .group_by(ReviewSubmission.mentorship_id),
-        # "3 months together" and its kind are reached by the calendar, not by the pair
         select(Milestone.mentorship_id, func.max(Milestone.reached_at))
-        .where(
-            Milestone.program_id == program_id,
-            Milestone.mentorship_id.in_(scope),
-            or_(Milestone.code.is_(None), Milestone.code.not_like("months\\_%", escape="\\")),
-        )
+        .where(Milestone.program_id == program_id, Milestone.mentorship_id.in_(scope), pair_reached_milestone())
         .group_by(Milestone.mentorship_id),
-        # kudos between the two only: the coordination's kudos are no sign of the pair's own life
         select(Kudos.mentorship_id, func.max(Kudos.created_at))
-        .where(Kudos.program_id == program_id, Kudos.mentorship_id.in_(scope), Kudos.from_side.is_not(None))
+        .where(Kudos.program_id == program_id, Kudos.mentorship_id.in_(scope), kudos_between_the_two())
         .group_by(Kudos.mentorship_id),
         select(Pulse.mentorship_id, func.max(Pulse.created_at))
         .where(Pulse.program_id == program_id, Pulse.mentorship_id.in_(scope))

@@ -192,7 +192,7 @@ def _rows(session: Session, program: Program, base_rows: Any, scope: Select[Any]
     if not base_rows:
         return []
     held = _held_in_cycle(session, program.id, scope)
-    cadences = facts._agreements(session, scope)
+    cadences = facts.agreements(session, scope)
     goals_set, achieved = _goals(session, scope)
     messages = _messages(session, scope)
     feedback = _feedback(session, program.id, scope)
@@ -251,7 +251,7 @@ def _goals(session: Session, scope: Select[Any]) -> tuple[dict[int, int], dict[i
     keys = session.execute(
         select(Goal.mentorship_id, Goal.key).join(newest, newest.c.agreement_id == Goal.agreement_id)
     )
-    states = facts._goal_states(session, scope)
+    states = facts.goal_states(session, scope)
     total: dict[int, int] = defaultdict(int)
     achieved: dict[int, int] = defaultdict(int)
     for mid, key in keys:
