@@ -192,7 +192,8 @@ def score_pair(f: PairFacts, settings: HealthSettings, now: datetime) -> Health:
     score = max(0, min(100, round(100 - sum(p.points for p in parts))))
     cadence = parts[0]
     if cadence.params["days"] >= settings.at_risk_gap_factor * f.cadence_days:
-        score = min(score, settings.at_risk_below - 1)
+        # a program may set at_risk_below to 0 (no score band "at risk"): the score still stays in 0..100
+        score = min(score, max(0, settings.at_risk_below - 1))
     band = band_of(score, settings)
     # Most urgent first: the lowest score, then new pairs (whose early end does most harm), then the longest gap.
     urgency = (100 - score) + (10 if new_pair and band != HEALTHY else 0) + min(cadence.params["days"], 365) / 100
