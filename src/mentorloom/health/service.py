@@ -123,7 +123,7 @@ def flagged(
         .offset(offset)
         .limit(limit)
     )
-    return total, [(h, m) for h, m in rows.tuples()]
+    return total, [(h, m) for h, m in rows]
 
 
 def health_of(session: Session, mentorship: Mentorship) -> PairHealth | None:
