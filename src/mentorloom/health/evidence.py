@@ -390,28 +390,41 @@ def sentence(effect: Effect) -> str:
     who, measure = _(_PAIRS_WITH.get(c, c)), _(_MEASURE.get(c, c))
     if effect.direction == "fewer":
         return _(
-            "%(who)s ended early less often: each 0.1 more in %(measure)s went with %(pct)s%% fewer early endings "
+            "%(who)s ended early less often: each 0.1 more in %(label)s went with %(pct)s%% fewer early endings "
             "(95%% CI %(low)s–%(high)s%%).",
             who=who,
-            measure=measure,
+            label=measure,
             pct=_percent(1 - effect.hazard_ratio),
             low=_percent(1 - effect.high),
             high=_percent(1 - effect.low),
         )
     if effect.direction == "more":
         return _(
-            "%(who)s ended early more often: each 0.1 more in %(measure)s went with %(pct)s%% more early endings "
+            "%(who)s ended early more often: each 0.1 more in %(label)s went with %(pct)s%% more early endings "
             "(95%% CI %(low)s–%(high)s%%).",
             who=who,
-            measure=measure,
+            label=measure,
             pct=_percent(effect.hazard_ratio - 1),
             low=_percent(effect.low - 1),
             high=_percent(effect.high - 1),
         )
     return _(
-        "No clear link between %(measure)s and early endings: each 0.1 more went with anything from %(fewer)s%% "
-        "fewer to %(more)s%% more early endings (95%% CI).",
-        measure=measure,
-        fewer=_percent(1 - effect.low),
-        more=_percent(effect.high - 1),
+        "No clear link between %(label)s and early endings: each 0.1 more went with anything from %(low)s%% "
+        "fewer to %(high)s%% more early endings (95%% CI).",
+        label=measure,
+        low=_percent(1 - effect.low),
+        high=_percent(effect.high - 1),
     )
+
+
+def association_note() -> str:
+    return _(
+        "These are associations in this program's pairs, not causes: pairs with higher scores on one criterion may "
+        "differ in other ways too."
+    )
+
+
+def change_author(session: Session, change: WeightChange) -> str | None:
+    """Who applied a weight change, by name (None once the account is gone)."""
+    user = session.get(User, change.by_user_id) if change.by_user_id is not None else None
+    return user.display_name if user is not None else None
