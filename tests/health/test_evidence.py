@@ -100,11 +100,17 @@ def test_applying_writes_the_settings_and_a_weight_change(db_session: Session) -
     assert stored.id == change.id and stored.by_user_id == coord.id
     assert stored.before == pytest.approx(found.before) and stored.after == pytest.approx(found.after)
     assert evidence.last_change(db_session, program).id == change.id  # type: ignore[union-attr]
+    waiting = evidence.evidence_for(db_session, program)
+    assert waiting.new_events_needed == evidence.NEW_EVENTS_AFTER_CHANGE and not waiting.changes
+    assert waiting.after == waiting.before and waiting.effects  # the figures stay, the suggestion waits
     # the same request again is stale: the weights it expects are gone
     with pytest.raises(Conflict, match="changed since this page was shown"):
         evidence.apply_suggestion(db_session, program, coord, found.before, found.after)
-    # a suggestion that moved on since the page was shown is refused too
+    # ten more early endings later the suggestion moves on; one that moved on since the page was shown is refused
+    later = utcnow() + timedelta(days=400)
+    add_pairs(db_session, program, fixed(evidence.NEW_EVENTS_AFTER_CHANGE, 0, seed=5), now=later)
     now = evidence.evidence_for(db_session, program)
+    assert now.new_events_needed == 0 and now.changes
     wrong = {**now.after, "values": now.after["values"] - 0.01}
     with pytest.raises(Conflict, match="evidence changed"):
         evidence.apply_suggestion(db_session, program, coord, now.before, wrong)
@@ -151,7 +157,8 @@ async def test_page_shows_effects_and_applies_the_suggestion(app: FastAPI, db_se
         stale = await c.post(f"{url}/apply", data={"csrf_token": token, **form})
         assert stale.status_code == 409 and "data-problem" in stale.text
         assert "changed since this page was shown" in stale.text and "data-weights" in stale.text
-        assert hidden_weights(stale.text).get("before.values") == "0.4"
+        # the same figures do not suggest the same step again: the next waits for 10 new early endings
+        assert "data-apply" not in stale.text and "10 more early endings" in stale.text
         # numbers that cannot be weights: refused without a change
         bad = await c.post(f"{url}/apply", data={"csrf_token": token, **form, "after.values": "7"})
         assert bad.status_code == 422 and "data-problem" in bad.text
@@ -198,6 +205,8 @@ async def test_api_reads_and_applies_with_stale_bodies_refused(client, db_sessio
     done = await client.post(f"{api}/apply", headers=headers, json=body)
     assert done.status_code == 200 and done.json()["after"]["values"] == pytest.approx(0.4)
     assert (await client.post(f"{api}/apply", headers=headers, json=body)).status_code == 409
+    waiting = (await client.get(api, headers=headers)).json()
+    assert waiting["new_early_endings_needed"] == 10 and not waiting["changes"]
     nonsense = {"before": {}, "after": {"x": 2}}
     assert (await client.post(f"{api}/apply", headers=headers, json=nonsense)).status_code == 422
     again = (await client.get(api, headers=headers)).json()

@@ -24,6 +24,9 @@ others give up, first criteria with evidence the other way, then those without e
 their weight. A criterion switched off at 0 stays off, and when nothing can give, nothing moves. `preference`
 is never touched.
 
+After an applied change, the next suggestion waits for `NEW_EVENTS_AFTER_CHANGE` new early endings (see
+`evidence_for`): one set of figures moves the weights once.
+
 Nothing is cached: the fit runs on every page load (well under a second for thousands of pairs; see
 bench/health_evidence.py). Only an applied change is stored, as a `WeightChange`.
 """
@@ -35,11 +38,11 @@ import statistics
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
@@ -60,6 +63,7 @@ STEP = 0.1  # hazard ratios are per 0.1 more score on the 0-1 scale
 PENALIZER = 0.01  # a light ridge penalty: finite estimates when a criterion nearly separates the pairs
 MIN_SPREAD = 0.01  # a criterion whose scores have a smaller standard deviation is left out of the fit
 MAX_SHIFT = 0.10  # the most any criterion weight moves in one suggestion
+NEW_EVENTS_AFTER_CHANGE = 10  # early endings after an applied change before the next suggestion
 DAYS_PER_MONTH = 30.44
 _MIN_DAYS = 1 / 24  # a pair that ended on its first day still counts with a positive time (one hour)
 _CENTS = 100  # the suggestion moves weights in whole hundredths
@@ -141,6 +145,8 @@ class Evidence:
     dropped: list[str] = field(default_factory=list)  # criteria left out because their scores barely vary
     after: dict[str, float] = field(default_factory=dict)
     fit_ms: float = 0.0
+    # early endings still needed since the last applied change before the next suggestion (0: none needed)
+    new_events_needed: int = 0
 
     @property
     def enough(self) -> bool:
@@ -187,8 +193,29 @@ def pair_rows(session: Session, program: Program, now: datetime | None = None) -
 
 
 def evidence_for(session: Session, program: Program, now: datetime | None = None) -> Evidence:
-    """The program's evidence on its matching criteria, fitted now (nothing below `MIN_EVENTS` early endings)."""
-    return analyse(pair_rows(session, program, now), current_weights(program))
+    """The program's evidence on its matching criteria, fitted now (nothing below `MIN_EVENTS` early endings).
+
+    After an applied change the suggestion waits for `NEW_EVENTS_AFTER_CHANGE` more early endings: the same
+    figures would otherwise suggest the same step again on every visit, and clicking on would push a weight as
+    far as it goes on evidence that was counted once already."""
+    found = analyse(pair_rows(session, program, now), current_weights(program))
+    last = last_change(session, program)
+    if last is None or not found.enough:
+        return found
+    since = session.scalar(
+        select(func.count())
+        .select_from(Mentorship)
+        .join(MatchScore, MatchScore.mentorship_id == Mentorship.id)
+        .where(
+            Mentorship.program_id == program.id,
+            Mentorship.status == MentorshipStatus.ENDED_EARLY,
+            Mentorship.ended_at > last.applied_at,
+        )
+    )
+    needed = max(NEW_EVENTS_AFTER_CHANGE - int(since or 0), 0)
+    if needed == 0:
+        return found
+    return replace(found, after=dict(found.before), new_events_needed=needed)
 
 
 # --- the analysis (pure: the benchmark calls it on simulated rows) -----------------------------------------------

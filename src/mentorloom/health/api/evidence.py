@@ -61,6 +61,7 @@ def get_evidence(program_id: ObjectId, user: ApiUser, session: DbSession) -> Evi
         weights_before=found.before,
         weights_after=found.after,
         changes=found.changes,
+        new_early_endings_needed=found.new_events_needed,
         association_note=evidence.association_note(),
         last_change=change_out(session, last) if last is not None else None,
     )

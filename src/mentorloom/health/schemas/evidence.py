@@ -49,6 +49,9 @@ class EvidenceOut(BaseModel):
     weights_before: dict[str, float] = Field(description="The program's matching weights now")
     weights_after: dict[str, float] = Field(description="The suggested weights (empty below the minimum)")
     changes: bool = Field(description="Whether the suggestion moves any weight")
+    new_early_endings_needed: int = Field(
+        description="After an applied change: early endings still needed before the next suggestion (0: none)"
+    )
     association_note: str = Field(description="The findings are associations, not causes")
     last_change: WeightChangeOut | None
 

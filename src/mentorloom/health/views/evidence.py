@@ -77,7 +77,10 @@ def _page(
     context = {
         "program": program,
         "ev": found,
-        "effects": [(e, evidence.criterion_label(e.criterion), evidence.sentence(e)) for e in found.effects],
+        "effects": [
+            (e, evidence.criterion_label(e.criterion), evidence.sentence(e))
+            for e in sorted(found.effects, key=lambda e: WEIGHT_KEYS.index(e.criterion))
+        ],
         "dropped": [evidence.criterion_label(c) for c in found.dropped],
         "weights": weight_rows(found.before, found.after) if found.enough else [],
         "summary": change_summary(found.before, found.after) if found.changes else "",
