@@ -170,7 +170,7 @@ def retention_page(
     if period is not None:
         result = retention.compute(session, program, period)
         tables = exports.retention_tables(result)
-        labels = {"all": _("All pairs"), "lower": _("Lower bound (95 %)"), "upper": _("Upper bound (95 %)")}
+        labels = {"all": _("All pairs"), "lower": _("Lower end of the confidence interval"), "upper": _("Upper end of the confidence interval")}
         context |= {
             "result": result,
             "curves": ([result.overall] if result.overall else []) + result.cohorts,
