@@ -2,6 +2,11 @@
 
 A program of 10,000 pairs and half a million meetings recomputes in seconds because nothing here runs a query
 per pair: each query groups by mentorship and the Python side only joins the results by id.
+
+The queries filter by the pair scope alone, not also by the program id that the scope already implies: with stale
+statistics (right after a bulk import, before autovacuum's ANALYZE) PostgreSQL estimated one pair, combined the
+program and mentorship indexes for every pair and took minutes over 500,000 meetings; by mentorship alone each
+lookup is one index range (bench/health_dashboard.py --no-analyze).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from mentorloom.db import as_utc
@@ -71,11 +76,11 @@ def collect(session: Session, program: Program, now: datetime, only: int | None 
     if not pairs:
         return []
     in_force = agreements(session, scope)
-    last_meeting = _last_held(session, program.id, scope)
-    feedback = _feedback(session, program.id, scope, now)
+    last_meeting = _last_held(session, scope)
+    feedback = _feedback(session, scope, now)
     reviews = _reviews(session, program, scope, pairs, now)
     goals, achieved = _goals(session, scope, pairs, now)
-    engaged = _last_engagement(session, program.id, scope)
+    engaged = _last_engagement(session, scope)
     out = []
     for pair in pairs.values():
         cadence, confirmed = in_force.get(pair.id, (program.default_cadence, False))
@@ -131,22 +136,24 @@ def agreements(session: Session, scope: Select[int]) -> dict[int, tuple[Cadence,
     return {mid: (confirmed.get(mid, cadence), mid in confirmed) for mid, cadence in newest.items()}
 
 
-def _last_held(session: Session, program_id: int, scope: Select[int]) -> dict[int, datetime]:
+def _last_held(session: Session, scope: Select[int]) -> dict[int, datetime]:
+    # "held" inside the aggregate, not in WHERE: otherwise PostgreSQL without statistics may walk the (status,
+    # starts_at) index once per pair, every held meeting of every program each time (minutes at 100,000 meetings).
+    held_at = case((Meeting.status == MeetingStatus.HELD, Meeting.starts_at))
     rows = session.execute(
-        select(Meeting.mentorship_id, func.max(Meeting.starts_at))
-        .where(Meeting.program_id == program_id, Meeting.mentorship_id.in_(scope), Meeting.status == MeetingStatus.HELD)
+        select(Meeting.mentorship_id, func.max(held_at))
+        .where(Meeting.mentorship_id.in_(scope))
         .group_by(Meeting.mentorship_id)
     )
-    return {mid: as_utc(at) for mid, at in rows}
+    return {mid: as_utc(at) for mid, at in rows if at is not None}
 
 
-def _feedback(session: Session, program_id: int, scope: Select[int], now: datetime) -> dict[int, list[int]]:
+def _feedback(session: Session, scope: Select[int], now: datetime) -> dict[int, list[int]]:
     """Usefulness of recent held meetings, oldest first; answers their authors kept private are left out."""
     rows = session.execute(
         select(MeetingFeedback.mentorship_id, MeetingFeedback.usefulness)
         .join(Meeting, Meeting.id == MeetingFeedback.meeting_id)
         .where(
-            MeetingFeedback.program_id == program_id,
             MeetingFeedback.mentorship_id.in_(scope),
             MeetingFeedback.visibility != FeedbackVisibility.PRIVATE,
             Meeting.starts_at >= now - FEEDBACK_WINDOW,
@@ -166,7 +173,7 @@ def _reviews(
     latest round that has been open for REVIEW_GRACE."""
     latest = (
         select(ReviewSubmission.mentorship_id, func.max(ReviewSubmission.period).label("period"))
-        .where(ReviewSubmission.program_id == program.id, ReviewSubmission.mentorship_id.in_(scope))
+        .where(ReviewSubmission.mentorship_id.in_(scope))
         .group_by(ReviewSubmission.mentorship_id)
         .subquery()
     )
@@ -184,7 +191,7 @@ def _reviews(
         scores[mid].append(score)
         by_statement[mid][statement][side.value] = score
     step = timedelta(weeks=ProgramSettings.model_validate(program.settings or {}).review_interval_weeks)
-    answered = _answered_sides(session, program.id, scope)
+    answered = _answered_sides(session, scope)
     out: dict[int, tuple[float | None, float | None, int]] = {}
     for pair in pairs.values():
         level = sum(scores[pair.id]) / len(scores[pair.id]) if scores.get(pair.id) else None
@@ -195,10 +202,10 @@ def _reviews(
     return out
 
 
-def _answered_sides(session: Session, program_id: int, scope: Select[int]) -> dict[tuple[int, int], set[str]]:
+def _answered_sides(session: Session, scope: Select[int]) -> dict[tuple[int, int], set[str]]:
     rows = session.execute(
         select(ReviewSubmission.mentorship_id, ReviewSubmission.period, ReviewSubmission.side).where(
-            ReviewSubmission.program_id == program_id, ReviewSubmission.mentorship_id.in_(scope)
+            ReviewSubmission.mentorship_id.in_(scope)
         )
     )
     out: dict[tuple[int, int], set[str]] = defaultdict(set)
@@ -262,25 +269,24 @@ def _expected_share(pair: _Pair, target: date | None, now: datetime) -> float:
     return min(1.0, max(0.0, (now - pair.started_at).total_seconds() / total))
 
 
-def _last_engagement(session: Session, program_id: int, scope: Select[int]) -> dict[int, datetime]:
+def _last_engagement(session: Session, scope: Select[int]) -> dict[int, datetime]:
     """The latest message, shared link, milestone the pair reached or kudos between the two (dates only, no words)."""
     sources: Iterable[Select[Any, Any]] = (
         select(Message.mentorship_id, func.max(Message.created_at))
         .where(Message.mentorship_id.in_(scope), Message.deleted_at.is_(None))
         .group_by(Message.mentorship_id),
         select(Resource.mentorship_id, func.max(Resource.created_at))
-        .where(Resource.program_id == program_id, Resource.mentorship_id.in_(scope))
+        .where(Resource.mentorship_id.in_(scope))
         .group_by(Resource.mentorship_id),
         select(Milestone.mentorship_id, func.max(Milestone.reached_at))
         .where(
-            Milestone.program_id == program_id,
             Milestone.mentorship_id.in_(scope),
             Milestone.reached_at.is_not(None),
             pair_reached_milestone(),
         )
         .group_by(Milestone.mentorship_id),
         select(Kudos.mentorship_id, func.max(Kudos.created_at))
-        .where(Kudos.program_id == program_id, Kudos.mentorship_id.in_(scope), kudos_between_the_two())
+        .where(Kudos.mentorship_id.in_(scope), kudos_between_the_two())
         .group_by(Kudos.mentorship_id),
     )
     out: dict[int, datetime] = {}
