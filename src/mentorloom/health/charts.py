@@ -74,6 +74,7 @@ def _config(**extra: Any) -> dict[str, Any]:
         "show_y_guides": True,
         "show_x_guides": False,
         "margin": 12,
+        "margin_bottom": 28,  # room for the legend under rotated month labels
         "spacing": 14,
         "tooltip_border_radius": 4,
         "print_values": False,
@@ -93,11 +94,9 @@ def _svg(chart: Any, label: str) -> Markup:
     return Markup(text)
 
 
-def survival(overall: Curve, cohorts: list[Curve], labels: dict[str, str]) -> Markup:
-    """Step chart: retention of all pairs with its 95 % band (dashed), and each cohort's curve."""
-    pygal = _pygal()
-    chart = pygal.XY(
-        style=_style(BRAND, MUTED, MUTED, ACCENT, SUCCESS, DANGER, "#6b4fa3", "#2b6cb0"),
+def _survival_chart(colors: tuple[str, ...]) -> Any:
+    return _pygal().XY(
+        style=_style(*colors),
         stroke_style={"width": 2.5},
         show_dots=False,
         range=(0, 1),
@@ -108,12 +107,23 @@ def survival(overall: Curve, cohorts: list[Curve], labels: dict[str, str]) -> Ma
         y_labels=[0, 0.25, 0.5, 0.75, 1],
         **_config(),
     )
-    chart.add(labels["all"], _steps([(p[0], p[1]) for p in overall.points]), stroke_style={"width": 3.5})
+
+
+def survival(overall: Curve, labels: dict[str, str]) -> Markup:
+    """Step chart: retention of all pairs with the ends of its 95 % confidence interval (dashed)."""
+    chart = _survival_chart((BRAND, MUTED, MUTED))
+    chart.add(labels["all"], _steps([(p[0], p[1]) for p in overall.points]), stroke_style={"width": 4})
     chart.add(labels["lower"], _steps([(p[0], p[2]) for p in overall.points]), stroke_style={"dasharray": "6,4"})
     chart.add(labels["upper"], _steps([(p[0], p[3]) for p in overall.points]), stroke_style={"dasharray": "6,4"})
-    for curve in cohorts:
-        chart.add(curve.key, _steps([(p[0], p[1]) for p in curve.points]), stroke_style={"width": 2})
     return _svg(chart, _("Retention over time"))
+
+
+def cohort_survival(cohorts: list[Curve]) -> Markup:
+    """Step chart: one retention curve per start quarter."""
+    chart = _survival_chart((BRAND, ACCENT, SUCCESS, DANGER, "#6b4fa3", "#2b6cb0", MUTED, "#7a5c00"))
+    for curve in cohorts:
+        chart.add(curve.key, _steps([(p[0], p[1]) for p in curve.points]), stroke_style={"width": 2.5})
+    return _svg(chart, _("Retention by start quarter"))
 
 
 def _steps(points: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from mentorloom.db import as_utc, utcnow
 from mentorloom.health.analytics import STARTED
-from mentorloom.health.cells import MIN_CELL, Cell, count
+from mentorloom.health.cells import MIN_CELL, Cell, count, protect
 from mentorloom.health.ranges import DAYS_PER_MONTH, DateRange
 from mentorloom.mentorships.models import Mentorship, MentorshipStatus
 from mentorloom.programs.models import Program
@@ -74,6 +74,12 @@ def compute(session: Session, program: Program, period: DateRange, now: datetime
         groups.setdefault(row[0], []).append(row)
     cohorts = [_curve(key, members) for key, members in sorted(groups.items()) if len(members) >= MIN_CELL]
     hidden = sum(1 for members in groups.values() if len(members) < MIN_CELL)
+    if overall is not None:
+        # the cohorts' counts add up to the overall ones (when no cohort is left out): no single hidden cohort cell
+        # may follow from that sum
+        protect(
+            [[c.ended_early for c in cohorts] + [overall.ended_early], [c.pairs for c in cohorts] + [overall.pairs]]
+        )
     return Retention(period, overall, cohorts, hidden, now)
 
 

@@ -113,13 +113,15 @@ def _analytics_context(session: Session, program: Program, period: DateRange) ->
         "ended_early": _("Ended early"),
     }
     has_meetings = any(m.held_per_pair is not None for m in result.meetings)
-    has_cohorts = any(c.started.raw > 0 for c in result.cohorts)
+    # a chart of hidden cells only would be an empty frame: draw it once some month shows a number above zero
+    has_cohorts = any(c.under_way.value or c.completed.value or c.ended_early.value for c in result.cohorts)
     return {
         "result": result,
         "summary": exports.summary_rows(result),
         "month_labels": months,
         "meetings_chart": charts.meetings(result.meetings, months, labels) if has_meetings else None,
         "cohorts_chart": charts.cohorts(result.cohorts, months, labels) if has_cohorts else None,
+        "any_started": any(c.started.raw for c in result.cohorts),
         "csv": {t: _export_url(program, "analytics", "csv", period, t) for t in exports.ANALYTICS_TABLES},
         "json": {t: _export_url(program, "analytics", "json", period, t) for t in exports.ANALYTICS_TABLES},
         "json_all": _export_url(program, "analytics", "json", period),
@@ -170,13 +172,14 @@ def retention_page(
     if period is not None:
         result = retention.compute(session, program, period)
         tables = exports.retention_tables(result)
-        labels = {"all": _("All pairs"), "lower": _("Lower end of the confidence interval"), "upper": _("Upper end of the confidence interval")}
+        labels = {"all": _("All pairs"), "lower": _("Lower bound"), "upper": _("Upper bound")}
         context |= {
             "result": result,
             "curves": ([result.overall] if result.overall else []) + result.cohorts,
             "curve_label": exports.curve_label,
             "points": tables["curves"].rows,
-            "chart": charts.survival(result.overall, result.cohorts, labels) if result.overall else None,
+            "chart": charts.survival(result.overall, labels) if result.overall else None,
+            "cohort_chart": charts.cohort_survival(result.cohorts) if len(result.cohorts) > 1 else None,
             "csv": {t: _export_url(program, "retention", "csv", period, t) for t in exports.RETENTION_TABLES},
             "json": {t: _export_url(program, "retention", "json", period, t) for t in exports.RETENTION_TABLES},
             "json_all": _export_url(program, "retention", "json", period),
