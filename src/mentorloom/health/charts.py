@@ -94,7 +94,7 @@ def _svg(chart: Any, label: str) -> Markup:
     return Markup(text)
 
 
-def _survival_chart(colors: tuple[str, ...]) -> Any:
+def _survival_chart(colors: tuple[str, ...], legend_columns: int = 3) -> Any:
     return _pygal().XY(
         style=_style(*colors),
         stroke_style={"width": 2.5},
@@ -105,7 +105,7 @@ def _survival_chart(colors: tuple[str, ...]) -> Any:
         y_title=_("Pairs still together"),
         value_formatter=lambda v: f"{round(v * 100)} %",
         y_labels=[0, 0.25, 0.5, 0.75, 1],
-        **_config(),
+        **_config(legend_at_bottom_columns=legend_columns),
     )
 
 
@@ -120,7 +120,9 @@ def survival(overall: Curve, labels: dict[str, str]) -> Markup:
 
 def cohort_survival(cohorts: list[Curve]) -> Markup:
     """Step chart: one retention curve per start quarter."""
-    chart = _survival_chart((BRAND, ACCENT, SUCCESS, DANGER, "#6b4fa3", "#2b6cb0", MUTED, "#7a5c00"))
+    # quarter keys are short: more legend columns keep the legend to two rows (a third would be cut off)
+    colors = (BRAND, ACCENT, SUCCESS, DANGER, "#6b4fa3", "#2b6cb0", MUTED, "#7a5c00")
+    chart = _survival_chart(colors, legend_columns=max(3, (len(cohorts) + 1) // 2))
     for curve in cohorts:
         chart.add(curve.key, _steps([(p[0], p[1]) for p in curve.points]), stroke_style={"width": 2.5})
     return _svg(chart, _("Retention by start quarter"))

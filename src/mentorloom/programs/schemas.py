@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from mentorloom.dates import TypedDate
 from mentorloom.programs.models import Cadence, Role
@@ -66,11 +66,14 @@ class HealthSettings(InputModel):
     pulse_every_weeks: int = Field(default=2, ge=1, le=4)
     auto_conclude_days: int | None = Field(default=None, ge=30, le=730, description="off by default; 90 suggested")
 
-    @model_validator(mode="after")
-    def _bands_in_order(self) -> HealthSettings:
-        if self.at_risk_below >= self.healthy_from:
+    @field_validator("at_risk_below")
+    @classmethod
+    def _bands_in_order(cls, value: int, info: ValidationInfo) -> int:
+        # A field rule rather than a model rule, so the form shows the message at the field to change.
+        healthy_from = info.data.get("healthy_from")
+        if healthy_from is not None and value >= healthy_from:
             raise ValueError("at_risk_below must be lower than healthy_from")
-        return self
+        return value
 
 
 # Keys programs may still have stored, no longer read: the video room now comes from MENTORLOOM_VIDEO_BASE_URL.

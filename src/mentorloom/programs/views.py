@@ -30,20 +30,24 @@ from mentorloom.web.pages import redirect, render
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
 WEIGHT_FIELDS = ("values", "expertise", "interests", "text", "time", "preference")
-_BOOL_FIELDS = ("settings.maximise_matched", "settings.exclude_same_department")
+HEALTH_WEIGHT_FIELDS = ("cadence", "feedback", "reviews", "goals", "engagement", "agreement")
+_BOOL_FIELDS = ("settings.maximise_matched", "settings.exclude_same_department", "settings.health.pulse_enabled")
 _DATE_FIELDS = ("starts_on", "ends_on")
+# Fields whose empty box means "none": the dates, and automatic conclusion (off unless a number of days is set).
+_BLANK_IS_NONE = (*_DATE_FIELDS, "settings.health.auto_conclude_days")
 
 
 # --- create and edit ----------------------------------------------------------------------------
 
 
-def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flatten(doc: dict[str, Any], prefix: str = "", *, blank_none: bool = True) -> dict[str, Any]:
+    """Nested settings as the form's dotted field names; None shows as an empty box unless `blank_none` is off."""
     flat: dict[str, Any] = {}
     for key, value in doc.items():
         if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
+            flat.update(_flatten(value, f"{prefix}{key}.", blank_none=blank_none))
         else:
-            flat[f"{prefix}{key}"] = "" if value is None else value
+            flat[f"{prefix}{key}"] = "" if value is None and blank_none else value
     return flat
 
 
@@ -58,7 +62,7 @@ def _nest(flat: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def _program_values(program: Program | None) -> dict[str, Any]:
+def _program_values(program: Program | None, *, blank_none: bool = True) -> dict[str, Any]:
     """The form's values: the program's, or the schema defaults for a new one."""
     if program is None:
         fields = ProgramIn.model_fields
@@ -83,7 +87,7 @@ def _program_values(program: Program | None) -> dict[str, Any]:
             "ends_on": program.ends_on.isoformat() if program.ends_on else "",
             "settings": service.program_settings(program).model_dump(mode="json"),
         }
-    return _flatten(doc)
+    return _flatten(doc, blank_none=blank_none)
 
 
 def _posted_program(form: FormData, program: Program | None = None) -> dict[str, Any]:
@@ -92,7 +96,7 @@ def _posted_program(form: FormData, program: Program | None = None) -> dict[str,
     A setting the form does not show keeps its value (the program's, or the default for a new one): a setting
     added without a form field (overdue_factor) made every save fail on a message no field could show.
     """
-    current = _program_values(program)
+    current = _program_values(program, blank_none=False)  # an unshown setting keeps None, not ""
     values: dict[str, Any] = {}
     for key, kept in current.items():
         if key in _BOOL_FIELDS:
@@ -106,7 +110,7 @@ def _posted_program(form: FormData, program: Program | None = None) -> dict[str,
 
 
 def _program_input(values: dict[str, Any]) -> ProgramIn:
-    doc = {k: (None if k in _DATE_FIELDS and not v else v) for k, v in values.items()}
+    doc = {k: (None if k in _BLANK_IS_NONE and v in ("", None) else v) for k, v in values.items()}
     return ProgramIn.model_validate(_nest(doc))
 
 
@@ -127,6 +131,7 @@ def _program_form(
             "errors": errors,
             "cadences": list(Cadence),
             "weight_fields": WEIGHT_FIELDS,
+            "health_weight_fields": HEALTH_WEIGHT_FIELDS,
         },
         status_code=status_code,
     )
