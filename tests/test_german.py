@@ -293,6 +293,22 @@ MAIL_VARIANTS: dict[str, list[dict[str, object]]] = {
     "agreement_waiting": [{"partner_name": "Jürgen Weiß", "version": 2, "mentorship_id": 3}],
     "agreement_new_version": [{"partner_name": "Jürgen Weiß", "version": 3, "path": "/programs/1/mentorships/3"}],
     "review_due": [{"path": "/programs/1/mentorships/3"}],
+    "inactivity_warning": [
+        {
+            "program_name": "Mentoring 2027",
+            "concludes_day": "9. März 2027",
+            "quiet_days": quiet,
+            "partner_name": "Jürgen Weiß",
+            "limit_days": limit,
+            "path": "/programs/1/mentorships/3",
+        }
+        for quiet, limit in ((83, 90), (1, 1))
+    ],
+    "pulse_open": [{"partner_name": "Jürgen Weiß", "path": "/programs/1/mentorships/3"}],
+    "pulse_stuck": [
+        {"mentee_name": "Lukas Öztürk", "text": text, "path": "/programs/1/mentorships/3"}
+        for text in ("Ich komme mit meiner Bewerbung nicht weiter.", "")
+    ],
     "fit_check_due": [{"partner_name": "Jürgen Weiß", "path": "/programs/1/mentorships/3"}],
     "pair_message": [
         {"partner_name": "Jürgen Weiß", "count": 1, "excerpts": ["Bis Dienstag!"], "more": 0, "path": "/p"},

@@ -115,6 +115,6 @@ async def test_health_bands_out_of_order_are_refused_at_the_field_and_nothing_is
     fields |= {"settings.health.at_risk_below": "80", "settings.health.healthy_from": "70"}
     response = await client.post(f"/programs/{program.id}/edit", data=fields)
     assert response.status_code == 422
-    assert "Must be lower than the score from which pairs are healthy." in response.text
+    assert "Must be lower than the score where healthy starts." in response.text
     db_session.expire_all()
     assert program_settings(db_session.get_one(Program, program.id)).health.at_risk_below == 50

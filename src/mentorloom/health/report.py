@@ -31,6 +31,7 @@ from mentorloom.health import facts
 from mentorloom.health.models import PairHealth
 from mentorloom.health.score import BANDS
 from mentorloom.i18n import gettext as _
+from mentorloom.i18n import ngettext
 from mentorloom.meetings.models import FeedbackVisibility, Meeting, MeetingFeedback, MeetingStatus
 from mentorloom.meetings.recurrence import CADENCE_DAYS
 from mentorloom.mentorships.models import Agreement, Goal, GoalStatus, Mentorship, MentorshipStatus
@@ -68,7 +69,9 @@ class ReportFilter:
         if self.quiet_days is not None and not 1 <= self.quiet_days <= MAX_QUIET_DAYS:
             raise ValidationFailed(_("Enter a number from 1 to %(n)d.", n=MAX_QUIET_DAYS), field="quiet_days")
         if len(self.q) > MAX_QUERY:
-            raise ValidationFailed(_("Use at most %(n)d characters.", n=MAX_QUERY), field="q")
+            raise ValidationFailed(
+                ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.", MAX_QUERY), field="q"
+            )
         return self
 
     def params(self) -> dict[str, str]:

@@ -19,6 +19,7 @@ from mentorloom.health import facts
 from mentorloom.health.models import CoordinatorNote, HealthNudge, PairHealth
 from mentorloom.health.score import AT_RISK, ATTENTION, HEALTHY, Health, PairFacts, score_pair
 from mentorloom.i18n import gettext as _
+from mentorloom.i18n import ngettext
 from mentorloom.mentorships.models import Mentorship
 from mentorloom.programs.models import Program
 from mentorloom.programs.schemas import HealthSettings, ProgramSettings
@@ -158,7 +159,9 @@ def add_note(session: Session, mentorship: Mentorship, by: User, text: str) -> C
     if not cleaned:
         raise ValidationFailed(_("Please write a note."), field="text")
     if len(cleaned) > MAX_NOTE:
-        raise ValidationFailed(_("Use at most %(n)d characters.", n=MAX_NOTE), field="text")
+        raise ValidationFailed(
+            ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.", MAX_NOTE), field="text"
+        )
     note = CoordinatorNote(mentorship_id=mentorship.id, program_id=mentorship.program_id, author_id=by.id, text=cleaned)
     session.add(note)
     session.flush()

@@ -32,7 +32,7 @@ def _known_value_errors() -> dict[str, str]:
     return {
         "ends_on must not be before starts_on": _("The end date must not be before the start date."),
         "end must be after start": _("The end time must be after the start time."),
-        "at_risk_below must be lower than healthy_from": _("Must be lower than the score from which pairs are healthy."),
+        "at_risk_below must be lower than healthy_from": _("Must be lower than the score where healthy starts."),
     }
 
 
