@@ -95,7 +95,7 @@ class History:
         self.session.flush()
         return self
 
-    def review(self, period: int, mentor: int, mentee: int, *, shared: bool = False, days: float = 5) -> History:
+    def review(self, period: int, mentor: int, mentee: int, *, shared: bool = True, days: float = 5) -> History:
         for side, score in ((Side.MENTOR, mentor), (Side.MENTEE, mentee)):
             submission = ReviewSubmission(
                 mentorship_id=self.mentorship.id,
@@ -161,7 +161,7 @@ def test_constructed_histories_get_their_known_bands_and_reasons(db_session: Ses
         .review(2, 4, 4)
         .progress(40)
     )
-    # Meets on time, but the feedback collapsed and the last review shows strain: needs attention.
+    # Meets on time, but the feedback collapsed and the last review shows strain: at risk all the same.
     soured = (
         pair(db_session, program, 150)
         .meetings((140, 5), (110, 5), (80, 5), (60, 2), (35, 1), (8, 2))
@@ -200,8 +200,8 @@ def test_constructed_histories_get_their_known_bands_and_reasons(db_session: Ses
     assert codes(gone_quiet)["reviews"] == "review_fine"
 
     sour = rows[soured.mentorship.id]
-    assert sour.band == ATTENTION
-    assert codes(sour)["feedback"] == "feedback_dropped" and codes(sour)["reviews"] == "review_strain"
+    assert sour.band == AT_RISK
+    assert codes(sour)["feedback"] == "feedback_collapsed" and codes(sour)["reviews"] == "review_strain"
     assert codes(sour)["cadence"] == "on_cadence"
 
     late = rows[unconfirmed.mentorship.id]
@@ -212,13 +212,13 @@ def test_constructed_histories_get_their_known_bands_and_reasons(db_session: Ses
     total, listed = service.flagged(db_session, program.id)
     assert total == 4
     order = [h.mentorship_id for h, _m in listed]
-    # The new pairs first (their warning signs weigh more), the established one at risk next, the soured one last.
-    assert order == [never.mentorship.id, unconfirmed.mentorship.id, drifted.mentorship.id, soured.mentorship.id]
+    # Every pair at risk before the one needing attention; among them the most clear warning signs first.
+    assert order == [never.mentorship.id, drifted.mentorship.id, soured.mentorship.id, unconfirmed.mentorship.id]
     urgencies = [h.urgency for h, _m in listed]
     assert urgencies == sorted(urgencies, reverse=True)
-    assert service.flagged(db_session, program.id, bands=(AT_RISK,))[0] == 2
+    assert service.flagged(db_session, program.id, bands=(AT_RISK,))[0] == 3
     counts = service.band_counts(db_session, program.id)
-    assert (counts.healthy, counts.attention, counts.at_risk, counts.total) == (1, 2, 2, 5)
+    assert (counts.healthy, counts.attention, counts.at_risk, counts.total) == (1, 1, 3, 5)
 
 
 def test_the_list_is_most_urgent_first_and_pages(db_session: Session) -> None:
@@ -253,14 +253,27 @@ def test_private_feedback_is_left_out(db_session: Session) -> None:
     assert codes(b)["feedback"] == "feedback_fine"
 
 
-def test_a_private_review_tells_strain_but_not_whose_answer(db_session: Session) -> None:
+def test_a_shared_review_tells_strain_but_not_whose_answer(db_session: Session) -> None:
     program = make_program(db_session)
-    mentor_low = pair(db_session, program, 100).meetings((60, 4), (30, 4), (5, 4)).message(2).review(1, 1, 5)
-    mentee_low = pair(db_session, program, 100).meetings((60, 4), (30, 4), (5, 4)).message(2).review(1, 5, 1)
+    mentor_low = pair(db_session, program, 100).meetings((60, 4), (30, 4), (5, 4)).message(2)
+    mentee_low = pair(db_session, program, 100).meetings((60, 4), (30, 4), (5, 4)).message(2)
+    mentor_low.review(1, 1, 5)
+    mentee_low.review(1, 5, 1)
     service.recompute_program(db_session, program)
     rows = rows_of(db_session, program)
     a, b = rows[mentor_low.mentorship.id], rows[mentee_low.mentorship.id]
     assert codes(a)["reviews"] == "review_strain"
+    assert (a.score, a.band, a.components) == (b.score, b.band, b.components)
+
+
+def test_a_private_review_moves_nothing(db_session: Session) -> None:
+    program = make_program(db_session)
+    unhappy = pair(db_session, program, 100).meetings((60, 4), (30, 4), (5, 4)).message(2).review(1, 5, 1, shared=False)
+    content = pair(db_session, program, 100).meetings((60, 4), (30, 4), (5, 4)).message(2).review(1, 5, 5, shared=False)
+    service.recompute_program(db_session, program)
+    rows = rows_of(db_session, program)
+    a, b = rows[unhappy.mentorship.id], rows[content.mentorship.id]
+    assert codes(a)["reviews"] == "no_review_yet"
     assert (a.score, a.band, a.components) == (b.score, b.band, b.components)
 
 

@@ -119,7 +119,7 @@ def test_40_days_on_a_monthly_cadence_needs_attention_together_with_a_quiet_chat
     assert {c.code for c in drifting.components} >= {"meeting_gap", "quiet_between", "feedback_dropped"}
 
 
-@pytest.mark.parametrize(("cadence", "first_at_risk"), [("weekly", 13), ("biweekly", 25), ("monthly", 53)])
+@pytest.mark.parametrize(("cadence", "first_at_risk"), [("weekly", 21), ("biweekly", 25), ("monthly", 53)])
 def test_the_gap_cap_follows_the_agreed_cadence(cadence: str, first_at_risk: int) -> None:
     def band(days: int) -> str:
         f = well(cadence=cadence, cadence_days=CADENCES[cadence], last_meeting_at=ago(days))
@@ -154,6 +154,14 @@ def test_a_recent_drop_in_feedback_counts_more_than_a_low_but_steady_level() -> 
     assert (steady_mid.code, steady_mid.deficit) == ("feedback_low", pytest.approx(0.6 * 0.25))
     assert (steady_low.code, steady_low.deficit) == ("feedback_low", pytest.approx(0.6 * 0.75))
     assert dropped.deficit > steady_low.deficit > steady_mid.deficit
+
+
+def test_a_collapse_of_the_feedback_is_at_risk_a_dip_is_not() -> None:
+    collapsed = score_pair(well(feedback=(5, 4, 5, 2, 1, 1)), DEFAULTS, NOW)
+    dipped = score_pair(well(feedback=(5, 5, 5, 3, 3, 3)), DEFAULTS, NOW)
+    assert collapsed.components[1].code == "feedback_collapsed"
+    assert (collapsed.score, collapsed.band) == (DEFAULTS.at_risk_below - 1, AT_RISK)
+    assert (dipped.components[1].code, dipped.band) == ("feedback_dropped", HEALTHY)
 
 
 def test_feedback_without_earlier_answers_is_judged_by_its_level_and_none_costs_nothing() -> None:
@@ -251,7 +259,8 @@ def test_warning_signs_count_more_in_a_new_pair_and_raise_its_urgency() -> None:
     assert (established.score, established.band) == (80, HEALTHY)
     assert (new.score, new.band) == (70, ATTENTION)
     assert [c.deficit for c in new.components] == pytest.approx([c.deficit for c in established.components])
-    assert new.urgency == pytest.approx(30 + 10 + 0.45)
+    # "needs attention" ranks 200 above "healthy"; the 45-day gap is half the cadence deficit: one clear sign
+    assert new.signs == 1 and new.urgency == pytest.approx(200 + 25 + 30 + 10 + 0.45)
     assert new.urgency > established.urgency
 
 
@@ -326,6 +335,7 @@ def settings_st(draw: st.DrawFn) -> HealthSettings:
         healthy_from=healthy_from,
         at_risk_below=draw(st.integers(0, healthy_from - 1)),
         at_risk_gap_factor=draw(st.floats(1.0, 6.0)),
+        at_risk_gap_min_days=draw(st.integers(0, 180)),
         new_pair_months=draw(st.integers(0, 24)),
         new_pair_factor=draw(st.floats(1.0, 3.0)),
     )
@@ -365,12 +375,15 @@ def test_score_and_band_follow_the_thresholds(f: PairFacts, settings: HealthSett
     for part in health.components:
         assert 0.0 <= part.deficit <= 1.0
         assert 0.0 <= part.points <= weights[part.key]
-    uncapped = max(0, min(100, round(100 - sum(p.points for p in health.components))))
-    if health.components[0].params["days"] >= settings.at_risk_gap_factor * f.cadence_days:
-        assert health.score == min(uncapped, max(0, settings.at_risk_below - 1))
+    expected = max(0, min(100, round(100 - sum(p.points for p in health.components))))
+    gap = max(settings.at_risk_gap_factor * f.cadence_days, settings.at_risk_gap_min_days)
+    if health.components[0].params["days"] >= gap:
+        expected = min(expected, max(0, settings.at_risk_below - 1))
         assert health.band == AT_RISK or settings.at_risk_below == 0
-    else:
-        assert health.score == uncapped
+    if health.components[1].code == "feedback_collapsed":
+        expected = min(expected, max(0, settings.at_risk_below - 1))
+        assert health.band == AT_RISK or settings.at_risk_below == 0
+    assert health.score == expected
 
 
 def worsen(f: PairFacts, how: str, amount: int) -> PairFacts:
@@ -422,6 +435,10 @@ def test_urgency_puts_the_lower_score_first_and_a_new_pair_before_an_established
     a: PairFacts, b: PairFacts
 ) -> None:
     ha, hb = score_pair(a, DEFAULTS, NOW), score_pair(b, DEFAULTS, NOW)
+    if ha.signs > hb.signs and ha.band == hb.band and ha.new_pair == hb.new_pair and ha.score <= hb.score:
+        assert ha.urgency > hb.urgency  # more clear warning signs first
+    if ha.signs != hb.signs:
+        return
     if ha.new_pair == hb.new_pair and ha.score <= hb.score - 4:
         # 4 points of score outweigh any difference in the gap (at most 3.65 urgency)
         assert ha.urgency > hb.urgency
@@ -432,3 +449,11 @@ def test_urgency_puts_the_lower_score_first_and_a_new_pair_before_an_established
         gap_a, gap_b = (min(h.components[0].params["days"], 365) for h in (ha, hb))
         if gap_a > gap_b:
             assert ha.urgency > hb.urgency
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(facts_st(), facts_st())
+def test_every_pair_at_risk_ranks_before_every_pair_needing_attention(a: PairFacts, b: PairFacts) -> None:
+    ha, hb = score_pair(a, DEFAULTS, NOW), score_pair(b, DEFAULTS, NOW)
+    if BANDS.index(ha.band) > BANDS.index(hb.band):
+        assert ha.urgency > hb.urgency

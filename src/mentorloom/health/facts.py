@@ -169,11 +169,14 @@ def _feedback(session: Session, scope: Select[int], now: datetime) -> dict[int, 
 def _reviews(
     session: Session, program: Program, scope: Select[int], pairs: dict[int, _Pair], now: datetime
 ) -> dict[int, tuple[float | None, float | None, int]]:
-    """Per pair: the latest answered round's mean and widest gap between sides, and answers missing from the
-    latest round that has been open for REVIEW_GRACE."""
+    """Per pair: the latest shared round's mean and widest gap between sides, and answers missing from the latest
+    round that has been open for REVIEW_GRACE.
+
+    Only answers shared with the partner count: an answer kept private must not move a score the coordination
+    reads (whether someone answered is no secret; the missing count says how many, not who)."""
     latest = (
         select(ReviewSubmission.mentorship_id, func.max(ReviewSubmission.period).label("period"))
-        .where(ReviewSubmission.mentorship_id.in_(scope))
+        .where(ReviewSubmission.mentorship_id.in_(scope), ReviewSubmission.shared_with_partner.is_(True))
         .group_by(ReviewSubmission.mentorship_id)
         .subquery()
     )
@@ -184,6 +187,7 @@ def _reviews(
             latest,
             and_(latest.c.mentorship_id == ReviewSubmission.mentorship_id, latest.c.period == ReviewSubmission.period),
         )
+        .where(ReviewSubmission.shared_with_partner.is_(True))
     )
     scores: dict[int, list[int]] = defaultdict(list)
     by_statement: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))

@@ -6,8 +6,12 @@ months (`new_pair_months`) deficits count `new_pair_factor` times, because early
 (Grossman & Rhodes 2002). Reasons carry counts and days only: never one person's answer, so coordinators may
 read them (see `health.reasons` for the words).
 
-A pair without a held meeting for `at_risk_gap_factor` agreed intervals is at risk whatever else looks well:
-the meeting rhythm is what peer programs watch (flagged after 45-60 days), and a monthly pair crosses at 53.
+A pair without a held meeting for `at_risk_gap_factor` agreed intervals (and at least `at_risk_gap_min_days`) is
+at risk whatever else looks well: the meeting rhythm is what peer programs watch (flagged after 45-60 days), and a
+monthly pair crosses at 53; the floor keeps a weekly pair that skipped one meeting out of the list. A collapse of
+the meeting feedback (recent answers at 2.5 or lower after a fall of 1.2 points or more) is at risk as well: on its
+own it could take only the feedback weight off, yet how useful the meetings feel is the clearest early sign of a
+relationship going wrong while the calendar still looks fine.
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ BANDS = (HEALTHY, ATTENTION, AT_RISK)
 COMPONENTS = ("cadence", "feedback", "reviews", "goals", "engagement", "agreement")
 
 GOOD_LEVEL = 3.5  # on the 1-5 scales: a mean at or above this counts as fine
+CLEAR_SIGN = 0.5  # a component at least half-way to its whole deficit is a clear warning sign ...
+SIGN_URGENCY = 25  # ... and each one ranks a pair this much higher in its band (5 signs at most: below 200)
+COLLAPSE_DROP = 0.8  # a drop deficit from here (1.2 points on the 1-5 scale) ...
+COLLAPSE_LEVEL = 2.5  # ... to a recent mean at or below this is a collapse, not a dip
 RECENT_FEEDBACK = 3  # the latest answers compared with the ones before them
 REVIEW_GRACE = timedelta(days=14)  # a review round counts as unanswered this long after it opened
 GOAL_SLACK = 0.2  # progress may trail the elapsed time by this share before a goal counts as behind
@@ -42,8 +50,8 @@ class PairFacts:
     cadence_days: int
     last_meeting_at: datetime | None = None  # the latest held meeting
     feedback: tuple[int, ...] = ()  # usefulness 1-5 of held meetings, oldest first; private answers left out
-    review_level: float | None = None  # mean of every answer of the latest round anyone answered
-    review_gap: float | None = None  # the largest difference between the two sides on one statement
+    review_level: float | None = None  # mean of every shared answer of the latest round anyone shared
+    review_gap: float | None = None  # the largest difference between the two sides on one statement (both shared)
     reviews_unanswered: int = 0  # answers missing from the latest round that is due (0, 1 or 2)
     goals: tuple[tuple[int, float], ...] = ()  # (progress %, expected share of the way) per open goal
     goals_achieved: int = 0
@@ -78,6 +86,7 @@ class Health:
     urgency: float
     components: list[Component]
     new_pair: bool
+    signs: int = 0  # components with a clear warning sign (deficit >= CLEAR_SIGN)
 
 
 def clip(value: float) -> float:
@@ -107,6 +116,8 @@ def feedback_component(f: PairFacts) -> Component:
     earlier = f.feedback[:-RECENT_FEEDBACK]
     level = clip((GOOD_LEVEL - fmean(recent)) / 2)
     drop = clip((fmean(earlier) - fmean(recent)) / 1.5) if earlier else 0.0
+    if drop >= COLLAPSE_DROP and fmean(recent) <= COLLAPSE_LEVEL:
+        return Component("feedback", 0, drop, "feedback_collapsed")
     if drop > 0 and drop >= 0.6 * level:
         return Component("feedback", 0, drop, "feedback_dropped")
     if level > 0:
@@ -191,10 +202,30 @@ def score_pair(f: PairFacts, settings: HealthSettings, now: datetime) -> Health:
         part.points = min(float(part.weight), part.weight * part.deficit * factor)
     score = max(0, min(100, round(100 - sum(p.points for p in parts))))
     cadence = parts[0]
-    if cadence.params["days"] >= settings.at_risk_gap_factor * f.cadence_days:
+    if cadence.params["days"] >= at_risk_gap_days(f.cadence_days, settings):
         # a program may set at_risk_below to 0 (no score band "at risk"): the score still stays in 0..100
         score = min(score, max(0, settings.at_risk_below - 1))
+    if parts[1].code == "feedback_collapsed":
+        score = min(score, max(0, settings.at_risk_below - 1))
     band = band_of(score, settings)
-    # Most urgent first: the lowest score, then new pairs (whose early end does most harm), then the longest gap.
-    urgency = (100 - score) + (10 if new_pair and band != HEALTHY else 0) + min(cadence.params["days"], 365) / 100
-    return Health(score, band, round(urgency, 2), parts, new_pair)
+    signs = sum(1 for part in parts if part.weight and part.deficit >= CLEAR_SIGN)
+    urgency = urgency_of(score, band, signs, new_pair, cadence.params["days"])
+    return Health(score, band, urgency, parts, new_pair, signs)
+
+
+def at_risk_gap_days(cadence_days: int, settings: HealthSettings) -> float:
+    """Days without a held meeting from which a pair is at risk."""
+    return max(settings.at_risk_gap_factor * cadence_days, settings.at_risk_gap_min_days)
+
+
+BAND_RANK = {AT_RISK: 2, ATTENTION: 1, HEALTHY: 0}
+
+
+def urgency_of(score: int, band: str, signs: int, new_pair: bool, gap_days: int) -> float:
+    """Most urgent first: every pair at risk before those needing attention, then the pairs with more clear
+    warning signs (independent signs are stronger evidence than one deep one: a pair that skipped one meeting
+    but writes, rates its meetings well and answers its reviews is less urgent than one that fell silent
+    everywhere), then the lowest score, new pairs (whose early end does most harm), then the longest gap."""
+    urgency = 200 * BAND_RANK[band] + SIGN_URGENCY * signs + (100 - score)
+    urgency += 10 if new_pair and band != HEALTHY else 0
+    return round(urgency + min(gap_days, 365) / 100, 2)

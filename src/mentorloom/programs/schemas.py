@@ -59,6 +59,8 @@ class HealthSettings(InputModel):
     # A pair without a held meeting for this many agreed intervals is at risk whatever else goes well:
     # a monthly pair crosses at 53 days, where peer products flag pairs (45-60 days).
     at_risk_gap_factor: float = Field(default=1.75, ge=1.0, le=6.0)
+    # ... and never before this many days: a weekly pair that skipped one meeting is not at risk yet.
+    at_risk_gap_min_days: int = Field(default=21, ge=0, le=180)
     # Early endings hurt most in the first months (Grossman & Rhodes 2002): warning signs count more then.
     new_pair_months: int = Field(default=3, ge=0, le=24)
     new_pair_factor: float = Field(default=1.5, ge=1.0, le=3.0)
