@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 Receiver = Callable[["Session", "Mentorship", dict[str, Any]], None]
 # The known signals, so a typo at either end fails loudly instead of never firing.
 SIGNALS = frozenset({"meeting_held", "goal_progress"})
-RECEIVER_MODULES = ("mentorloom.engagement.milestones",)
+RECEIVER_MODULES = ("mentorloom.engagement.milestones", "mentorloom.health.live")
 _RECEIVERS: dict[str, dict[str, Receiver]] = {}
 
 

@@ -95,8 +95,12 @@ class BandCounts:
 
 
 def band_counts(session: Session, program_id: int) -> BandCounts:
+    # Joined with the pair's state: a pair paused or ended since the last recompute no longer counts.
     rows = session.execute(
-        select(PairHealth.band, func.count()).where(PairHealth.program_id == program_id).group_by(PairHealth.band)
+        select(PairHealth.band, func.count())
+        .join(Mentorship, Mentorship.id == PairHealth.mentorship_id)
+        .where(PairHealth.program_id == program_id, Mentorship.status.in_(facts.SCORED))
+        .group_by(PairHealth.band)
     )
     counts = BandCounts()
     for band, n in rows:
@@ -114,8 +118,9 @@ def flagged(
     limit: int = 25,
 ) -> tuple[int, list[tuple[PairHealth, Mentorship]]]:
     """Pairs outside "healthy", most urgent first, with their mentorship (people loaded by the caller's page)."""
-    where = (PairHealth.program_id == program_id, PairHealth.band.in_(bands))
-    total = session.scalar(select(func.count()).select_from(PairHealth).where(*where)) or 0
+    where = (PairHealth.program_id == program_id, PairHealth.band.in_(bands), Mentorship.status.in_(facts.SCORED))
+    joined = select(func.count()).select_from(PairHealth).join(Mentorship, Mentorship.id == PairHealth.mentorship_id)
+    total = session.scalar(joined.where(*where)) or 0
     rows = session.execute(
         select(PairHealth, Mentorship)
         .join(Mentorship, Mentorship.id == PairHealth.mentorship_id)
@@ -128,6 +133,9 @@ def flagged(
 
 
 def health_of(session: Session, mentorship: Mentorship) -> PairHealth | None:
+    """The pair's latest health while it is under way (a paused or ended pair has none)."""
+    if mentorship.status not in facts.SCORED:
+        return None
     return session.get(PairHealth, mentorship.id)
 
 

@@ -10,9 +10,20 @@ from __future__ import annotations
 from huey import crontab
 from sqlalchemy import select
 
-from mentorloom.health import inactivity, pulse  # imported with the worker: the warning mail's context hook
+from mentorloom.health import inactivity, pulse, service  # with the worker: the warning mail's context hook
 from mentorloom.jobs import JobContext, job
 from mentorloom.programs.models import Program
+
+
+@job("health.recompute", every=crontab(minute="40", hour="4"))
+def recompute_all(ctx: JobContext) -> int:
+    """Daily: score every pair under way in every program (days pass: a pair drifts without any event)."""
+    scored = 0
+    with ctx.database.session() as session:
+        for program_id in list(session.scalars(select(Program.id).order_by(Program.id))):
+            scored += service.recompute_program(session, session.get_one(Program, program_id), ctx.clock())
+            session.commit()
+    return scored
 
 
 @job("health.inactivity", every=crontab(minute="10", hour="5"))

@@ -25,6 +25,7 @@ TASK_MODULES = (
     "mentorloom.mentorships.tasks",
     "mentorloom.meetings.tasks",
     "mentorloom.engagement.tasks",
+    "mentorloom.health.tasks",
 )
 
 

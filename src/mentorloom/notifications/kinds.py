@@ -28,6 +28,7 @@ KIND_MODULES = (
     "mentorloom.engagement.messages",
     "mentorloom.health.pulse",
     "mentorloom.health.inactivity",
+    "mentorloom.health.dashboard",
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from mentorloom.health.views import analytics, dashboard, evidence, pulse, report
+from mentorloom.health.views import panel as _panel  # noqa: F401  (registers the pair's guidance card)
 from mentorloom.web.deps import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)

@@ -21,6 +21,7 @@ from mentorloom.health import analytics, charts, exports, retention
 from mentorloom.health.cells import MIN_CELL
 from mentorloom.health.ranges import DateRange, Month, parse_range
 from mentorloom.health.schemas.analytics import From, TableName, To
+from mentorloom.health.views.dashboard import links
 from mentorloom.i18n import get_locale
 from mentorloom.i18n import gettext as _
 from mentorloom.permissions import Action, program_for
@@ -32,16 +33,6 @@ from mentorloom.web.pages import render
 router = APIRouter()
 ANALYTICS = "/programs/{program_id}/health/analytics"
 RETENTION = "/programs/{program_id}/health/retention"
-
-
-def _links(program: Program) -> dict[str, str]:
-    base = f"/programs/{program.id}/health"
-    return {
-        "dashboard": base,
-        "analytics": f"{base}/analytics",
-        "retention": f"{base}/retention",
-        "report": f"{base}/report",
-    }
 
 
 def _export_url(program: Program, page: str, ext: str, period: DateRange, table: str | None = None) -> str:
@@ -90,7 +81,7 @@ def analytics_page(
     period, errors = _range_or_errors(from_, to, 12)
     context: dict[str, Any] = {
         "program": program,
-        "links": _links(program),
+        "links": links(program),
         "errors": errors,
         "typed": {"from": from_, "to": to},
         "period": period,
@@ -162,7 +153,7 @@ def retention_page(
     period, errors = _range_or_errors(from_, to, retention.DEFAULT_MONTHS)
     context: dict[str, Any] = {
         "program": program,
-        "links": _links(program),
+        "links": links(program),
         "errors": errors,
         "typed": {"from": from_, "to": to},
         "period": period,

@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 
 from mentorloom.health import evidence
 from mentorloom.health.schemas.evidence import ApplyIn
+from mentorloom.health.views.dashboard import links
 from mentorloom.i18n import N_, get_locale
 from mentorloom.i18n import gettext as _
 from mentorloom.matching.engine import CRITERIA
@@ -93,6 +94,7 @@ def _page(
         "problem": problem,
         "decimal": decimal,
         "health_url": f"/programs/{program.id}/health",
+        "links": links(program),
         "matching_url": f"/programs/{program.id}/matching",
         "action_url": f"/programs/{program.id}/health/evidence",
     }

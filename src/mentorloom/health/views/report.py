@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from mentorloom.health import report
 from mentorloom.health.schemas.report import Band, QuietDays, Search, Status, report_filter
 from mentorloom.health.score import BANDS
+from mentorloom.health.views.dashboard import links
 from mentorloom.permissions import Action, program_for
 from mentorloom.programs.models import Program
 from mentorloom.web.api_common import ObjectId, PageNumber
@@ -53,6 +54,7 @@ def report_page(
     params = f.params()
     context = {
         "program": program,
+        "links": links(program),
         "filter": f,
         "rows": rows,
         "statuses": list(report.STATUSES),
