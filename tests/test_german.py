@@ -293,6 +293,9 @@ MAIL_VARIANTS: dict[str, list[dict[str, object]]] = {
     "agreement_waiting": [{"partner_name": "Jürgen Weiß", "version": 2, "mentorship_id": 3}],
     "agreement_new_version": [{"partner_name": "Jürgen Weiß", "version": 3, "path": "/programs/1/mentorships/3"}],
     "review_due": [{"path": "/programs/1/mentorships/3"}],
+    "health_nudge": [
+        {"partner_name": "Jürgen Weiß", "program_name": "Mentoring 2027", "path": "/programs/1/mentorships/3"}
+    ],
     "inactivity_warning": [
         {
             "program_name": "Mentoring 2027",
@@ -503,6 +506,7 @@ def test_no_template_prints_a_count_next_to_a_gettext_label() -> None:
 # Placeholders in a fixed slot: a person's or program's name (no article, no inflection), a number, a date, a
 # version, a code, a quoted value. German may write them anywhere.
 FIXED_SLOTS = {
+    "healthy", "risk", "factor", "open",
     "name", "partner", "mentee", "mentor", "a", "b", "x", "y", "email", "program", "file", "title", "goal", "who",
     "num", "n", "count", "days", "hours", "version", "lock", "date", "day", "time", "start", "id", "page", "pages",
     "pct", "percent", "score", "level", "minimum", "limit", "length", "max", "low", "high", "mb", "position",
