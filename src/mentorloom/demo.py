@@ -18,6 +18,7 @@ from mentorloom.demo_engagement import load_engagement
 from mentorloom.demo_meetings import load_meetings
 from mentorloom.demo_pair import load_pair
 from mentorloom.demo_reviews import load_reviews
+from mentorloom.health import service as health
 from mentorloom.profiles.schemas import ProfileIn
 from mentorloom.profiles.service import get_profile, update_profile
 from mentorloom.programs.models import Cadence, Membership, Program, Role
@@ -136,6 +137,8 @@ def load_demo(session: Session, settings: Settings | None = None) -> int | None:
     later = load_reviews(session, program, coordinator, pair, _participant)
     load_meetings(pair, later)
     load_engagement(session, settings or Settings(), pair, coordinator, later)
+    session.flush()
+    health.recompute_program(session, program)  # the dashboard shows scores right away, not after the night
     return program.id
 
 
