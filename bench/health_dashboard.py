@@ -109,8 +109,6 @@ def page_times(db: Database, url: str, program_id: int, coordinator_id: int, rep
         )
         app = create_app(settings, database=db)
         path = f"/programs/{program_id}/health"
-        if not any(getattr(r, "path", None) == "/programs/{program_id}/health" for r in app.routes):
-            return None
         with db.session() as session:
             user = session.get_one(User, coordinator_id)
             user.password_hash = hash_password(PASSWORD)
@@ -124,6 +122,8 @@ def page_times(db: Database, url: str, program_id: int, coordinator_id: int, rep
                 answer = await c.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
                 assert answer.status_code == 303, answer.text[:500]
                 first = await c.get(path)
+                if first.status_code == 404:  # no such route (app.routes holds included routers unflattened)
+                    return []
                 assert first.status_code == 200, first.text[:500]
                 times = []
                 for _ in range(repeat):
@@ -133,7 +133,7 @@ def page_times(db: Database, url: str, program_id: int, coordinator_id: int, rep
                     assert response.status_code == 200
                 return times
 
-        return asyncio.run(run())
+        return asyncio.run(run()) or None
 
 
 def main() -> int:
