@@ -122,7 +122,7 @@ def nudge_pair(
     session: DbSession,
 ) -> Response:
     program = program_for(session, user, program_id, Action.VIEW_HEALTH)
-    detail = dashboard.pair_detail(session, program, mentorship_id)  # 404 before anything else
+    pair = dashboard.pair_of(session, program, mentorship_id)  # 404 before anything else
     with form_attempt(session) as attempt:
         dashboard.nudge(session, program, mentorship_id, user)
     back = form_text(form, "back", 300)
@@ -132,8 +132,8 @@ def nudge_pair(
         return redirect(target, flash=attempt.detail, request=request)
     flash = _(
         "A friendly reminder is on its way to %(mentor)s and %(mentee)s. You can nudge this pair again in a week.",
-        mentor=detail.mentor,
-        mentee=detail.mentee,
+        mentor=pair.mentor.user.display_name,
+        mentee=pair.mentee.user.display_name,
     )
     return redirect(target, flash=flash, request=request)
 
