@@ -1,6 +1,7 @@
 """Imports every domain's models so metadata (Alembic, tests) sees all tables."""
 
 from mentorloom.accounts.models import ApiToken, User, UserSession
+from mentorloom.audit.models import AuditEvent
 from mentorloom.db import Base
 from mentorloom.engagement.models import (
     Event,
@@ -50,6 +51,7 @@ __all__ = [
     "AgendaItem",
     "Agreement",
     "ApiToken",
+    "AuditEvent",
     "Base",
     "CalendarFeed",
     "CoordinatorNote",
