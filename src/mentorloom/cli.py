@@ -32,6 +32,14 @@ app.add_typer(participants_app, name="participants")
 console = Console(stderr=True, soft_wrap=True)
 
 
+@app.callback()
+def _audit_origin(ctx: typer.Context) -> None:
+    # Every command's audit events say they came from the command line (the context closes after the command).
+    from mentorloom.audit.context import CLI_ORIGIN, origin
+
+    ctx.with_resource(origin(CLI_ORIGIN))
+
+
 def _fail(exc: MentorloomError, code: int = 1) -> None:
     console.print(f"[red]Error:[/red] {exc.detail}")
     for error in exc.errors:
@@ -66,16 +74,31 @@ def serve(
     port: int = 8000,
     with_worker: Annotated[bool, typer.Option(help="Also start a job worker process")] = False,
     reload: bool = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Web processes; each builds its own app, engine and pool")
+    ] = 1,
 ) -> None:
     """Serve the web app and API (uvicorn)."""
     import uvicorn
 
     from mentorloom.web.serving import proxy_options
 
+    if reload and workers > 1:
+        raise typer.BadParameter("--reload runs a single process; leave out --workers", param_hint="--workers")
     proxies = proxy_options(_settings())
     worker = _start_child_worker() if with_worker else None
     try:
-        uvicorn.run("mentorloom.app:create_app", factory=True, host=host, port=port, reload=reload, **proxies)
+        # An import string and factory=True: uvicorn's supervisor starts `workers` processes that each call
+        # create_app() and so open their own database engine (a pool must never cross a fork).
+        uvicorn.run(
+            "mentorloom.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            reload=reload,
+            workers=workers,
+            **proxies,
+        )
     finally:
         if worker is not None:
             worker.terminate()

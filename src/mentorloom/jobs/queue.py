@@ -14,6 +14,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from mentorloom.audit.context import job_origin, origin
 from mentorloom.config import Settings
 from mentorloom.db import Database, utcnow
 from mentorloom.jobs import service
@@ -59,7 +60,7 @@ class JobQueue:
         return call
 
     def _huey_task(self, spec: JobSpec) -> Any:
-        bound = self._bind(spec.fn)
+        bound = self._bind(_with_origin(spec))
         bound.__name__ = spec.name.replace(".", "_")
         if spec.every is not None:
             return self.huey.periodic_task(spec.every, name=spec.name)(bound)
@@ -94,3 +95,12 @@ class JobQueue:
             for fn in SWEEPERS.values():
                 swept += fn(session, now)
         return swept
+
+
+def _with_origin(spec: JobSpec) -> Any:
+    # Periodic tasks run without run_job: give their audit events the job's name as origin here too.
+    def call(context: JobContext, **kwargs: Any) -> Any:
+        with origin(job_origin(spec.name)):
+            return spec.fn(context, **kwargs)
+
+    return call

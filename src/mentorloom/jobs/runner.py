@@ -10,6 +10,7 @@ from contextlib import nullcontext
 from datetime import timedelta
 from types import TracebackType
 
+from mentorloom.audit.context import job_origin, origin
 from mentorloom.errors import MentorloomError
 from mentorloom.jobs import service
 from mentorloom.jobs.context import JobContext
@@ -34,7 +35,7 @@ def run_job(ctx: JobContext, job_id: int) -> str:
     try:
         if spec is None:
             raise MentorloomError(f"unknown job kind {kind!r}")
-        with _heartbeat(ctx, job_id, owner, lease):
+        with _heartbeat(ctx, job_id, owner, lease), origin(job_origin(kind)):
             spec.fn(ctx, **payload)
     except MentorloomError as exc:  # a domain refusal: running it again gives the same answer
         return _failed(ctx, job_id, owner, f"{type(exc).__name__}: {exc.detail}", permanent=True)
