@@ -251,7 +251,7 @@ def participants_export(
     from mentorloom.profiles.importer import export_participants
 
     with _database(_settings().sqlalchemy_url).session() as session:
-        text = export_participants(session, program_id)
+        text = export_participants(session, program_id)  # recorded in the audit log with origin "cli"
     if out is None:
         sys.stdout.write(text)
     else:
