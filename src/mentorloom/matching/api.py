@@ -97,7 +97,7 @@ def publish(program_id: ObjectId, run_id: ObjectId, user: ApiUser, session: DbSe
     """Offer the kept pairs to both people, who then accept or decline."""
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     run = service.run_for(session, program_id, run_id)
-    service.publish(session, run)
+    service.publish(session, run, by=user)
     return RunOut.model_validate(run)
 
 

@@ -9,6 +9,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
+from mentorloom.audit.models import AuditAction
+from mentorloom.audit.service import record as audit
 from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, MatchingFailed, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
@@ -310,7 +312,7 @@ def is_weak(proposal: Proposal, minimum: float) -> bool:
     return proposal.mentor_id is not None and proposal.score is not None and proposal.score < minimum
 
 
-def publish(session: Session, run: MatchRun, *, weak_confirmed: bool = True) -> list[Proposal]:
+def publish(session: Session, run: MatchRun, *, weak_confirmed: bool = True, by: User | None = None) -> list[Proposal]:
     """Offer every kept pair to both people (each told by mail); returns the offers.
 
     Pairs below the program's minimum fit go out only when ``weak_confirmed`` (the API's default, as before).
@@ -335,6 +337,15 @@ def publish(session: Session, run: MatchRun, *, weak_confirmed: bool = True) -> 
     session.flush()
     for offer in offers:
         queue_offer_mails(session, offer)
+    audit(
+        session,
+        AuditAction.MATCHING_PUBLISHED,
+        actor=by,
+        target_type="match_run",
+        target_id=run.id,
+        program_id=run.program_id,
+        detail={"offers": len(offers)},
+    )
     return offers
 
 

@@ -147,6 +147,7 @@ def transition(
         mentorship.end_reason = closure_reason.value if closure_reason else action
     session.add(record)
     session.flush()
+    placement.audit_state_change(session, mentorship, record.from_status, rule.target, action, by)
     mails.tell_pair_about_transition(session, mentorship, record, by)
     hooks.run_transition_hooks(session, mentorship, record, by)
     return record

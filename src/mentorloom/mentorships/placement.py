@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
+from mentorloom.audit.models import AuditAction
+from mentorloom.audit.service import record as audit
 from mentorloom.errors import Conflict, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships.cycles import start_cycle
@@ -117,7 +119,28 @@ def place(
             )
         )
     session.flush()
+    audit_state_change(session, mentorship, None, status, "place", by)
     return mentorship
+
+
+def audit_state_change(
+    session: Session,
+    mentorship: Mentorship,
+    before: MentorshipStatus | None,
+    after: MentorshipStatus,
+    action: str,
+    by: User | None,
+) -> None:
+    """Every mentorship state change goes into the audit log (from and to; reasons stay in the pair's record)."""
+    audit(
+        session,
+        AuditAction.MENTORSHIP_STATE_CHANGED,
+        actor=by,
+        target_type="mentorship",
+        target_id=mentorship.id,
+        program_id=mentorship.program_id,
+        detail={"from": before.value if before else None, "to": after.value, "action": action},
+    )
 
 
 def _participant(session: Session, program: Program, membership_id: int, role: Role) -> Membership:

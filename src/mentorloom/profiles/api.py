@@ -95,7 +95,7 @@ def import_status(program_id: ObjectId, job_id: ObjectId, user: ApiUser, session
 def export_csv(program_id: ObjectId, user: ApiUser, session: DbSession) -> Response:
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     return Response(
-        importer.export_participants(session, program_id).encode("utf-8-sig"),  # BOM: Excel reads umlauts
+        importer.export_participants(session, program_id, actor=user).encode("utf-8-sig"),  # BOM: Excel reads umlauts
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="participants-{program_id}.csv"'},
     )

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
+from mentorloom.audit.models import AuditAction
+from mentorloom.audit.service import record as audit
 from mentorloom.db import utcnow
 from mentorloom.errors import MentorloomError, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
@@ -53,6 +55,7 @@ def import_upload(
     if background or should_run_in_background(data):
         return ImportOutcome(job=create_import_job(session, program_id, user, filename, data))
     summary = import_participants(session, program_id, data, progress=progress)
+    _audit_import(session, program_id, user, summary.as_dict())
     schedule(session, EMBED_JOB, key=f"{EMBED_JOB}:{program_id}", program_id=program_id)
     return ImportOutcome(summary=summary)
 
@@ -101,7 +104,21 @@ def run_import_job(session: Session, job: ImportJob) -> None:
     else:
         _finish(job, ImportStatus.DONE, summary=summary.as_dict())
         job.rows_done = job.rows_total = summary.total
+        requester = session.get(User, job.requested_by_id) if job.requested_by_id else None
+        _audit_import(session, job.program_id, requester, {**summary.as_dict(), "import_job_id": job.id})
     session.flush()
+
+
+def _audit_import(session: Session, program_id: int, user: User | None, detail: dict[str, object]) -> None:
+    audit(
+        session,
+        AuditAction.PARTICIPANTS_IMPORTED,
+        actor=user,
+        target_type="program",
+        target_id=program_id,
+        program_id=program_id,
+        detail=detail,
+    )
 
 
 def record_crash(session: Session, job_id: int, error: str) -> None:

@@ -41,7 +41,7 @@ def get_program(program_id: ObjectId, user: ApiUser, session: DbSession) -> Prog
 @router.put("/{program_id}", response_model=ProgramOut)
 def update_program(program_id: ObjectId, body: ProgramIn, user: ApiUser, session: DbSession) -> ProgramOut:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
-    return _out(session, user, service.update_program(session, program, body))
+    return _out(session, user, service.update_program(session, program, body, actor=user))
 
 
 @router.post("/{program_id}/invitations", response_model=InvitationOut, status_code=201)
@@ -52,7 +52,7 @@ def invite(program_id: ObjectId, body: InvitationIn, user: ApiUser, session: DbS
     new membership's id (an existing account's name and state are the person's own business).
     """
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
-    membership = service.invite(session, program, email=body.email, name=body.name, role=body.role)
+    membership = service.invite(session, program, email=body.email, name=body.name, role=body.role, actor=user)
     return InvitationOut(id=membership.id, email=membership.user.email, name=body.name, role=membership.role)
 
 
@@ -60,7 +60,7 @@ def invite(program_id: ObjectId, body: InvitationIn, user: ApiUser, session: DbS
 def invite_pending(program_id: ObjectId, user: ApiUser, session: DbSession) -> list[MembershipOut]:
     """Send invitation mails to every member without a password yet (e.g. after a CSV import)."""
     program_for(session, user, program_id, Action.MANAGE_PROGRAM)
-    pending = service.invite_pending(session, program_id)
+    pending = service.invite_pending(session, program_id, actor=user)
     return [
         MembershipOut(
             id=m.id,

@@ -175,7 +175,7 @@ def update_program(
         data = _program_input(values)
     except ValidationError as exc:
         return _program_form(request, program, values, _program_errors(exc), status_code=422)
-    service.update_program(session, program, data)
+    service.update_program(session, program, data, actor=user)
     return redirect(f"/programs/{program.id}", request=request, flash=_("Your changes are saved."))
 
 
@@ -250,7 +250,7 @@ def invite(
     # A refusal without a field is about the address (someone already in the program, say): show it there.
     with form_attempt(session, whole="email") as attempt:
         data = InvitationIn.model_validate(values)
-        membership = service.invite(session, program, email=data.email, name=data.name, role=data.role)
+        membership = service.invite(session, program, email=data.email, name=data.name, role=data.role, actor=user)
     if attempt.refused:
         # 422 for every refusal: the invitation form is simply shown again with the message at its field.
         return _overview(request, session, user, program, invite=values, invite_errors=attempt.errors, status_code=422)
@@ -346,7 +346,7 @@ def import_status(
 def invite_pending(request: Request, program_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
     """Send invitations to every member who has not set a password yet (e.g. after an import)."""
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
-    pending = service.invite_pending(session, program.id)
+    pending = service.invite_pending(session, program.id, actor=user)
     return redirect(
         f"/programs/{program.id}",
         request=request,
@@ -361,7 +361,7 @@ def _slug(text: str) -> str:
 @router.get("/programs/{program_id}/export.csv")
 def export_participants(program_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
-    body = importer.export_participants(session, program.id)
+    body = importer.export_participants(session, program.id, actor=user)
     filename = f"{_slug(program.name)}-participants.csv"
     return Response(
         body.encode("utf-8-sig"),  # the BOM makes Excel read umlauts correctly

@@ -423,7 +423,7 @@ def publish_run(
     program = program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     run = service.run_for(session, program_id, run_id)
     with form_attempt(session) as attempt:
-        offers = service.publish(session, run, weak_confirmed=form.get("confirm_weak") == "yes")
+        offers = service.publish(session, run, weak_confirmed=form.get("confirm_weak") == "yes", by=user)
     if attempt.refused and "confirm_weak" in attempt.errors:
         return _publish_page(request, session, program, run, errors=attempt.errors, status_code=attempt.status_code)
     if attempt.refused:
