@@ -94,6 +94,8 @@ def _mount_static(app: FastAPI) -> None:
 def _include_routers(app: FastAPI) -> None:
     from mentorloom.accounts import api as accounts_api
     from mentorloom.accounts import views as accounts_views
+    from mentorloom.admin import api as admin_api
+    from mentorloom.admin import views as admin_views
     from mentorloom.engagement import api as engagement_api
     from mentorloom.engagement import views as engagement_views
     from mentorloom.health import api as health_api
@@ -126,6 +128,7 @@ def _include_routers(app: FastAPI) -> None:
         meetings_api,
         engagement_api,
         health_api,
+        admin_api,
     ):
         app.include_router(module.router, prefix="/api/v1")
     for module in (
@@ -138,12 +141,19 @@ def _include_routers(app: FastAPI) -> None:
         meetings_views,
         engagement_views,
         health_views,
+        admin_views,
     ):
         app.include_router(module.router)
     app.include_router(calendar_views.router)
     app.include_router(notifications_api.router, prefix="/api/v1")
     app.include_router(notifications_views.router)
     app.include_router(notifications_views.unsubscribe_router)  # no CSRF: the signed token is the authority
+    # privacy sits above every domain (it reads and anonymises them all); nothing but the app imports it
+    from mentorloom.privacy import api as privacy_api
+    from mentorloom.privacy import views as privacy_views
+
+    app.include_router(privacy_api.router, prefix="/api/v1")
+    app.include_router(privacy_views.router)
 
 
 async def _locale_middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -27,6 +27,7 @@ never one of a pair). `RULES` is this table; tests/test_permissions_rules.py che
 | work_in_pair        |                               | mentor, mentee        | no             |
 | view_review_figures | coordinator                   |                       | yes            |
 | view_health         | coordinator                   |                       | yes            |
+| view_audit          |                               |                       | yes            |
 
 `take_part` is the self-service pages and endpoints (my match, requests, my own preferences): coordinators
 are not matched. `steer_mentorship` is a change of state a coordinator may step in for (pause, end early, ...);
@@ -34,6 +35,7 @@ are not matched. `steer_mentorship` is a change of state a coordinator may step 
 `view_review_figures` is the program's released review figures and which pairs answered the open round, never a
 pair's own answers. `view_health` is the pairs' health (counts and days, never a person's answer), the program
 analytics, retention and evidence pages, and nudging a pair, noting on it and applying suggested weights.
+`view_audit` is the instance's audit log (its page, CSV export and API): instance administrators only.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class Action(enum.StrEnum):
     WORK_IN_PAIR = "work_in_pair"
     VIEW_REVIEW_FIGURES = "view_review_figures"  # released program-wide counts and means, who answered
     VIEW_HEALTH = "view_health"  # pairs' health, analytics, retention, evidence; nudge, note, apply weights
+    VIEW_AUDIT = "view_audit"  # the instance's audit log, its CSV export and API
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ RULES: dict[Action, Rule] = {
     Action.VIEW_HEALTH: Rule(
         _COORDINATOR, _NONE, True, N_("Only the program's coordinators see the health of all pairs.")
     ),
+    Action.VIEW_AUDIT: Rule(_NONE, _NONE, True, N_("Only an instance administrator may see the audit log.")),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,7 +110,7 @@ def run_import_job(session: Session, job: ImportJob) -> None:
     session.flush()
 
 
-def _audit_import(session: Session, program_id: int, user: User | None, detail: dict[str, object]) -> None:
+def _audit_import(session: Session, program_id: int, user: User | None, detail: Mapping[str, object]) -> None:
     audit(
         session,
         AuditAction.PARTICIPANTS_IMPORTED,

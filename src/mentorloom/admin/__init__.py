@@ -1,0 +1,1 @@
+"""Instance administration pages and API (the audit log); edges over the domains below."""
