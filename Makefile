@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev assets test lint typecheck chromium bench locale clean help
+.PHONY: run install install-dev assets test lint typecheck chromium bench load locale clean help
 
 help:
 	@echo "make run    install, migrate, load the demo and serve http://$(HOST):$(PORT)"
@@ -57,6 +57,11 @@ test: install-dev chromium lint typecheck
 bench: install-dev
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/matching.py
+
+# 60 s of 50 concurrent users against `serve --workers 2` on PostgreSQL at 127.0.0.1:5432 (a throwaway database);
+# fails on any error. tests/ops/test_load.py runs a short version inside `make test`.
+load: install-dev
+	$(BIN)/python bench/load.py --duration 60 --users 50 --web-workers 2
 
 # Extract every marked string (babel.cfg paths are relative to src/), then merge into de and en.
 # New German entries come out empty: translate them in de/LC_MESSAGES/messages.po (tests/test_i18n.py lists them).
