@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     invitation_days: int = 7
     reset_hours: int = 2
     login_rate_limit: str = "10/minute"
+    # failed sign-ins per account (from any address); see web/login_throttle.py
+    login_account_rate_limit: str = "5/minute;30/hour"
     reset_rate_limit: str = "5/minute"
     jobs_immediate: bool = False
     # A running job's lease: its worker renews it every third; after a crash the job is retried this much later.

@@ -16,8 +16,6 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from mentorloom.db import utcnow
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 256
 
 
 def hash_password(password: str) -> str:

@@ -5,6 +5,7 @@ Services flush and never commit; the request, job or CLI edge owns the transacti
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -12,9 +13,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import ApiToken, User, UserSession
+from mentorloom.accounts.passwords import check_password_rules
 from mentorloom.accounts.security import (
-    MAX_PASSWORD_LENGTH,
-    MIN_PASSWORD_LENGTH,
     LinkSigner,
     hash_password,
     new_token,
@@ -25,7 +25,6 @@ from mentorloom.accounts.security import (
 from mentorloom.db import as_utc, utcnow
 from mentorloom.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
-from mentorloom.i18n import ngettext
 
 INVITATION = "invitation"
 PASSWORD_RESET = "reset"
@@ -40,19 +39,6 @@ def normalise_email(raw: str, field: str = "email") -> str:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise ValidationFailed(_("Enter a valid e-mail address (%(reason)s).", reason=str(exc)), field=field) from exc
-
-
-def check_password_rules(password: str, field: str = "password") -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_PASSWORD_LENGTH),
-            field=field,
-        )
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.", MAX_PASSWORD_LENGTH),
-            field=field,
-        )
 
 
 def user_by_email(session: Session, email: str) -> User | None:
@@ -72,8 +58,10 @@ def get_or_create_user(session: Session, *, email: str, display_name: str) -> Us
 
 def create_admin(session: Session, *, email: str, display_name: str, password: str) -> User:
     """Create an instance administrator, or promote and re-password an existing account."""
-    check_password_rules(password)
+    check_password_rules(password, personal=(email, display_name))
     user = get_or_create_user(session, email=email, display_name=display_name)
+    if not user.is_admin:
+        end_sessions(session, [user.id])  # a privilege change: logins made before it end
     user.is_admin = True
     # Re-running with the same password (the demo loader does) changes nothing; a new one ends every login.
     if not verify_password(user.password_hash, password):
@@ -82,11 +70,18 @@ def create_admin(session: Session, *, email: str, display_name: str, password: s
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
+def set_password(session: Session, user: User, password: str, field: str = "password") -> None:
     """Set a new password; it signs the person out everywhere (see sign_out_everywhere)."""
-    check_password_rules(password)
+    check_password_rules(password, field, personal=(user.email, user.display_name))
     user.password_hash = hash_password(password)
     sign_out_everywhere(session, user)
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """The signed-in person's own change: the current password first, so a borrowed session cannot take over."""
+    if not verify_password(user.password_hash, current):
+        raise ValidationFailed(_("This is not your current password."), field="current_password")
+    set_password(session, user, new, field="new_password")
 
 
 def sign_out_everywhere(session: Session, user: User) -> None:
@@ -112,12 +107,34 @@ def authenticate(session: Session, email: str, password: str) -> User:
     return user
 
 
-def start_session(session: Session, user: User, days: int) -> str:
-    """Create a login and return the raw cookie token (only its hash is stored)."""
+def start_session(session: Session, user: User, days: int, *, replacing: str | None = None) -> str:
+    """Create a login and return the raw cookie token (only its hash is stored).
+
+    ``replacing`` is the session cookie the browser still sent: it ends, so a sign-in always gets a fresh id
+    and a cookie planted or left behind before it cannot ride along."""
+    if replacing:
+        end_session(session, replacing)
     raw = new_token()
     session.add(UserSession(user_id=user.id, token_hash=token_digest(raw), expires_at=utcnow() + timedelta(days=days)))
     session.flush()
     return raw
+
+
+def end_sessions(session: Session, user_ids: Iterable[int]) -> None:
+    """End every login of these people after a privilege change (program role, admin flag, password).
+
+    Rights are checked on every request anyway; a fresh sign-in after the change means no session id from before
+    it (perhaps seen or planted by someone else) carries the new rights."""
+    ids = list(user_ids)
+    if ids:
+        session.execute(delete(UserSession).where(UserSession.user_id.in_(ids)))
+        session.flush()
+
+
+def rotate_session(session: Session, user: User, days: int) -> str:
+    """A new login token for the signed-in person after their own privilege change; every other login ends."""
+    end_sessions(session, [user.id])
+    return start_session(session, user, days)
 
 
 def user_for_session(session: Session, raw_token: str) -> User | None:

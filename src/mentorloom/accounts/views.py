@@ -11,10 +11,11 @@ from mentorloom.accounts import service
 from mentorloom.accounts.mails import queue_password_reset
 from mentorloom.accounts.security import LinkSigner
 from mentorloom.app_constants import LOCALE_COOKIE
-from mentorloom.errors import MentorloomError, NotFound, ValidationFailed
+from mentorloom.errors import MentorloomError, NotFound, RateLimited, ValidationFailed
 from mentorloom.i18n import SUPPORTED_LOCALES, set_locale
 from mentorloom.i18n import gettext as _
 from mentorloom.meetings import feed
+from mentorloom.web import login_throttle
 from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import SESSION_COOKIE, AppSettings, CurrentUser, DbSession, csrf_protect, rate_limit
 from mentorloom.web.forms import form_attempt
@@ -43,20 +44,28 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     try:
+        login_throttle.check(request, email)  # many addresses guessing one account's password
+    except RateLimited as exc:
+        page = _login_again(request, next, email, exc.detail, 429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    try:
         user = service.authenticate(session, email, password)
     except MentorloomError as exc:
-        return render(
-            request,
-            "accounts/login.html",
-            {"next": _safe_next(next), "email": email, "errors": {"__all__": exc.detail}},
-            status_code=401,
-        )
-    raw = service.start_session(session, user, settings.session_days)
+        login_throttle.failed(request, email)
+        return _login_again(request, next, email, exc.detail, 401)
+    login_throttle.clear(request, email)
+    raw = service.start_session(session, user, settings.session_days, replacing=request.cookies.get(SESSION_COOKIE))
     response = redirect(_safe_next(next))
     set_login_cookies(response, request, raw, settings.session_days)
     if user.locale:
         response.set_cookie(LOCALE_COOKIE, user.locale, max_age=365 * 86400, samesite="lax")
     return response
+
+
+def _login_again(request: Request, next_path: str, email: str, message: str, status_code: int) -> Response:
+    context = {"next": _safe_next(next_path), "email": email, "errors": {"__all__": message}}
+    return render(request, "accounts/login.html", context, status_code=status_code)
 
 
 @router.post("/logout")
@@ -134,7 +143,8 @@ def _set_password(
         if mode == "invitation":
             service.accept_invitation(session, signer, token, password, settings.invitation_days * 86400)
         else:
-            service.reset_password(session, signer, token, password, settings.reset_hours * 3600)
+            person = service.reset_password(session, signer, token, password, settings.reset_hours * 3600)
+            login_throttle.clear(request, person.email)  # the mailed link proves the mailbox: sign in at once
     if attempt.refused:
         purpose, max_age = (
             (service.INVITATION, settings.invitation_days * 86400)
@@ -173,6 +183,31 @@ def create_token(
         context = _account_context(session, user) | {"errors": attempt.errors}
         return render(request, "accounts/account.html", context, status_code=attempt.status_code)
     return render(request, "accounts/account.html", _account_context(session, user) | {"new_token": raw})
+
+
+@router.post("/account/password", response_class=HTMLResponse, dependencies=[rate_limit("login")])
+def change_password(
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    settings: AppSettings,
+    current_password: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+    new_password2: Annotated[str, Form()] = "",
+) -> Response:
+    with form_attempt(session) as attempt:
+        if new_password != new_password2:
+            raise ValidationFailed(_("The two passwords differ."), field="new_password2")
+        service.change_password(session, user, current_password, new_password)
+    if attempt.refused:
+        context = _account_context(session, user) | {"errors": attempt.errors}
+        return render(request, "accounts/account.html", context, status_code=attempt.status_code)
+    # every login ended with the old password, this one too: the browser goes on with a new session id
+    raw = service.rotate_session(session, user, settings.session_days)
+    flash = _("Your password is changed. Every other login has ended and your API tokens are revoked.")
+    response = redirect("/account", flash=flash, request=request)
+    set_login_cookies(response, request, raw, settings.session_days)
+    return response
 
 
 @router.post("/account/tokens/{token_id}/revoke")

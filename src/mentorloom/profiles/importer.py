@@ -16,6 +16,7 @@ from sqlalchemy import Row, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
+from mentorloom.accounts.service import end_sessions
 from mentorloom.errors import Conflict, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.i18n import ngettext
@@ -239,6 +240,7 @@ def _sync_memberships(
             update(_MEMBERSHIPS).where(_MEMBERSHIPS.c.id == bindparam("b_id")).values(role=bindparam("b_role"))
         )
         session.execute(stmt_update, [{"b_id": ids[row.email], "b_role": row.role} for row in moved])
+        end_sessions(session, [user_ids[row.email] for row in moved])  # a new role: sign in afresh
     return _Memberships(ids, {row.email for row in new}, {row.email for row in moved})
 
 
