@@ -22,6 +22,7 @@ from mentorloom.web.body_limit import BodySizeLimit
 from mentorloom.web.capacity import RequestSlots, set_thread_limit
 from mentorloom.web.errors import install_error_handlers
 from mentorloom.web.inputs import reject_bad_text
+from mentorloom.web.security_headers import SecurityHeaders, server_error
 
 STATIC_DIR = Path(__file__).parent / "static"
 VENDOR_DIR = PROJECT_ROOT / "node_modules"
@@ -66,23 +67,18 @@ def create_app(
     app.add_middleware(AuditOrigin)
     app.add_middleware(BodySizeLimit)  # inside the locale middleware, so its 413 speaks the reader's language
     app.middleware("http")(_locale_middleware)
-    app.middleware("http")(_security_headers)
+    # outermost: headers on every response, also static files and the error pages of the middleware inside
+    app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_exception_handler(Exception, server_error)
     return app
 
 
 def _add_docs(app: FastAPI) -> None:
-    # FastAPI's default docs load Swagger UI from a CDN; we serve the npm package ourselves.
-    from fastapi.openapi.docs import get_swagger_ui_html
-
+    # FastAPI's default docs load Swagger UI from a CDN and start it with an inline script, which our CSP refuses:
+    # we serve the npm package ourselves and start it from static/api-docs.js.
     @app.get("/api/v1/docs", include_in_schema=False)
-    def docs() -> Response:
-        return get_swagger_ui_html(
-            openapi_url="/api/v1/openapi.json",
-            title="Mentorloom API",
-            swagger_js_url="/vendor/swagger-ui-dist/swagger-ui-bundle.js",
-            swagger_css_url="/vendor/swagger-ui-dist/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
+    def docs(request: Request) -> Response:
+        return request.app.state.templates.TemplateResponse(request, "api_docs.html", {"locale": i18n.get_locale()})
 
 
 def _mount_static(app: FastAPI) -> None:
@@ -165,16 +161,4 @@ async def _locale_middleware(request: Request, call_next: Callable[[Request], Aw
     dates.begin_request()
     response = await call_next(request)
     response.headers.setdefault("Content-Language", i18n.get_locale())
-    return response
-
-
-async def _security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    response = await call_next(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if not request.url.path.startswith("/api/v1/docs"):
-        response.headers.setdefault(
-            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
-        )
     return response

@@ -26,6 +26,7 @@ TASK_MODULES = (
     "mentorloom.meetings.tasks",
     "mentorloom.engagement.tasks",
     "mentorloom.health.tasks",
+    "mentorloom.privacy.tasks",
 )
 
 

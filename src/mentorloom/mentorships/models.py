@@ -103,6 +103,8 @@ class Mentorship(Base):
     rematch_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     rematch_priority: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     fit_check_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Set when retention (privacy.retention) blanked the pair's free texts; dates, states and ratings stay.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     mentor: Mapped[Membership] = relationship(foreign_keys=[mentor_id])
     mentee: Mapped[Membership] = relationship(foreign_keys=[mentee_id])

@@ -99,6 +99,10 @@ class ProgramSettings(InputModel):
     # A pair is overdue when no meeting was held for this many times its agreed interval.
     overdue_factor: float = Field(default=1.5, ge=1.0, le=4.0)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    # Months after a mentorship ended before its free texts are anonymised (privacy.retention); 0 keeps them.
+    retention_months: int = Field(
+        default=24, ge=0, le=240, description="anonymise ended mentorships after this many months; 0 = never"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -1,0 +1,1 @@
+"""GDPR: a person's data export, erasure on request, and retention of ended mentorships."""

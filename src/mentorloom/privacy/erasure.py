@@ -1,0 +1,93 @@
+"""Erasing a person (GDPR Art. 17): the account row stays, anonymised, so every count over it stays right.
+
+The person's name and address are replaced, every way in is closed (password, sessions, API tokens, link
+tokens, calendar feed), their profile and their own words are blanked (privacy.scrub), and mail still waiting
+for them is dropped. Their memberships, mentorships, meetings and ratings stay as rows, so program figures
+(people per role, pairs per state, meetings held, ratings) do not move, and the partner keeps their own words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from mentorloom.accounts.models import ApiToken, User, UserSession
+from mentorloom.audit.models import AuditAction
+from mentorloom.audit.service import record
+from mentorloom.db import utcnow
+from mentorloom.errors import Conflict
+from mentorloom.i18n import gettext as _
+from mentorloom.meetings.models import CalendarFeed
+from mentorloom.notifications.models import MailState, Notification, NotificationPreference, OutboxMail
+from mentorloom.privacy import scrub
+
+ERASED_DOMAIN = "erased.invalid"  # RFC 2606: .invalid never resolves, so nothing is ever delivered there
+# Not an argon2 hash: verification fails on it (InvalidHashError), and its fingerprint differs from any
+# password's, so no invitation or reset link made before the erasure opens the account again.
+UNUSABLE_PASSWORD = "!erased"
+
+
+@dataclass(frozen=True)
+class Erasure:
+    user: User
+    erased_at: datetime
+    already: bool  # the person had been erased before: nothing changed
+
+
+def erased_email(user_id: int) -> str:
+    return f"erased-{user_id}@{ERASED_DOMAIN}"
+
+
+def erased_name(user_id: int) -> str:
+    return _("Erased person %(id)d", id=user_id)
+
+
+def erase_person(session: Session, user: User, *, by: User | None, now: datetime | None = None) -> Erasure:
+    """Anonymise the person and close every way into the account; idempotent. `by` None: the retention job."""
+    if user.erased_at is not None:
+        return Erasure(user, user.erased_at, already=True)
+    _refuse_last_admin(session, user, by)
+    now = now or utcnow()
+    old_address = user.email
+    scrub.scrub_person(session, user.id)
+    _close_account(session, user)
+    _drop_mail(session, user.id, old_address)
+    user.display_name, user.email = erased_name(user.id), erased_email(user.id)
+    user.password_hash, user.is_active, user.is_admin = UNUSABLE_PASSWORD, False, False
+    user.locale, user.last_login_at, user.erased_at = None, None, now
+    session.flush()
+    if by is not None:  # the retention job records one event per program with its counts instead
+        record(session, AuditAction.PERSON_ERASED, actor=by, target_type="user", target_id=user.id)
+    return Erasure(user, now, already=False)
+
+
+def _refuse_last_admin(session: Session, user: User, by: User | None) -> None:
+    if by is not None and by.id == user.id:
+        raise Conflict(_("You cannot erase your own account. Ask another administrator."))
+    if not user.is_admin:
+        return
+    others = session.scalar(
+        select(func.count()).select_from(User).where(User.is_admin, User.is_active, User.id != user.id)
+    )
+    if not others:
+        raise Conflict(_("This is the last active administrator. Make someone else an administrator first."))
+
+
+def _close_account(session: Session, user: User) -> None:
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    session.execute(delete(Notification).where(Notification.user_id == user.id))
+    session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user.id))
+
+
+def _drop_mail(session: Session, user_id: int, address: str) -> None:
+    """Mail not yet sent is cancelled; every mail row to the person loses the address and its contents."""
+    mails = update(OutboxMail).where(OutboxMail.to_address == address)
+    session.execute(
+        mails.where(OutboxMail.state == MailState.PENDING).values(state=MailState.CANCELLED, lease_until=None)
+    )
+    session.execute(mails.values(to_address=erased_email(user_id), context={}, subject=""))

@@ -1,0 +1,195 @@
+"""Blanking free texts: one person's own words (erasure) or all words of one mentorship (retention).
+
+What stays is what programs count: rows, dates, states, sides and numbers (ratings, scores, progress). What goes
+is what people wrote. Rows whose only content is a person's words are deleted (private notes, agenda items,
+avoid-lists); every other row keeps its place with its texts emptied, so counts over rows never change.
+
+Both functions flush nothing themselves beyond bulk UPDATE/DELETE statements; the caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from mentorloom.engagement.models import Kudos, Message, Milestone, Reflection, Resource
+from mentorloom.health.models import CoordinatorNote, Pulse
+from mentorloom.i18n import gettext as _
+from mentorloom.matching.models import MatchPreference, MentorRequest, Proposal, Response
+from mentorloom.meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Meeting,
+    MeetingFeedback,
+    MeetingSeries,
+    PairMeetingSettings,
+    PrivateNote,
+)
+from mentorloom.mentorships.models import (
+    Agreement,
+    Goal,
+    GoalProgress,
+    GoalRevision,
+    Mentorship,
+    MentorshipTransition,
+    Retrospective,
+    ReviewSubmission,
+    Side,
+)
+from mentorloom.profiles.models import Profile, ProfileInterest, ProfileSkill
+from mentorloom.programs.models import Membership
+
+GOAL_TEXTS = ("title", "description", "success_criteria", "skills")
+
+
+# --- one person's words ------------------------------------------------------------------------------------
+
+
+def person_pairs(session: Session, user_id: int) -> list[tuple[Mentorship, Side]]:
+    """Every mentorship the person is one of the two people of, with their side."""
+    mine = select(Membership.id).where(Membership.user_id == user_id)
+    rows = session.scalars(
+        select(Mentorship).where(or_(Mentorship.mentor_id.in_(mine), Mentorship.mentee_id.in_(mine)))
+    ).all()
+    owned = set(session.scalars(mine))
+    return [(m, Side.MENTOR if m.mentor_id in owned else Side.MENTEE) for m in rows]
+
+
+def scrub_person(session: Session, user_id: int) -> None:
+    """Blank everything this person wrote; the partner's and the coordinators' own words stay untouched."""
+    _scrub_profiles(session, user_id)
+    for mentorship, side in person_pairs(session, user_id):
+        _scrub_side(session, mentorship, side)
+    _scrub_authored(session, user_id)
+    _scrub_matching(session, user_id)
+
+
+def _scrub_profiles(session: Session, user_id: int) -> None:
+    memberships = select(Membership.id).where(Membership.user_id == user_id)
+    session.execute(delete(ProfileSkill).where(ProfileSkill.profile_id.in_(memberships)))
+    session.execute(delete(ProfileInterest).where(ProfileInterest.profile_id.in_(memberships)))
+    for profile in session.scalars(select(Profile).where(Profile.membership_id.in_(memberships))):
+        # through the ORM so the profile's version moves on: an edit form still open elsewhere gets a conflict
+        profile.bio, profile.values, profile.values_note, profile.languages = "", [], "", []
+        profile.availability, profile.department, profile.line_manager_email = [], "", ""
+        profile.embedding, profile.embedding_model, profile.embedding_source = None, "", ""
+    session.flush()
+
+
+def _scrub_side(session: Session, mentorship: Mentorship, side: Side) -> None:
+    """The texts that belong to one side of a pair rather than to an author id."""
+    pair = mentorship.id
+    session.execute(
+        update(Agreement)
+        .where(Agreement.mentorship_id == pair)
+        .values({f"{side.value}_expectations": "", f"{side.value}_feedback_style": ""})
+    )
+    session.execute(
+        update(Retrospective)
+        .where(Retrospective.mentorship_id == pair, Retrospective.side == side)
+        .values(what_worked="", what_we_learned="", what_next="")
+    )
+    session.execute(
+        update(ReviewSubmission)
+        .where(ReviewSubmission.mentorship_id == pair, ReviewSubmission.side == side)
+        .values(change_suggestion="")
+    )
+    session.execute(
+        update(MeetingFeedback)
+        .where(MeetingFeedback.mentorship_id == pair, MeetingFeedback.side == side)
+        .values(went_well="", to_change="")
+    )
+    if side is Side.MENTEE:  # the pulse is the mentee's
+        session.execute(update(Pulse).where(Pulse.mentorship_id == pair).values(stuck_text=""))
+
+
+def _scrub_authored(session: Session, user_id: int) -> None:
+    """Texts with an author column: blank them where this person is the author."""
+    blank: list[tuple[Any, Any, dict[str, Any]]] = [
+        (Agreement, Agreement.created_by_id, {"note": ""}),
+        (GoalProgress, GoalProgress.author_id, {"note": ""}),
+        (GoalRevision, GoalRevision.author_id, {"reason": ""}),
+        (MentorshipTransition, MentorshipTransition.by_user_id, {"reason": ""}),
+        (Reflection, Reflection.author_id, {"challenge": "", "what_happened": "", "learned": "", "next_time": ""}),
+        (Kudos, Kudos.author_id, {"text": "", "shared": False}),
+        # kept as rows (and not marked deleted): the pair's message counts stay what they were
+        (Message, Message.author_id, {"body": ""}),
+        (Milestone, Milestone.reached_by_id, {"note": ""}),
+        (CoordinatorNote, CoordinatorNote.author_id, {"text": ""}),
+    ]
+    for model, author, values in blank:
+        session.execute(update(model).where(author == user_id).values(values))
+    pair_resources = update(Resource).where(Resource.shared_by_id == user_id, Resource.mentorship_id.is_not(None))
+    session.execute(pair_resources.values(why=""))
+    session.execute(delete(AgendaItem).where(AgendaItem.author_id == user_id))
+    session.execute(delete(PrivateNote).where(PrivateNote.author_id == user_id))
+
+
+def _scrub_matching(session: Session, user_id: int) -> None:
+    memberships = select(Membership.id).where(Membership.user_id == user_id)
+    session.execute(delete(MatchPreference).where(MatchPreference.owner_id.in_(memberships)))
+    session.execute(update(MentorRequest).where(MentorRequest.mentee_id.in_(memberships)).values(message=""))
+    session.execute(update(MentorRequest).where(MentorRequest.mentor_id.in_(memberships)).values(response_note=""))
+    # the reason is the words of whoever declined: only this person's own "no" loses it
+    for side, column in (("mentee", Proposal.mentee_id), ("mentor", Proposal.mentor_id)):
+        response = getattr(Proposal, f"{side}_response")
+        session.execute(
+            update(Proposal).where(column.in_(memberships), response == Response.DECLINED).values(decline_reason="")
+        )
+
+
+# --- all words of one mentorship (retention) -----------------------------------------------------------------
+
+
+def scrub_mentorship(session: Session, mentorship: Mentorship, now: datetime) -> None:
+    """Blank every free text of the pair, whoever wrote it; dates, states, sides and numbers stay."""
+    pair = mentorship.id
+    mentorship.end_reason = mentorship.closure_reason.value if mentorship.closure_reason else ""
+    mentorship.anonymised_at = now
+    for side in Side:
+        _scrub_side(session, mentorship, side)
+    session.execute(update(Agreement).where(Agreement.mentorship_id == pair).values(note=""))
+    _scrub_goals(session, pair)
+    same_pair: list[tuple[Any, dict[str, Any]]] = [
+        (GoalProgress, {"note": ""}),
+        (MentorshipTransition, {"reason": ""}),
+        (Reflection, {"challenge": "", "what_happened": "", "learned": "", "next_time": ""}),
+        (Kudos, {"text": "", "shared": False}),
+        (Message, {"body": ""}),
+        (Milestone, {"note": ""}),
+        (Resource, {"why": ""}),
+        (CoordinatorNote, {"text": ""}),
+        (ActionItem, {"title": ""}),
+        (MeetingSeries, {"location": ""}),
+        (Meeting, {"notes": "", "location": ""}),
+        (PairMeetingSettings, {"video_link": ""}),
+    ]
+    for model, values in same_pair:
+        session.execute(update(model).where(model.mentorship_id == pair).values(values))
+    # milestones the pair named themselves; automatic ones carry the program's own wording
+    session.execute(
+        update(Milestone).where(Milestone.mentorship_id == pair, Milestone.code.is_(None)).values(title=_("Milestone"))
+    )
+    meetings = select(Meeting.id).where(Meeting.mentorship_id == pair)
+    session.execute(delete(AgendaItem).where(AgendaItem.meeting_id.in_(meetings)))
+    session.execute(delete(PrivateNote).where(PrivateNote.meeting_id.in_(meetings)))
+    session.flush()
+
+
+def _scrub_goals(session: Session, pair: int) -> None:
+    for goal in session.scalars(select(Goal).where(Goal.mentorship_id == pair)):
+        goal.title = _("Goal %(number)d", number=goal.position + 1)
+        goal.description, goal.success_criteria = "", ""
+    for revision in session.scalars(select(GoalRevision).where(GoalRevision.mentorship_id == pair)):
+        revision.reason = ""
+        revision.before = _without_texts(revision.before)
+        revision.after = _without_texts(revision.after)
+    session.flush()
+
+
+def _without_texts(snapshot: dict[str, Any]) -> dict[str, Any]:
+    # the target date stays (dates are kept); the goal's words do not, but their keys do (readers use .get)
+    return {key: ([] if key == "skills" else "") if key in GOAL_TEXTS else value for key, value in snapshot.items()}
