@@ -23,6 +23,8 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(5), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Set when the person was erased (privacy.erasure): the row stays, anonymised, so counts stay right.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     sessions: Mapped[list[UserSession]] = relationship(back_populates="user", cascade="all, delete-orphan")
     api_tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
