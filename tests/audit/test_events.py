@@ -22,7 +22,9 @@ pytestmark = pytest.mark.anyio
 CLIENT = "127.0.0.1"  # httpx's ASGI transport sends requests from here
 
 
-async def test_sign_in_and_sign_out_are_recorded_with_the_address(client: httpx.AsyncClient, db_session: Session) -> None:
+async def test_sign_in_and_sign_out_are_recorded_with_the_address(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
     user = make_user(db_session, name="Ines Login")
     csrf = await login(client, db_session, user)
     signed_in = one(db_session, AuditAction.SIGN_IN, target_id=user.id)
@@ -32,7 +34,9 @@ async def test_sign_in_and_sign_out_are_recorded_with_the_address(client: httpx.
     assert signed_out.actor_user_id == user.id and signed_out.origin == CLIENT
 
 
-async def test_a_failed_sign_in_is_recorded_without_the_password(client: httpx.AsyncClient, db_session: Session) -> None:
+async def test_a_failed_sign_in_is_recorded_without_the_password(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
     user = make_user(db_session, email="frida.failed@example.org")
     set_password(db_session, user)
     await client.get("/login")

@@ -135,7 +135,7 @@ class Row:
 
 
 def program_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Program.id, Program.name).order_by(Program.name)).tuples().all())
+    return {pid: name for pid, name in session.execute(select(Program.id, Program.name).order_by(Program.name))}
 
 
 def rows(session: Session, events: list[AuditEvent], programs: dict[int, str]) -> list[Row]:

@@ -54,6 +54,8 @@ def optional_user(request: Request, session: DbSession) -> User | None:
     raw = request.cookies.get(SESSION_COOKIE)
     user = accounts.user_for_session(session, raw) if raw else None
     request.state.user = user
+    # A plain flag for the navigation: an error page renders after the rollback has expired the user object.
+    request.state.user_is_admin = bool(user is not None and user.is_admin)
     if user is not None:  # the page shows dates and times in the person's own time zone
         dates.set_timezone(person_timezone(session, user.id))
         # counted only when a full page renders its header (base.html), not for redirects or fragments
