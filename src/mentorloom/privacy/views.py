@@ -56,7 +56,7 @@ def _membership_counts(session: DbSession, user_ids: list[int]) -> dict[int, int
     query = (
         select(Membership.user_id, func.count()).where(Membership.user_id.in_(user_ids)).group_by(Membership.user_id)
     )
-    return {user_id: count for user_id, count in session.execute(query).tuples()}
+    return {user_id: count for user_id, count in session.execute(query)}
 
 
 @router.get("/admin/people/{user_id}/erase", response_class=HTMLResponse)

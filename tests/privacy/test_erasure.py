@@ -1,0 +1,178 @@
+"""Erasure: the person is anonymised and locked out, their own words are gone, the partner's and the
+coordination's words stay, and every program figure (people per role, pairs per state, meetings held, ratings)
+is the same before and after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mentorloom.accounts.models import ApiToken, User, UserSession
+from mentorloom.audit.models import AuditEvent
+from mentorloom.db import Base
+from mentorloom.errors import Conflict
+from mentorloom.meetings.models import Meeting, MeetingFeedback, MeetingStatus
+from mentorloom.mentorships.models import Mentorship, ReviewAnswer
+from mentorloom.notifications.models import MailState, OutboxMail
+from mentorloom.privacy.erasure import erase_person
+from mentorloom.programs.models import Membership, Program
+from tests.factories import make_token, make_user, set_password
+from tests.matching.test_views import login
+from tests.privacy.helpers import build_world
+
+pytestmark = pytest.mark.anyio
+
+
+def every_text(session: Session) -> str:
+    """Every string column of every row of every table, joined: a marker is in the database or not."""
+    session.flush()
+    found: list[str] = []
+    for table in Base.metadata.sorted_tables:
+        for row in session.execute(select(table)):
+            found.extend(str(value) for value in row if isinstance(value, str | dict | list))
+    return "\n".join(found)
+
+
+def figures(session: Session, program: Program) -> dict[str, Any]:
+    """What a program counts: people per role, pairs per state, meetings held, ratings."""
+    pid = program.id
+    return {
+        "roles": sorted(
+            session.execute(
+                select(Membership.role, func.count()).where(Membership.program_id == pid).group_by(Membership.role)
+            )
+        ),
+        "states": sorted(
+            session.execute(
+                select(Mentorship.status, func.count()).where(Mentorship.program_id == pid).group_by(Mentorship.status)
+            )
+        ),
+        "held": session.scalar(
+            select(func.count()).where(Meeting.program_id == pid, Meeting.status == MeetingStatus.HELD)
+        ),
+        "usefulness": sorted(
+            session.scalars(select(MeetingFeedback.usefulness).where(MeetingFeedback.program_id == pid))
+        ),
+        "review_scores": sorted(session.scalars(select(ReviewAnswer.score))),
+    }
+
+
+def test_erasure_removes_the_persons_words_and_keeps_everyone_elses(db_session: Session) -> None:
+    world = build_world(db_session)
+    admin = make_user(db_session, is_admin=True)
+    before = figures(db_session, world.pair.program)
+    mentee = world.mentee
+    old_email = mentee.email
+    db_session.add(
+        OutboxMail(key="privacy-test-mail", to_address=old_email, locale="en", template="t", context={"x": 1})
+    )
+    erase_person(db_session, mentee, by=admin)
+    text = every_text(db_session)
+    for marker in world.of("mentee"):
+        assert marker not in text, marker
+    for marker in world.of("mentor") + world.of("coordinator") + world.of("pair"):
+        assert marker in text, marker
+    assert figures(db_session, world.pair.program) == before
+    assert old_email not in text and "Mentee Moritz" not in text
+    assert mentee.is_active is False and mentee.erased_at is not None and mentee.email.endswith("@erased.invalid")
+    mail = db_session.scalars(select(OutboxMail).where(OutboxMail.key == "privacy-test-mail")).one()
+    assert mail.state is MailState.CANCELLED and mail.context == {}
+    assert db_session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.user_id == mentee.id)) == 0
+    event = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "person_erased")).one()
+    assert (event.actor_user_id, event.target_id) == (admin.id, mentee.id)
+
+
+def test_erasing_twice_changes_nothing_the_second_time(db_session: Session) -> None:
+    world = build_world(db_session)
+    admin = make_user(db_session, is_admin=True)
+    first = erase_person(db_session, world.mentor, by=admin)
+    text = every_text(db_session)
+    second = erase_person(db_session, world.mentor, by=admin)
+    assert not first.already and second.already and second.erased_at == first.erased_at
+    assert every_text(db_session) == text
+
+
+def test_the_last_active_admin_cannot_be_erased(db_session: Session) -> None:
+    for other in db_session.scalars(select(User).where(User.is_admin)):
+        other.is_admin = False  # the test database may hold admins of other tests' savepoints: none here
+    admin = make_user(db_session, is_admin=True)
+    second = make_user(db_session, is_admin=True)
+    erase_person(db_session, second, by=admin)  # another active admin remains: allowed
+    with pytest.raises(Conflict):
+        erase_person(db_session, admin, by=None)
+    with pytest.raises(Conflict):
+        erase_person(db_session, admin, by=admin)
+    assert admin.erased_at is None and admin.is_active
+
+
+async def test_an_erased_person_cannot_log_in_nor_use_old_sessions_or_tokens(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
+    world = build_world(db_session)
+    person = world.mentee
+    headers = make_token(db_session, person)
+    email = person.email
+    await login(client, db_session, person)
+    password = set_password(db_session, person)
+    assert (await client.get("/account")).status_code == 200
+    erase_person(db_session, person, by=make_user(db_session, is_admin=True))
+    assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
+    page = await client.get("/account")
+    assert page.status_code == 303 and "/login" in page.headers["location"]
+    assert db_session.scalar(select(func.count()).select_from(UserSession).where(UserSession.user_id == person.id)) == 0
+    await client.get("/login")
+    token = str(client.cookies.get("ml_csrf"))
+    for address in (email, person.email):
+        response = await client.post("/login", data={"email": address, "password": password, "csrf_token": token})
+        assert response.status_code == 401
+
+
+async def test_the_api_erases_for_admins_only(client: httpx.AsyncClient, db_session: Session) -> None:
+    world = build_world(db_session)
+    url = f"/api/v1/admin/people/{world.mentee.id}/erase"
+    for outsider in (world.pair.mentor_h, world.pair.coord_h):
+        assert (await client.post(url, headers=outsider)).status_code == 403
+    assert (await client.post(url)).status_code == 401
+    admin_h = make_token(db_session, make_user(db_session, is_admin=True))
+    response = await client.post(url, headers=admin_h)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["user_id"] == world.mentee.id and body["already_erased"] is False
+    again = await client.post(url, headers=admin_h)
+    assert again.status_code == 200 and again.json()["already_erased"] is True
+    assert (await client.post("/api/v1/admin/people/2147483647/erase", headers=admin_h)).status_code == 404
+
+
+async def test_the_page_asks_for_the_address_before_erasing(client: httpx.AsyncClient, db_session: Session) -> None:
+    world = build_world(db_session)
+    admin = make_user(db_session, is_admin=True, name="Ada Admin")
+    token = await login(client, db_session, admin)
+    people = await client.get("/admin/people", params={"q": world.mentee.display_name})
+    assert people.status_code == 200 and f"/admin/people/{world.mentee.id}/erase" in people.text
+    url = f"/admin/people/{world.mentee.id}/erase"
+    form = await client.get(url)
+    assert form.status_code == 200 and world.mentee.email in form.text
+    wrong = await client.post(url, data={"csrf_token": token, "email": "someone@else.org"})
+    assert wrong.status_code == 422 and world.mentee.erased_at is None
+    done = await client.post(url, data={"csrf_token": token, "email": world.mentee.email.upper()})
+    assert done.status_code == 303
+    db_session.refresh(world.mentee)
+    assert world.mentee.erased_at is not None
+
+
+async def test_people_pages_are_for_admins_only(client: httpx.AsyncClient, db_session: Session) -> None:
+    world = build_world(db_session)
+    await login(client, db_session, world.mentor)
+    assert (await client.get("/admin/people")).status_code == 403
+    assert (await client.get(f"/admin/people/{world.mentee.id}/erase")).status_code == 403
+    token = str(client.cookies.get("ml_csrf"))
+    refused = await client.post(
+        f"/admin/people/{world.mentee.id}/erase", data={"csrf_token": token, "email": world.mentee.email}
+    )
+    assert refused.status_code == 403
+    db_session.refresh(world.mentee)
+    assert world.mentee.erased_at is None
