@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -33,6 +34,17 @@ def problem(status: int, title: str, detail: str, errors: list[dict[str, Any]] |
     if errors:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the app answers at this URL (RFC 9110 `Allow`); Starlette names only the first route's."""
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        pattern = getattr(route, "path_regex", None)
+        if route.methods and pattern is not None and pattern.match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -143,11 +155,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        response: Response
         if is_api(request):
-            return problem(exc.status_code, str(exc.detail), str(exc.detail))
-        if exc.status_code == 404:
+            response = problem(exc.status_code, str(exc.detail), str(exc.detail))
+        elif exc.status_code == 404:
             return not_found_page(request)
-        return error_page(request, exc.status_code, str(exc.detail), str(exc.detail))
+        else:
+            response = error_page(request, exc.status_code, str(exc.detail), str(exc.detail))
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request)
+        return response
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:

@@ -105,7 +105,8 @@ def send_message(
     return message_out(seat, messages.send(session, seat, body.body))
 
 
-@router.patch(f"{PAIR}/messages/{{message_id}}", response_model=MessageOut)
+# `:int`: the words after /messages/ (read, unread) never reach the message routes, so a URL has one set of methods.
+@router.patch(f"{PAIR}/messages/{{message_id:int}}", response_model=MessageOut)
 def edit_message(
     program_id: ObjectId,
     mentorship_id: ObjectId,
@@ -120,7 +121,7 @@ def edit_message(
     return message_out(seat, messages.edit(session, seat, message, body.body))
 
 
-@router.delete(f"{PAIR}/messages/{{message_id}}", response_model=MessageOut)
+@router.delete(f"{PAIR}/messages/{{message_id:int}}", response_model=MessageOut)
 def delete_message(
     program_id: ObjectId, mentorship_id: ObjectId, message_id: ObjectId, user: ApiUser, session: DbSession
 ) -> MessageOut:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from mentorloom.mentorships import agreements, goals, queries
 from mentorloom.mentorships import presenters as out
@@ -20,6 +21,14 @@ from mentorloom.web.api_common import ObjectId
 from mentorloom.web.deps import ApiUser, DbSession
 from mentorloom.web.inputs import MAX_INT
 
+
+class GoalKeyConvertor(StringConvertor):
+    """A goal key: any path segment but `timeline`, which is the goal timeline, so a URL has one set of methods."""
+
+    regex = r"(?!timeline(?:/|$))[^/]+"
+
+
+register_url_convertor("goal_key", GoalKeyConvertor())
 router = APIRouter()
 
 
@@ -56,7 +65,7 @@ def _change(seat: Seat, session: DbSession, key: str, body: GoalPatchIn) -> goal
     return goals.change_goal(session, seat, seat.program, key, fields, body.lock_version, body.reason)
 
 
-@router.patch("/{mentorship_id}/goals/{key}", response_model=GoalOut)
+@router.patch("/{mentorship_id}/goals/{key:goal_key}", response_model=GoalOut)
 def update_goal(
     program_id: ObjectId, mentorship_id: ObjectId, key: str, body: GoalPatchIn, user: ApiUser, session: DbSession
 ) -> GoalOut:
@@ -65,7 +74,7 @@ def update_goal(
     return _goal_out(session, seat, _change(seat, session, key, body))
 
 
-@router.post("/{mentorship_id}/goals/{key}/revisions", response_model=GoalOut, status_code=201)
+@router.post("/{mentorship_id}/goals/{key:goal_key}/revisions", response_model=GoalOut, status_code=201)
 def revise_goal(
     program_id: ObjectId, mentorship_id: ObjectId, key: str, body: GoalRevisionIn, user: ApiUser, session: DbSession
 ) -> GoalOut:
@@ -74,7 +83,7 @@ def revise_goal(
     return _goal_out(session, seat, _change(seat, session, key, body))
 
 
-@router.delete("/{mentorship_id}/goals/{key}", status_code=204)
+@router.delete("/{mentorship_id}/goals/{key:goal_key}", status_code=204)
 def remove_goal(
     program_id: ObjectId,
     mentorship_id: ObjectId,
@@ -89,7 +98,7 @@ def remove_goal(
     return Response(status_code=204)
 
 
-@router.post("/{mentorship_id}/goals/{key}/progress", response_model=ProgressOut, status_code=201)
+@router.post("/{mentorship_id}/goals/{key:goal_key}/progress", response_model=ProgressOut, status_code=201)
 def add_progress(
     program_id: ObjectId, mentorship_id: ObjectId, key: str, body: ProgressIn, user: ApiUser, session: DbSession
 ) -> ProgressOut:
@@ -101,7 +110,7 @@ def add_progress(
     return out.progress_out(entry, queries.names(seat.mentorship))
 
 
-@router.get("/{mentorship_id}/goals/{key}/progress", response_model=list[ProgressOut])
+@router.get("/{mentorship_id}/goals/{key:goal_key}/progress", response_model=list[ProgressOut])
 def list_progress(
     program_id: ObjectId, mentorship_id: ObjectId, key: str, user: ApiUser, session: DbSession
 ) -> list[ProgressOut]:
