@@ -30,6 +30,8 @@ def render(
         "locales": SUPPORTED_LOCALES,
         "flash": unquote(request.cookies.get(FLASH_COOKIE, "")),
         "path": request.url.path,
+        # for an inline <script>/<style> that cannot be a file (web/security_headers.py); none so far
+        "csp_nonce": getattr(request.state, "csp_nonce", ""),
         # called by base.html only: one count on the (user_id, read_at) index for a full page, none for a fragment
         "unread_notifications": getattr(request.state, "unread_notifications", None),
     }
