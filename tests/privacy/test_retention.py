@@ -52,7 +52,7 @@ def test_only_old_ended_mentorships_lose_their_words_and_twice_changes_nothing(
     before = figures(db_session, program)
     ended_at, started_at = old.mentorship.ended_at, old.mentorship.started_at
 
-    ctx = JobContext(settings, SharedConnectionDatabase(db_session))  # type: ignore[arg-type]
+    ctx = JobContext(settings, SharedConnectionDatabase(db_session))
     assert tasks.retention_sweep(ctx) == 1
     db_session.expire_all()
     text = every_text(db_session)
