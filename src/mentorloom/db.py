@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Named constraints keep Alembic's SQLite batch migrations and PostgreSQL in step.
@@ -65,6 +66,9 @@ def create_db_engine(
             kwargs.setdefault("max_overflow", POOL_OVERFLOW)
         if pool_timeout is not None:
             kwargs.setdefault("pool_timeout", pool_timeout)
+    # A pooled connection may have died with a database restart: test it on checkout and reconnect, so the
+    # first request after the restart succeeds instead of failing on a dead socket.
+    kwargs.setdefault("pool_pre_ping", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         _ensure_sqlite_dir(url)
@@ -105,6 +109,29 @@ def _sqlite_begin_before_savepoint(connection: Any, _name: str | None) -> None:
         # IMMEDIATE: a savepoint is taken to write, so take the write lock now (waiting up to the busy timeout)
         # rather than fail when a read snapshot cannot be upgraded
         dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+# SQLSTATEs of a server going away or not there yet: admin/crash shutdown, "starting up"; class 08 is connection loss.
+_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means the database could not be reached (down, restarting), not that a statement failed.
+
+    Such a request or job did not commit (the transaction died with its connection) and may simply be retried.
+    """
+    if isinstance(exc, DisconnectionError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    state = getattr(exc.orig, "sqlstate", None)
+    if state:
+        return state.startswith("08") or state in _UNAVAILABLE_STATES
+    # No SQLSTATE: the server never answered (connection refused or reset). SQLite's errors carry none
+    # either, but they are about the file (locked, corrupt), which a retry in a minute does not mend.
+    return isinstance(exc, OperationalError | InterfaceError) and not type(exc.orig).__module__.startswith("sqlite3")
 
 
 class Database:

@@ -107,3 +107,9 @@ class ServiceBusy(MentorloomError):
     def __init__(self, detail: str, *, retry_after: int = 5) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class DatabaseUnavailable(ServiceBusy):
+    """The database cannot be reached (restarting, down): the transaction died with its connection; retry soon."""
+
+    title = N_("Temporarily unavailable")

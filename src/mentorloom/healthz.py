@@ -5,6 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from mentorloom.db import database_unavailable
+from mentorloom.web.errors import DATABASE_RETRY_AFTER
+
 router = APIRouter()
 
 
@@ -13,5 +16,10 @@ def healthz(request: Request) -> JSONResponse:
     try:
         request.app.state.db.ping()
     except Exception as exc:  # any driver error means "not healthy"
-        return JSONResponse({"status": "error", "database": str(exc.__class__.__name__)}, status_code=503)
+        state = "down" if database_unavailable(exc) else exc.__class__.__name__
+        return JSONResponse(
+            {"status": "error", "database": state},
+            status_code=503,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+        )
     return JSONResponse({"status": "ok", "database": "ok"})

@@ -6,17 +6,26 @@ import logging
 import os
 import socket
 import threading
+import time
+from collections.abc import Callable
 from contextlib import nullcontext
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
 
 from mentorloom.audit.context import job_origin, origin
+from mentorloom.db import database_unavailable
 from mentorloom.errors import MentorloomError
 from mentorloom.jobs import service
 from mentorloom.jobs.context import JobContext
 from mentorloom.jobs.registry import spec_for
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+# A job that found the database away is woken again this much later (a restart takes a few seconds).
+UNAVAILABLE_RETRY = service.LOST_DATABASE_RETRY
 
 
 def worker_name() -> str:
@@ -26,11 +35,19 @@ def worker_name() -> str:
 def run_job(ctx: JobContext, job_id: int) -> str:
     """Run job `job_id` if it is still queued and due; returns what became of it."""
     owner, lease = worker_name(), timedelta(seconds=ctx.settings.job_lease_seconds)
-    with ctx.database.session() as session:
-        job = service.claim(session, job_id, owner, lease, ctx.clock())
-        if job is None:
-            return "skipped"
-        kind, payload = job.kind, dict(job.payload)
+    try:
+        with ctx.database.session() as session:
+            job = service.claim(session, job_id, owner, lease, ctx.clock())
+            if job is None:
+                return "skipped"
+            kind, payload = job.kind, dict(job.payload)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        # nothing claimed: the job is still queued; ask again once the database may be back
+        log.warning("job %s: database unavailable, trying again in %s", job_id, UNAVAILABLE_RETRY)
+        _wake_later(ctx, job_id, ctx.clock() + UNAVAILABLE_RETRY)
+        return "retry"
     spec = spec_for(kind)
     try:
         if spec is None:
@@ -40,21 +57,50 @@ def run_job(ctx: JobContext, job_id: int) -> str:
     except MentorloomError as exc:  # a domain refusal: running it again gives the same answer
         return _failed(ctx, job_id, owner, f"{type(exc).__name__}: {exc.detail}", permanent=True)
     except Exception as exc:
-        log.exception("job %s (%s) failed", job_id, kind)
-        return _failed(ctx, job_id, owner, f"{type(exc).__name__}: {exc}", permanent=False)
-    with ctx.database.session() as session:
-        service.complete(session, job_id, owner, ctx.clock())
+        lost = database_unavailable(exc)  # the database went away under the job: not the job's fault
+        log.log(logging.WARNING if lost else logging.ERROR, "job %s (%s) failed", job_id, kind, exc_info=True)
+        return _failed(ctx, job_id, owner, f"{type(exc).__name__}: {exc}", permanent=False, lost_database=lost)
+    _with_database(ctx, lambda session: service.complete(session, job_id, owner, ctx.clock()))
     return "done"
 
 
-def _failed(ctx: JobContext, job_id: int, owner: str, error: str, *, permanent: bool) -> str:
-    with ctx.database.session() as session:
-        retry_at = service.record_failure(session, job_id, owner, error, ctx.clock(), permanent=permanent)
+def _failed(
+    ctx: JobContext, job_id: int, owner: str, error: str, *, permanent: bool, lost_database: bool = False
+) -> str:
+    def record(session: Session) -> datetime | None:
+        return service.record_failure(
+            session, job_id, owner, error, ctx.clock(), permanent=permanent, lost_database=lost_database
+        )
+
+    retry_at = _with_database(ctx, record)
     if retry_at is None:
         return "failed"
-    if ctx.jobs is not None:
-        ctx.jobs.wake_later(service.RUN_TASK, retry_at, job_id=job_id)
+    _wake_later(ctx, job_id, retry_at)
     return "retry"
+
+
+def _wake_later(ctx: JobContext, job_id: int, when: datetime) -> None:
+    if ctx.jobs is not None:  # without a queue (scripts, tests) the sweeper wakes it
+        ctx.jobs.wake_later(service.RUN_TASK, when, job_id=job_id)
+
+
+def _with_database(ctx: JobContext, work: Callable[[Session], T]) -> T:
+    """Run `work` in a unit of work, waiting out a database restart for up to one lease.
+
+    A job's outcome must not be lost to a restart: the job would sit "running" until its lease ran out,
+    and the sweeper would spend one of its attempts on it.
+    """
+    deadline = time.monotonic() + ctx.settings.job_lease_seconds
+    delay = 0.25
+    while True:
+        try:
+            with ctx.database.session() as session:
+                return work(session)
+        except Exception as exc:
+            if not database_unavailable(exc) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def _heartbeat(ctx: JobContext, job_id: int, owner: str, lease: timedelta) -> Heartbeat | nullcontext[None]:

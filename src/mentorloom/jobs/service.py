@@ -92,18 +92,36 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=steps[attempts - 1] if 0 < attempts <= len(steps) else 1800)
 
 
+# A job that lost its database connection runs again this much later, without spending an attempt.
+LOST_DATABASE_RETRY = timedelta(seconds=10)
+
+
 def record_failure(
-    session: Session, job_id: int, owner: str | None, error: str, now: datetime, *, permanent: bool = False
+    session: Session,
+    job_id: int,
+    owner: str | None,
+    error: str,
+    now: datetime,
+    *,
+    permanent: bool = False,
+    lost_database: bool = False,
 ) -> datetime | None:
     """After a failed attempt: queue the job again after a back-off, or fail it for good.
 
     Returns when the retry is due, or None when the job failed for good (its domain hook has run).
+    With `lost_database` the database went away under the job (a restart): its transaction died with the
+    connection, so the attempt is given back and the job runs again shortly, however often that happens.
     """
     job = session.get(Job, job_id, populate_existing=True, with_for_update=True)
     if job is None or job.state is not JobState.RUNNING or (owner is not None and job.owner != owner):
         return None  # someone else (a sweeper) already decided this job's fate
     job.last_error = error[:4000]
     job.lease_until, job.owner, job.updated_at = None, None, now
+    if lost_database and not permanent:
+        job.attempts = max(0, job.attempts - 1)
+        job.state, job.run_after = JobState.QUEUED, now + LOST_DATABASE_RETRY
+        session.flush()
+        return job.run_after
     if permanent or job.attempts >= job.max_attempts:
         _fail(session, job, now)
         return None

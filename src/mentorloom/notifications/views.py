@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from mentorloom.accounts.models import User
 from mentorloom.errors import NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.notifications import inbox
@@ -59,12 +62,19 @@ def preferences_page(request: Request, user: CurrentUser, session: DbSession) ->
 async def save_preferences(request: Request, user: CurrentUser, session: DbSession) -> Response:
     form = await posted_form(request)
     wanted = {str(k).removeprefix("mode."): str(v) for k, v in form.items() if str(k).startswith("mode.")}
+    # database work in a worker thread, never on the event loop (a lock wait there stalls every request)
+    response = await run_in_threadpool(_save_preferences, request, user, session, wanted)
+    saved = _("Your notification settings are saved.")
+    return response or redirect("/notifications/preferences", flash=saved, request=request)
+
+
+def _save_preferences(request: Request, user: User, session: Session, wanted: dict[str, str]) -> Response | None:
     try:
         set_preferences(session, user, wanted)
     except ValidationFailed as exc:
         errors = {str(e["field"]): str(e["message"]) for e in exc.errors}
         return _preferences(request, user, session, errors, status_code=422)
-    return redirect("/notifications/preferences", flash=_("Your notification settings are saved."), request=request)
+    return None
 
 
 def _preferences(

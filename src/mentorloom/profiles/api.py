@@ -6,10 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from mentorloom.accounts.models import User
 from mentorloom.pagination import Page
 from mentorloom.permissions import Action, may_edit_profile, membership_for, program_for
 from mentorloom.profiles import import_jobs, importer, service
+from mentorloom.profiles.import_jobs import ImportOutcome
 from mentorloom.profiles.models import TagKind
 from mentorloom.profiles.schemas import ImportJobOut, ParticipantSummary, ProfileIn, ProfileOut
 from mentorloom.profiles.tags import suggest_tags
@@ -72,13 +76,19 @@ async def import_csv(
     Small files are imported at once (200 with counts); large files, or `background=true`, are queued
     (202 with an import job to poll at `/imports/{id}`).
     """
-    program_for(session, user, program_id, Action.MANAGE_PROGRAM)
     data = await request.body()
-    outcome = import_jobs.import_upload(session, program_id, user, "api-upload.csv", data, background=background)
+    # the database work runs in a worker thread: on the event loop, a lock wait (another request of the same
+    # token updating its last use) froze the whole server, including the request holding that lock
+    outcome = await run_in_threadpool(_import, session, user, program_id, data, background)
     if outcome.job is not None:
         return JSONResponse(ImportJobOut.model_validate(outcome.job).model_dump(mode="json"), status_code=202)
     assert outcome.summary is not None
     return JSONResponse(outcome.summary.as_dict())
+
+
+def _import(session: Session, user: User, program_id: int, data: bytes, background: bool) -> ImportOutcome:
+    program_for(session, user, program_id, Action.MANAGE_PROGRAM)
+    return import_jobs.import_upload(session, program_id, user, "api-upload.csv", data, background=background)
 
 
 @router.get("/programs/{program_id}/imports/{job_id}", response_model=ImportJobOut)

@@ -9,11 +9,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import iter_route_contexts
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from mentorloom.errors import FormExpired, LostRace, MentorloomError, PayloadTooLarge, ServiceBusy
+from mentorloom.db import database_unavailable
+from mentorloom.errors import DatabaseUnavailable, FormExpired, LostRace, MentorloomError, PayloadTooLarge, ServiceBusy
 from mentorloom.i18n import N_
 from mentorloom.i18n import gettext as _
 from mentorloom.web.capacity import busy_message, retry_after
@@ -103,6 +104,17 @@ def _remember_user(request: Request) -> None:
             request.state.user = user_for_session(session, raw)
 
 
+# Seconds a client waits before retrying while the database is away: a restart takes a few.
+DATABASE_RETRY_AFTER = 5
+
+
+def unavailable() -> DatabaseUnavailable:
+    return DatabaseUnavailable(
+        _("Mentorloom cannot reach its database right now. Please try again in a minute."),
+        retry_after=DATABASE_RETRY_AFTER,
+    )
+
+
 def domain_error_response(request: Request, exc: MentorloomError) -> Response:
     """The one mapping of a domain error: problem+json under /api, the friendly page elsewhere."""
     if isinstance(exc, ServiceBusy | PayloadTooLarge):
@@ -133,8 +145,16 @@ def install_error_handlers(app: FastAPI) -> None:
         timeout = request.app.state.settings.db_pool_timeout
         return domain_error_response(request, ServiceBusy(busy_message(), retry_after=retry_after(timeout)))
 
+    @app.exception_handler(DisconnectionError)
+    async def database_gone(request: Request, exc: DisconnectionError) -> Response:
+        return domain_error_response(request, unavailable())
+
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> Response:
+        # A restarting or stopped database: the transaction died with its connection, nothing was committed,
+        # and the pool reconnects (pre-ping) once it is back. 503, not a bug.
+        if database_unavailable(exc):
+            return domain_error_response(request, unavailable())
         # The last guard: services take locks in a fixed order, so a deadlock or serialization failure
         # means a race nobody foresaw. The transaction was rolled back; the client may simply retry.
         if getattr(exc.orig, "sqlstate", None) not in _LOST_RACE:
