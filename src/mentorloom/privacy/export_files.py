@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import datetime
 from typing import Any
 
 from jinja2 import Environment
@@ -103,7 +104,8 @@ def label(key: Any) -> str:
 def render_html(env: Environment, data: dict[str, Any]) -> str:
     sections = [key for key in data if key not in ("format", "format_version", "exported_at")]
     template = env.get_template("privacy/export.html")
-    return template.render(data=data, sections=sections, label=label, json_name=JSON_NAME)
+    exported = datetime.fromisoformat(data["exported_at"])
+    return template.render(data=data, sections=sections, label=label, json_name=JSON_NAME, exported=exported)
 
 
 def build_zip(env: Environment, data: dict[str, Any]) -> bytes:

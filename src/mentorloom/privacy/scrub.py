@@ -181,7 +181,7 @@ def scrub_mentorship(session: Session, mentorship: Mentorship, now: datetime) ->
 
 def _scrub_goals(session: Session, pair: int) -> None:
     for goal in session.scalars(select(Goal).where(Goal.mentorship_id == pair)):
-        goal.title = _("Goal %(number)d", number=goal.position + 1)
+        goal.title = _("Goal %(n)d", n=goal.position + 1)
         goal.description, goal.success_criteria = "", ""
     for revision in session.scalars(select(GoalRevision).where(GoalRevision.mentorship_id == pair)):
         revision.reason = ""
