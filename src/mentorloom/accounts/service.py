@@ -22,6 +22,8 @@ from mentorloom.accounts.security import (
     token_digest,
     verify_password,
 )
+from mentorloom.audit.models import AuditAction
+from mentorloom.audit.service import record as audit
 from mentorloom.db import as_utc, utcnow
 from mentorloom.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
@@ -61,11 +63,13 @@ def create_admin(session: Session, *, email: str, display_name: str, password: s
     check_password_rules(password, personal=(email, display_name))
     user = get_or_create_user(session, email=email, display_name=display_name)
     if not user.is_admin:
+        audit(session, AuditAction.ADMIN_GRANTED, actor=None, target_type="user", target_id=user.id)
         end_sessions(session, [user.id])  # a privilege change: logins made before it end
     user.is_admin = True
     # Re-running with the same password (the demo loader does) changes nothing; a new one ends every login.
     if not verify_password(user.password_hash, password):
         set_password(session, user, password)
+        audit(session, AuditAction.PASSWORD_CHANGED, actor=None, target_type="user", target_id=user.id)
     session.flush()
     return user
 
@@ -102,8 +106,20 @@ def authenticate(session: Session, email: str, password: str) -> User:
     # verify first, also for unknown addresses: the hash costs ~100 ms, and skipping it would tell which exist
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None or not user.is_active or not password_ok:
+        # No address and never the password in the log: an unknown "address" is often a password typed too early.
+        reason = "unknown_account" if user is None else "inactive" if not user.is_active else "wrong_password"
+        target_id = user.id if user is not None else None
+        audit(
+            session,
+            AuditAction.SIGN_IN_FAILED,
+            actor=None,
+            target_type="user",
+            target_id=target_id,
+            detail={"reason": reason},
+        )
         raise NotAuthenticated(_("E-mail or password is not correct."))
     user.last_login_at = utcnow()
+    audit(session, AuditAction.SIGN_IN, actor=user, target_type="user", target_id=user.id)
     return user
 
 
@@ -145,6 +161,9 @@ def user_for_session(session: Session, raw_token: str) -> User | None:
 
 
 def end_session(session: Session, raw_token: str) -> None:
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == token_digest(raw_token)))
+    if row is not None:
+        audit(session, AuditAction.SIGN_OUT, actor=row.user, target_type="user", target_id=row.user_id)
     session.execute(delete(UserSession).where(UserSession.token_hash == token_digest(raw_token)))
 
 
@@ -166,12 +185,14 @@ def accept_invitation(session: Session, signer: LinkSigner, token: str, password
     if user.has_password:
         raise Conflict(_("This invitation was accepted already. Log in instead."))
     set_password(session, user, password)
+    audit(session, AuditAction.INVITATION_ACCEPTED, actor=user, target_type="user", target_id=user.id)
     return user
 
 
 def reset_password(session: Session, signer: LinkSigner, token: str, password: str, max_age_seconds: int) -> User:
     user = user_for_link(session, signer, token, PASSWORD_RESET, max_age_seconds)
     set_password(session, user, password)
+    audit(session, AuditAction.PASSWORD_RESET, actor=user, target_type="user", target_id=user.id)
     return user
 
 
@@ -184,6 +205,7 @@ def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken,
     token = ApiToken(user_id=user.id, name=name, prefix=raw[:10], token_hash=token_digest(raw))
     session.add(token)
     session.flush()
+    audit(session, AuditAction.TOKEN_CREATED, actor=user, target_type="api_token", target_id=token.id)
     return token, raw
 
 
@@ -208,5 +230,6 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> ApiToken:
         raise NotFound(_("Token not found."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        audit(session, AuditAction.TOKEN_REVOKED, actor=user, target_type="api_token", target_id=token.id)
     session.flush()
     return token

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
 from mentorloom.accounts.service import end_sessions
+from mentorloom.audit.models import AuditAction
+from mentorloom.audit.service import record as audit
 from mentorloom.errors import Conflict, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.i18n import ngettext
@@ -116,9 +118,20 @@ def import_participants(
     return ImportSummary(created=outcome["created"], updated=outcome["updated"], unchanged=outcome["unchanged"])
 
 
-def export_participants(session: Session, program_id: int, *, role: Role | None = None, delimiter: str = ",") -> str:
+def export_participants(
+    session: Session, program_id: int, *, role: Role | None = None, delimiter: str = ",", actor: User | None = None
+) -> str:
     """The program's participants (optionally of one role) as CSV that import_participants reads back."""
     _require_program(session, program_id)
+    audit(
+        session,
+        AuditAction.PARTICIPANTS_EXPORTED,
+        actor=actor,
+        target_type="program",
+        target_id=program_id,
+        program_id=program_id,
+        detail={"role": role.value if role else None},
+    )
     stmt = (
         select(Membership.id, Membership.role, User.email, User.display_name, *_PROFILES.c[PROFILE_FIELDS])
         .join(User, User.id == Membership.user_id)
@@ -241,6 +254,21 @@ def _sync_memberships(
         )
         session.execute(stmt_update, [{"b_id": ids[row.email], "b_role": row.role} for row in moved])
         end_sessions(session, [user_ids[row.email] for row in moved])  # a new role: sign in afresh
+        for row in moved:  # the import's own event (participants_imported) names who uploaded the file
+            audit(
+                session,
+                AuditAction.ROLE_CHANGED,
+                actor=None,
+                target_type="membership",
+                target_id=ids[row.email],
+                program_id=program_id,
+                detail={
+                    "user_id": user_ids[row.email],
+                    "from": existing[user_ids[row.email]].role.value,
+                    "to": row.role.value,
+                    "via": "import",
+                },
+            )
     return _Memberships(ids, {row.email for row in new}, {row.email for row in moved})
 
 
