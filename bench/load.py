@@ -212,8 +212,19 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def tracebacks(log: Path) -> int:
-    return log.read_text(errors="replace").count("Traceback (most recent call last)")
+def tracebacks(log: Path) -> dict[str, list[str]]:
+    """The server's tracebacks by their last line (the exception), each with its first full text."""
+    found: dict[str, list[str]] = {}
+    block: list[str] = []
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("Traceback (most recent call last)"):
+            block = [line]
+        elif block:
+            block.append(line)
+            if not line.startswith((" ", "\t", "Traceback")) and not line.startswith(("The above", "During")) and line:
+                found.setdefault(line, []).append("\n".join(block))
+                block = []
+    return found
 
 
 def main() -> int:
@@ -223,6 +234,7 @@ def main() -> int:
     parser.add_argument("--web-workers", type=int, default=2, help="web processes of the server")
     parser.add_argument("--think-ms", type=int, default=0, help="mean pause between a user's requests")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--server-log", type=Path, help="keep the server's log here")
     args = parser.parse_args()
     print("$ .venv/bin/python bench/load.py " + " ".join(sys.argv[1:]), flush=True)
     with tempfile.TemporaryDirectory(prefix="mentorloom-load-") as tmp, throwaway_postgres() as url:
@@ -245,9 +257,12 @@ def main() -> int:
         result["server_cpu_s"], result["client_cpu_s"] = server_cpu, client_cpu
         result["load_average"] = [load_before, os.getloadavg()[0]]
         result["cpus"] = os.cpu_count()
-        result["server_tracebacks"] = tracebacks(log)
-        if result["server_tracebacks"]:
-            print(log.read_text(errors="replace")[-4000:])
+        failures = tracebacks(log)
+        result["server_tracebacks"] = sum(len(v) for v in failures.values())
+        for last, blocks in failures.items():
+            print(f"server traceback, {len(blocks)} times: {last}\n{blocks[0][-6000:]}\n")
+        if args.server_log:
+            args.server_log.write_bytes(log.read_bytes())
     return report(result, args)
 
 

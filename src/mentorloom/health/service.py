@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
@@ -65,8 +68,22 @@ def _store(
     session.execute(gone if whole_program else gone.where(PairHealth.mentorship_id.in_(ids)))
     rows = [_row(program.id, f, score_pair(f, settings, now), flagged.get(f.mentorship_id), now) for f in collected]
     for start in range(0, len(rows), 2000):
-        session.execute(insert(PairHealth), rows[start : start + 2000])
+        session.execute(_upsert(session), rows[start : start + 2000])
     session.flush()
+
+
+def _upsert(session: Session) -> Any:
+    """Insert, or overwrite the row a concurrent recompute of the same pair committed after our delete.
+
+    Under READ COMMITTED the delete above cannot see a row another transaction inserts meanwhile (both people
+    recording progress at once, or the nightly job beside one of them), so a plain insert would fail.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        return insert(PairHealth)
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(PairHealth)
+    updated = {c.name: stmt.excluded[c.name] for c in PairHealth.__table__.columns if c.name != "mentorship_id"}
+    return stmt.on_conflict_do_update(index_elements=["mentorship_id"], set_=updated)
 
 
 def _row(program_id: int, f: PairFacts, health: Health, flagged_since: datetime | None, now: datetime) -> dict:

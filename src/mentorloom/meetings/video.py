@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mentorloom.config import Settings
@@ -21,8 +22,13 @@ def pair_settings(session: Session, mentorship: Mentorship) -> PairMeetingSettin
     found = session.get(PairMeetingSettings, mentorship.id)
     if found is None:
         found = PairMeetingSettings(mentorship_id=mentorship.id, video_room=f"mentorloom-{secrets.token_hex(12)}")
-        session.add(found)
-        session.flush()
+        try:
+            with session.begin_nested():  # both people opening the meetings at once: the second takes the first's room
+                session.add(found)
+        except IntegrityError:
+            found = session.get(PairMeetingSettings, mentorship.id, populate_existing=True)
+            if found is None:  # the unique violation came from something else
+                raise
     return found
 
 
