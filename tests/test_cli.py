@@ -22,6 +22,8 @@ COMMANDS = [
     ["db", "upgrade"],
     ["db", "downgrade"],
     ["db", "current"],
+    ["backup"],
+    ["restore"],
     ["demo"],
     ["user", "create-admin"],
     ["participants", "import"],

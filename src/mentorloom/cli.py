@@ -1,4 +1,4 @@
-"""The `mentorloom` command: serve, worker, db, demo, user, participants, match-csv."""
+"""The `mentorloom` command: serve, worker, db, backup, restore, demo, user, participants, match-csv."""
 
 from __future__ import annotations
 
@@ -170,6 +170,50 @@ def db_current() -> None:
     from mentorloom import migrate
 
     typer.echo(migrate.current(_settings().sqlalchemy_url) or "base")
+
+
+@app.command()
+def backup(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: var/backups/mentorloom-<time>.*)")
+    ] = None,
+) -> None:
+    """Back up the database while Mentorloom runs (SQLite: online backup API; PostgreSQL: pg_dump)."""
+    from mentorloom import backup as backups
+
+    settings = _settings()
+    url = settings.sqlalchemy_url
+    target = output or backups.default_backup_path(url, settings.var_dir)
+    try:
+        revision = backups.backup(url, target)
+    except MentorloomError as exc:
+        _fail(exc)
+    console.print(f"Backup of the database at migration {revision} written to {target}")
+    typer.echo(str(target))
+
+
+@app.command()
+def restore(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A file written by `mentorloom backup`")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm without asking")] = False,
+) -> None:
+    """Replace the whole database with a backup. Stop the web and worker processes first."""
+    from mentorloom import backup as backups
+    from mentorloom import migrate
+
+    url = _settings().sqlalchemy_url
+    try:
+        revision = backups.backup_revision(url, path)
+        if not yes:
+            question = f"Replace ALL data in the database with {path} (migration {revision})?"
+            typer.confirm(f"{question} Changes made since the backup are lost.", abort=True)
+        backups.restore(url, path)
+    except MentorloomError as exc:
+        _fail(exc)
+    current = migrate.current(url)
+    console.print(f"Restored {path}; the database is at migration {current}.")
+    if current != migrate.head():
+        console.print("Run `mentorloom db upgrade` to bring it to this version's schema.")
 
 
 @app.command()

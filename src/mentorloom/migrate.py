@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 from mentorloom.config import PROJECT_ROOT
 
@@ -34,6 +35,20 @@ def current(url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+def head() -> str | None:
+    """The newest revision this version of Mentorloom migrates to."""
+    return _scripts().get_current_head()
+
+
+def revisions() -> set[str]:
+    """Every revision this version knows (a backup at any of them can be restored and upgraded)."""
+    return {script.revision for script in _scripts().walk_revisions()}
 
 
 def check(url: str) -> None:
