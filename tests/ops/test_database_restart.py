@@ -14,19 +14,24 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from mentorloom import migrate
 from mentorloom.accounts.models import User
 from mentorloom.accounts.service import start_session
 from mentorloom.config import Settings
-from mentorloom.db import Database
+from mentorloom.db import Database, utcnow
+from mentorloom.jobs import JobContext, schedule
 from mentorloom.jobs.models import Job, JobState
+from mentorloom.jobs.registry import REGISTRY, JobSpec
+from mentorloom.jobs.runner import run_job
 from mentorloom.profiles.models import ImportJob, ImportStatus
 from mentorloom.programs.models import Membership
 from mentorloom.web.csrf import SESSION_COOKIE
@@ -267,6 +272,8 @@ def test_stopped_database_makes_healthz_and_pages_answer_503(cluster: PgCluster,
         client.cookies.set(SESSION_COOKIE, seed.cookie)
         assert client.get("/healthz").status_code == 200
         assert client.get(f"/programs/{seed.program_id}").status_code == 200
+        cluster.restart("fast")  # the pooled connections are dead now; pre-ping notices before a request uses one
+        assert client.get(f"/programs/{seed.program_id}").status_code == 200
         cluster.stop("fast")
         health = client.get("/healthz")
         assert health.status_code == 503
@@ -284,3 +291,64 @@ def test_stopped_database_makes_healthz_and_pages_answer_503(cluster: PgCluster,
         cluster.start()
         assert client.get("/healthz").status_code == 200  # the pool reconnects by itself
         assert client.get(f"/programs/{seed.program_id}").status_code == 200
+
+
+def _write_then_wait(ctx: JobContext, *, batch: str, waits: list[bool]) -> None:
+    """Several rows in one transaction; on the first run it then waits in the database for the restart."""
+    with ctx.database.session() as session:
+        for n in range(ROWS):
+            session.add(User(email=f"{batch}-{n}@example.org", display_name=f"Job {n}"))
+        session.flush()
+        if waits.pop(0):
+            session.execute(text("SELECT pg_sleep(60)"))
+
+
+def test_a_job_cut_off_by_a_restart_runs_again_without_spending_its_attempt(cluster: PgCluster, tmp_path: Path) -> None:
+    first_run = [True, False]
+    REGISTRY[SLOW_JOB] = JobSpec(SLOW_JOB, partial(_write_then_wait, waits=first_run), max_attempts=1)
+    database = Database(cluster.url)
+    try:
+        with database.session() as session:
+            job_id = schedule(session, SLOW_JOB, batch="cut").id
+        offset = [timedelta(0)]
+        settings = Settings(var_dir=tmp_path, database_url=cluster.url, secret_key="k", job_lease_seconds=20)
+        ctx = JobContext(settings, database, clock=lambda: utcnow() + offset[0])
+        outcome: list[str] = []
+        runner = threading.Thread(target=lambda: outcome.append(run_job(ctx, job_id)), daemon=True)
+        runner.start()
+        wait_for(lambda: _sleeping_in_database(cluster), 30, "the job to wait inside its transaction")
+        cluster.restart("fast")
+        runner.join(timeout=60)
+        with database.session() as session:
+            job = session.get_one(Job, job_id)
+            # one attempt allowed, yet not failed for good: losing the database was not the job's fault
+            assert outcome == ["retry"] and job.state is JobState.QUEUED and job.attempts == 0, job.last_error
+            assert "OperationalError" in job.last_error
+        assert _users_of(database, "cut") == 0  # its transaction died with the connection: no row of it stayed
+
+        offset[0] = timedelta(seconds=11)  # past the short retry delay
+        assert run_job(ctx, job_id) == "done"
+        assert _users_of(database, "cut") == ROWS
+        with database.session() as session:
+            assert session.get_one(Job, job_id).attempts == 1
+    finally:
+        REGISTRY.pop(SLOW_JOB, None)
+        database.dispose()
+
+
+SLOW_JOB = "tests.ops.write_then_wait"
+
+
+def _users_of(database: Database, batch: str) -> int:
+    with database.session() as session:
+        return session.scalar(select(func.count()).where(User.email.like(f"{batch}-%"))) or 0
+
+
+def _sleeping_in_database(cluster: PgCluster) -> bool:
+    engine = create_engine(cluster.url)
+    try:
+        with engine.connect() as conn:
+            query = text("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'")
+            return bool(conn.execute(query).scalar())
+    finally:
+        engine.dispose()
