@@ -24,7 +24,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("mentorships", schema=None) as batch_op:
+    # SQLite drops a plain column in place (3.35+). A batch copy would drop and recreate the table, and with
+    # foreign keys on, dropping a table that other rows point at deletes those rows or fails ("table is locked").
+    with op.batch_alter_table("mentorships", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("anonymised_at")
-    with op.batch_alter_table("users", schema=None) as batch_op:
+    with op.batch_alter_table("users", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("erased_at")
