@@ -17,6 +17,7 @@ from mentorloom.config import PROJECT_ROOT, Settings
 from mentorloom.db import Database
 from mentorloom.jobs import JobQueue
 from mentorloom.templating import build_templates
+from mentorloom.web.api_common import document_problems
 from mentorloom.web.audit_origin import AuditOrigin
 from mentorloom.web.body_limit import BodySizeLimit
 from mentorloom.web.capacity import RequestSlots, set_thread_limit
@@ -64,6 +65,7 @@ def create_app(
     _mount_static(app)
     _add_docs(app)
     _include_routers(app)
+    document_problems(app)
     app.add_middleware(AuditOrigin)
     app.add_middleware(BodySizeLimit)  # inside the locale middleware, so its 413 speaks the reader's language
     app.middleware("http")(_locale_middleware)

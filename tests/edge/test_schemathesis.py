@@ -13,9 +13,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
-from tests.edge.fuzzing import ROLES, coverage, fuzz, seed
+from tests.edge.fuzzing import ROLES, caller, coverage, fuzz
 
-EXAMPLES_PER_OPERATION = 4
+EXAMPLES_PER_OPERATION = 3
 
 
 @pytest.fixture()
@@ -27,13 +27,19 @@ def fuzz_app(app: FastAPI) -> FastAPI:
 @pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
 def test_every_response_is_documented(role: str, fuzz_app: FastAPI, db_session: Session) -> None:
-    tally = fuzz(fuzz_app, seed(db_session, role), examples=EXAMPLES_PER_OPERATION)
+    tally = fuzz(fuzz_app, caller(db_session, role), examples=EXAMPLES_PER_OPERATION)
     assert tally.cases >= tally.operations * 2, "generation stopped early"
     assert not tally.failures, f"{dict(tally.failures)}\n\n{tally.report()}"
 
 
 @pytest.mark.slow
 def test_unsupported_methods_answer_405_with_allow(fuzz_app: FastAPI, db_session: Session) -> None:
-    tally = coverage(fuzz_app, seed(db_session, "coordinator"), methods_only=True)
+    tally = coverage(fuzz_app, caller(db_session, "coordinator"), methods_only=True)
     assert tally.cases >= tally.operations, "no unsupported-method probes were generated"
     assert not tally.failures, f"{dict(tally.failures)}\n\n{tally.report()}"
+
+
+def test_problems_are_documented_as_the_type_they_are_sent_as(app: FastAPI) -> None:
+    """Without this the checks had no schema to hold an error body to (it sat under application/json)."""
+    content = app.openapi()["paths"]["/api/v1/me"]["get"]["responses"]["404"]["content"]
+    assert content == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}

@@ -163,6 +163,20 @@ async def test_large_import_runs_as_a_job(client: httpx.AsyncClient, db_session:
     assert count == 4501
 
 
+@pytest.mark.parametrize("data", [b"123", b"email,name\nanna@example.org,Anna\n", b"\xff\xfe"])
+async def test_a_queued_import_with_a_bad_header_is_refused_at_once(
+    data: bytes, client: httpx.AsyncClient, db_session: Session
+) -> None:
+    """No job for a file that can only fail: the header problems come back as a 422, as for a small file."""
+    program, headers = _program_with_coordinator(db_session)
+    url = f"/api/v1/programs/{program.id}/participants/import"
+    response = await client.post(url, headers=headers, params={"background": "true"}, content=data)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"], response.json()
+    good = await client.post(url, headers=headers, params={"background": "true"}, content=HEADER.encode())
+    assert good.status_code == 202, good.text  # a good header is queued; the rows are checked by the job
+
+
 async def test_tag_autocomplete(client: httpx.AsyncClient, db_session: Session) -> None:
     program = make_program(db_session)
     membership, headers = _mentor(db_session, program)

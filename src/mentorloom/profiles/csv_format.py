@@ -195,6 +195,17 @@ def parse_participants(data: bytes) -> list[ParticipantRow]:
             cache.cache_clear()
 
 
+def check_header(data: bytes) -> None:
+    """Refuse at once a file whose header already fails (encoding, empty, unknown or missing columns).
+
+    A queued import of such a file could only fail later, and the caller would have to poll to learn why.
+    """
+    errors = _Errors()
+    records = _records(_decode(data, errors), errors)
+    _read_header(next(records, None), errors)
+    errors.raise_if_any()
+
+
 def _parse(data: bytes) -> list[ParticipantRow]:
     errors = _Errors()
     records = _records(_decode(data, errors), errors)

@@ -15,6 +15,7 @@ from mentorloom.db import utcnow
 from mentorloom.errors import MentorloomError, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.jobs import schedule
+from mentorloom.profiles.csv_format import check_header
 from mentorloom.profiles.importer import ImportSummary, ProgressCallback, import_participants
 from mentorloom.profiles.models import ImportJob, ImportStatus
 from mentorloom.profiles.service import EMBED_JOB
@@ -54,6 +55,7 @@ def import_upload(
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationFailed(_("The file is larger than %(mb)d MB.", mb=MAX_UPLOAD_BYTES // 2**20), field="file")
     if background or should_run_in_background(data):
+        check_header(data)
         return ImportOutcome(job=create_import_job(session, program_id, user, filename, data))
     summary = import_participants(session, program_id, data, progress=progress)
     _audit_import(session, program_id, user, summary.as_dict())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import FastAPI, Path, Query
 from pydantic import BaseModel
 
 from mentorloom.web.inputs import MAX_INT
@@ -27,8 +27,11 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
+PROBLEM_JSON = "application/problem+json"
+
+
 def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "model": Problem, "content": {"application/problem+json": {}}}
+    return {"description": description, "model": Problem, "content": {PROBLEM_JSON: {}}}
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -42,6 +45,28 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     429: _problem("Too many requests with this token; retry after `Retry-After` seconds"),
     503: _problem("Server busy; retry after `Retry-After` seconds"),
 }
+
+
+def document_problems(app: FastAPI) -> None:
+    """Document each problem's schema under application/problem+json, the type it is sent as.
+
+    FastAPI puts a response `model` under the route's own media type (application/json), so the problems were
+    documented as a JSON schema nobody receives and an application/problem+json without any schema.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = generate()  # FastAPI caches it: the move below happens once
+        for path in document.get("paths", {}).values():
+            for operation in path.values():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    if content.get(PROBLEM_JSON) == {} and "application/json" in content:
+                        content[PROBLEM_JSON] = content.pop("application/json")
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
 
 # Ids beyond 32 bits cannot exist; refusing them early keeps huge numbers away from the database drivers.
 MAX_ID = MAX_INT

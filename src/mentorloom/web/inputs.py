@@ -11,10 +11,11 @@ SQLite overflows beyond 2**63). Both are refused at the edge, naming the field:
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Path, Request
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError, PydanticKnownError
 
 from mentorloom.errors import ValidationFailed
@@ -55,10 +56,42 @@ def out_of_range(value: Any) -> int | None:
     return None
 
 
+def _numbers_only(annotation: Any) -> str | None:
+    """The number type (int, float) of a field that takes numbers but no booleans; None for any other field."""
+    kinds = set(_leaf_types(annotation))
+    if bool in kinds:
+        return None
+    return "int" if int in kinds else "float" if float in kinds else None
+
+
+def _leaf_types(annotation: Any) -> list[Any]:
+    args = get_args(annotation)
+    if not args:
+        return [annotation]
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _leaf_types(args[0])
+    if origin in (Union, UnionType):
+        return [leaf for arg in args for leaf in _leaf_types(arg)]
+    return [annotation]
+
+
 class InputModel(BaseModel):
-    """Base of every request body: no NUL in any text, no integer beyond 32 bits, no unknown fields."""
+    """Base of every request body: no NUL in any text, no integer beyond 32 bits, no unknown fields.
+
+    And `true`/`false` only where the schema says boolean: pydantic reads them as 1 and 0 in a number field.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool) and info.field_name is not None:
+            kind = _numbers_only(cls.model_fields[info.field_name].annotation)
+            if kind is not None:
+                raise PydanticKnownError(f"{kind}_type")  # type: ignore[arg-type]
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
