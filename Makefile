@@ -6,11 +6,13 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev assets test lint typecheck chromium bench load locale clean help
+.PHONY: run install install-dev assets test lint typecheck chromium bench load locale clean help fuzz
 
 help:
 	@echo "make run    install, migrate, load the demo and serve http://$(HOST):$(PORT)"
 	@echo "make test   install dev tools and run lint, types and the whole test suite"
+	@echo "make fuzz   the long schemathesis run over the whole API (both databases, three callers)"
+	@echo "make load   60 s of 50 users against two web processes on PostgreSQL (see README, Performance)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,14 +56,19 @@ typecheck: install-dev
 test: install-dev chromium lint typecheck
 	$(BIN)/pytest -n 2 --dist loadgroup
 
+# The long schemathesis run (not part of `make test`): MENTORLOOM_FUZZ_EXAMPLES cases per operation and caller,
+# the coverage phase, both backends; see tests/edge/fuzz_long.py for the knobs.
+fuzz: install-dev
+	$(BIN)/python -m tests.edge.fuzz_long
+
 bench: install-dev
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/matching.py
 
-# 60 s of 50 concurrent users against `serve --workers 2` on PostgreSQL at 127.0.0.1:5432 (a throwaway database);
-# fails on any error. tests/ops/test_load.py runs a short version inside `make test`.
+# 60 s of 50 concurrent users (each clicking about once a second) against `serve --workers 2` on PostgreSQL at
+# 127.0.0.1:5432 (a throwaway database); fails on any error. tests/ops/test_load.py runs a short version in `make test`.
 load: install-dev
-	$(BIN)/python bench/load.py --duration 60 --users 50 --web-workers 2
+	$(BIN)/python bench/load.py --duration 60 --users 50 --web-workers 2 --think-ms 1000
 
 # Extract every marked string (babel.cfg paths are relative to src/), then merge into de and en.
 # New German entries come out empty: translate them in de/LC_MESSAGES/messages.po (tests/test_i18n.py lists them).

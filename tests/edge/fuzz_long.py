@@ -2,12 +2,14 @@
 
     .venv/bin/python -m tests.edge.fuzz_long
 
-The same checks as tests/edge/test_schemathesis.py, with many more cases: for each backend (a throwaway SQLite file
+The same checks as tests/edge/test_schemathesis.py, with many more cases. For each backend (a throwaway SQLite file
 and a throwaway PostgreSQL database at 127.0.0.1:5432, both migrated, dropped afterwards) and each caller
-(coordinator, mentee of a pair, instance admin), `MENTORLOOM_FUZZ_EXAMPLES` hypothesis cases per operation (default
-25), then schemathesis' whole coverage phase (boundaries, wrong types, missing fields, unsupported methods) as the
-callers in `MENTORLOOM_FUZZ_COVERAGE` (default `coordinator`; `none` skips it). `MENTORLOOM_FUZZ_BACKENDS` picks
-backends (default `sqlite,postgresql`), `MENTORLOOM_FUZZ_SEED` varies the cases (default 0: the same every run).
+(coordinator, mentee of a pair, instance admin): `MENTORLOOM_FUZZ_EXAMPLES` hypothesis cases per operation (default
+25); then schemathesis' coverage phase (boundaries, wrong types, missing fields, unsupported methods) as the callers
+in `MENTORLOOM_FUZZ_COVERAGE` (default `coordinator`; `none` skips it) on the backends in
+`MENTORLOOM_FUZZ_COVERAGE_ON` (default all), at most `MENTORLOOM_FUZZ_COVERAGE_CAP` cases per operation and
+scenario (default 0: all). `MENTORLOOM_FUZZ_BACKENDS` picks backends (default `sqlite,postgresql`),
+`MENTORLOOM_FUZZ_SEED` other cases (default 0: the same every run).
 
 Prints a table (operations, cases, failures by check, duration) and the first failure of each operation and check;
 exits 1 when a check failed. `positive_data_acceptance` (schema-valid input answered 422) is counted, not failed on.
@@ -38,6 +40,8 @@ PG_ADMIN_URL = os.environ.get("MENTORLOOM_TEST_PG_URL", "postgresql+psycopg://po
 EXAMPLES = int(os.environ.get("MENTORLOOM_FUZZ_EXAMPLES", "25"))
 COVERAGE = [r for r in os.environ.get("MENTORLOOM_FUZZ_COVERAGE", "coordinator").split(",") if r and r != "none"]
 BACKENDS = os.environ.get("MENTORLOOM_FUZZ_BACKENDS", "sqlite,postgresql").split(",")
+COVERAGE_ON = os.environ.get("MENTORLOOM_FUZZ_COVERAGE_ON", ",".join(BACKENDS)).split(",")
+COVERAGE_CAP = int(os.environ.get("MENTORLOOM_FUZZ_COVERAGE_CAP", "0"))
 SEED = os.environ.get("MENTORLOOM_FUZZ_SEED", "0")
 SHOWN_FAILURES = 40
 
@@ -86,8 +90,9 @@ def run_backend(backend: str) -> list[tuple[str, str, str, Tally]]:
             tally = fuzz(app, targets[role], examples=EXAMPLES, advisory=True, salt=SEED)
             rows.append((backend, role, f"fuzz x{EXAMPLES}", tally))
             print_row(*rows[-1])
-        for role in COVERAGE:
-            rows.append((backend, role, "coverage", coverage(app, targets[role], methods_only=False, advisory=True)))
+        for role in COVERAGE if backend in COVERAGE_ON else []:
+            tally = coverage(app, targets[role], methods_only=False, advisory=True, per_scenario=COVERAGE_CAP)
+            rows.append((backend, role, "coverage" + (f" (≤{COVERAGE_CAP})" if COVERAGE_CAP else ""), tally))
             print_row(*rows[-1])
         database.dispose()
     return rows

@@ -195,8 +195,13 @@ def fuzz(app: FastAPI, target: Target, *, examples: int, advisory: bool = False,
     return tally
 
 
-def coverage(app: FastAPI, target: Target, *, methods_only: bool, advisory: bool = False) -> Tally:
-    """The coverage phase for every operation; `methods_only` sends just the unsupported-method probes."""
+def coverage(
+    app: FastAPI, target: Target, *, methods_only: bool, advisory: bool = False, per_scenario: int = 0
+) -> Tally:
+    """The coverage phase for every operation; `methods_only` sends just the unsupported-method probes.
+
+    `per_scenario` caps the cases of one operation and scenario (0: all): a wrong type alone yields dozens per body.
+    """
     tally = Tally(checks=CHECKS + ADVISORY if advisory else list(CHECKS))
     started = time.perf_counter()
     schema = load_schema(app, methods_only=methods_only)
@@ -204,13 +209,18 @@ def coverage(app: FastAPI, target: Target, *, methods_only: bool, advisory: bool
     for result in schema.get_all_operations():
         operation = result.ok()
         tally.operations += 1
+        sent: Counter[str] = Counter()
         for case in _coverage_cases(schema, operation, target):
+            scenario = str(coverage_scenario(case))
             if methods_only:
                 # per URL one OPTIONS (its `Allow` must list exactly the documented methods) and one other method
                 key = (case.formatted_path, case.method == "OPTIONS")
-                if coverage_scenario(case) != CoverageScenario.UNSPECIFIED_HTTP_METHOD or key in probed:
+                if scenario != CoverageScenario.UNSPECIFIED_HTTP_METHOD or key in probed:
                     continue
                 probed.add(key)
+            elif per_scenario and sent[scenario] >= per_scenario:
+                continue
+            sent[scenario] += 1
             _send(case, target, tally)
     tally.seconds = time.perf_counter() - started
     return tally
