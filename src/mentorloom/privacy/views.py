@@ -74,7 +74,7 @@ def erase(
     email: Annotated[str, Form(max_length=254)] = "",
 ) -> Response:
     person = service.person_for_admin(session, user, user_id)
-    with form_attempt(session, summary=True) as attempt:
+    with form_attempt(session) as attempt:
         if email.strip().lower() != person.email.lower():
             raise ValidationFailed(_("Type the person's e-mail address exactly as shown."), field="email")
         service.erase(session, user, user_id)
