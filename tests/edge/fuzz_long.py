@@ -5,11 +5,11 @@
 The same checks as tests/edge/test_schemathesis.py, with many more cases. For each backend (a throwaway SQLite file
 and a throwaway PostgreSQL database at 127.0.0.1:5432, both migrated, dropped afterwards) and each caller
 (coordinator, mentee of a pair, instance admin): `MENTORLOOM_FUZZ_EXAMPLES` hypothesis cases per operation (default
-25); then schemathesis' coverage phase (boundaries, wrong types, missing fields, unsupported methods) as the callers
+10). Then schemathesis' coverage phase (boundaries, wrong types, missing fields, unsupported methods) as the callers
 in `MENTORLOOM_FUZZ_COVERAGE` (default `coordinator`; `none` skips it) on the backends in
-`MENTORLOOM_FUZZ_COVERAGE_ON` (default all), at most `MENTORLOOM_FUZZ_COVERAGE_CAP` cases per operation and
-scenario (default 0: all). `MENTORLOOM_FUZZ_BACKENDS` picks backends (default `sqlite,postgresql`),
-`MENTORLOOM_FUZZ_SEED` other cases (default 0: the same every run).
+`MENTORLOOM_FUZZ_COVERAGE_ON` (default `postgresql`, the stricter database), at most
+`MENTORLOOM_FUZZ_COVERAGE_CAP` cases per operation and scenario (default 0: all). `MENTORLOOM_FUZZ_BACKENDS` picks
+backends (default `sqlite,postgresql`), `MENTORLOOM_FUZZ_SEED` other cases (default 0: the same every run).
 
 Prints a table (operations, cases, failures by check, duration) and the first failure of each operation and check;
 exits 1 when a check failed. `positive_data_acceptance` (schema-valid input answered 422) is counted, not failed on.
@@ -37,10 +37,10 @@ from mentorloom.jobs import JobQueue
 from tests.edge.fuzzing import ADVISORY, CHECKS, ROLES, Tally, caller, coverage, fuzz
 
 PG_ADMIN_URL = os.environ.get("MENTORLOOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-EXAMPLES = int(os.environ.get("MENTORLOOM_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("MENTORLOOM_FUZZ_EXAMPLES", "10"))
 COVERAGE = [r for r in os.environ.get("MENTORLOOM_FUZZ_COVERAGE", "coordinator").split(",") if r and r != "none"]
 BACKENDS = os.environ.get("MENTORLOOM_FUZZ_BACKENDS", "sqlite,postgresql").split(",")
-COVERAGE_ON = os.environ.get("MENTORLOOM_FUZZ_COVERAGE_ON", ",".join(BACKENDS)).split(",")
+COVERAGE_ON = os.environ.get("MENTORLOOM_FUZZ_COVERAGE_ON", "postgresql").split(",")
 COVERAGE_CAP = int(os.environ.get("MENTORLOOM_FUZZ_COVERAGE_CAP", "0"))
 SEED = os.environ.get("MENTORLOOM_FUZZ_SEED", "0")
 SHOWN_FAILURES = 40

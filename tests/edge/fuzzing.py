@@ -78,7 +78,10 @@ def caller(session: Session, role: str) -> Target:
         headers = make_token(session, make_user(session, name="Instance Admin", is_admin=True))
     else:
         headers = pair.coord_h if role == "coordinator" else pair.mentee_h
-    return Target(role, headers, {"program_id": pair.program.id, "mentorship_id": pair.mentorship.id})
+    # an admin may erase anyone: pinned to a bystander, generated ids would erase the callers themselves
+    bystander = make_user(session, name="Bystander")
+    ids = {"program_id": pair.program.id, "mentorship_id": pair.mentorship.id, "user_id": bystander.id}
+    return Target(role, headers, ids)
 
 
 @dataclass

@@ -9,7 +9,7 @@ import pytest
 from pydantic import Field, ValidationError
 from sqlalchemy.orm import Session
 
-from mentorloom.web.inputs import InputModel
+from mentorloom.web.inputs import MAX_INT, MIN_INT, InputModel
 from tests.mentorships.helpers import make_pair
 
 
@@ -41,3 +41,11 @@ async def test_the_api_refuses_a_boolean_id(client: httpx.AsyncClient, db_sessio
     response = await client.post(f"{pair.base}/messages/read", json={"up_to_id": True}, headers=pair.mentee_h)
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "up_to_id"
+
+
+def test_the_schema_states_the_32_bit_bound_every_body_enforces() -> None:
+    """Found by schemathesis: a lock_version of 2**31 was schema-valid yet refused."""
+    properties = Sample.model_json_schema()["properties"]
+    assert (properties["count"]["minimum"], properties["count"]["maximum"]) == (MIN_INT, MAX_INT)
+    assert properties["maybe"]["anyOf"][0]["maximum"] == MAX_INT
+    assert "maximum" not in properties["ratio"]  # floats are not stored in integer columns

@@ -1,10 +1,11 @@
 """The whole REST API from its OpenAPI document, as three kinds of caller: every response as documented.
 
-Bounded so `make test` stays quick: a few derandomised hypothesis cases per operation (valid and invalid, the same
-every run) for each caller, and, once per backend, schemathesis' unsupported-method probes for every path (405 with
-a correct `Allow`). `make fuzz` (bench/fuzz.py) runs the same checks with many more cases and the whole coverage
-phase. The checks are schemathesis' own (tests/edge/fuzzing.py lists them); a failure names the check, the request
-and the response.
+The callers are a coordinator of the seeded program, the mentee of its seeded pair and an instance admin who is no
+member (tests/edge/fuzzing.py); path ids are pinned to the seeded ones. Bounded so `make test` stays quick: a few
+hypothesis cases per operation and caller (valid and invalid; seeded, so the same every run), and per backend
+schemathesis' unsupported-method probes for every URL (405 with an `Allow` naming exactly the documented methods).
+`make fuzz` (tests/edge/fuzz_long.py) runs the same checks with many more cases and the coverage phase. The checks
+are schemathesis' own (`CHECKS`); a failure names the check, the request and the response.
 """
 
 from __future__ import annotations

@@ -76,13 +76,24 @@ def _leaf_types(annotation: Any) -> list[Any]:
     return [annotation]
 
 
+def _document_int_bounds(schema: dict[str, Any]) -> None:
+    """Every integer property says what `_storable` enforces: no value beyond 32 bits (nested models have their own)."""
+    for prop in schema.get("properties", {}).values():
+        for variant in prop.get("anyOf", [prop]):
+            if variant.get("type") == "integer":
+                variant["maximum"] = min(variant.get("maximum", MAX_INT), MAX_INT)
+                variant["minimum"] = max(variant.get("minimum", MIN_INT), MIN_INT)
+            elif variant.get("type") == "array" and variant.get("items", {}).get("type") == "integer":
+                _document_int_bounds({"properties": {"item": variant["items"]}})
+
+
 class InputModel(BaseModel):
     """Base of every request body: no NUL in any text, no integer beyond 32 bits, no unknown fields.
 
     And `true`/`false` only where the schema says boolean: pydantic reads them as 1 and 0 in a number field.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_document_int_bounds)
 
     @field_validator("*", mode="before")
     @classmethod
