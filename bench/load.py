@@ -1,6 +1,6 @@
 """Load test (not a unit test): real server processes on PostgreSQL, driven over loopback by a second process.
 
-    .venv/bin/python bench/load.py [--duration 60] [--users 50] [--web-workers 2] [--think-ms 0] [--json FILE]
+    .venv/bin/python bench/load.py [--duration 60] [--users 50] [--web-workers 2] [--think-ms 1000] [--json FILE]
 
 1. a fresh database at 127.0.0.1:5432 (trust auth), migrated with `mentorloom db upgrade`, the demo loaded with
    `mentorloom demo`, and a personal API token made for every member of the demo program (its coordinator,
@@ -8,7 +8,10 @@
 2. `mentorloom serve --workers N` as a subprocess on a free loopback port (each web process builds its own app,
    engine and pool);
 3. bench/load_client.py as a separate process: `--users` virtual users, each signed in with its own session,
-   drive the main pages and the API (see the mixes there) for `--duration` seconds;
+   drive the main pages and the API (see the mixes there) for `--duration` seconds. A user sends its next
+   request when the last is answered and it has paused for `--think-ms` on average (exponentially
+   distributed): 1000 ms is someone clicking about once a second, far busier than a person reading a page;
+   `--think-ms 0` turns the users into a closed loop of back-to-back requests (a saturation test);
 4. a table: requests, errors by status, throughput, p50/p95/p99 overall and per endpoint group.
 
 Exit status 1 when any request failed (a non-expected status, 429 and 503 included, or a timeout) or the
@@ -232,7 +235,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     parser.add_argument("--users", type=int, default=50, help="concurrent virtual users")
     parser.add_argument("--web-workers", type=int, default=2, help="web processes of the server")
-    parser.add_argument("--think-ms", type=int, default=0, help="mean pause between a user's requests")
+    parser.add_argument("--think-ms", type=int, default=1000, help="mean pause between a user's requests")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--server-log", type=Path, help="keep the server's log here")
     args = parser.parse_args()
@@ -274,7 +277,8 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> int:
         print(f"sign-in failed: {setup['errors_by_status']} {setup['error_samples']}")
         return 1
     print(
-        f"{result['users']} users, {result['web_processes']} web processes, PostgreSQL, {result['elapsed_s']:.1f} s;"
+        f"{result['users']} users (mean pause {args.think_ms} ms), {result['web_processes']} web processes,"
+        f" PostgreSQL, {result['elapsed_s']:.1f} s;"
         f" {setup['requests']} sign-ins before the run (p50 {setup['overall']['p50']:.0f} ms);"
         f" {result['paired_users']} users in a running mentorship"
     )

@@ -6,8 +6,8 @@ stdin holds the accounts, `[{"role": "coordinator"|"mentor"|"mentee", "email", "
 Every virtual user signs in with its own cookie session (for pages) and sends its account's API token as
 `Authorization: Bearer` (for /api/v1); accounts are shared round-robin, so several users of one account hold
 separate sessions, as one person on two devices would. Once all are signed in, each user sends its next request
-as soon as the last is answered (no think time unless `--think-ms`), drawn from a weighted mix for its role,
-until the duration is over. Users sign in a few at a time (`--sign-in-concurrency`) before the clock starts.
+when the last is answered and it has paused `--think-ms` on average (0: at once), drawn from a weighted mix for
+its role, until the duration is over. Users sign in a few at a time (`--sign-in-concurrency`) before the clock starts.
 stdout gets one JSON object: counts, statuses, latencies per endpoint group.
 
 A response is correct only with the status its request expects (pages 200, API reads 200, writes 201): a
@@ -172,9 +172,10 @@ class VirtualUser:
         self.bearer = {"Authorization": f"Bearer {account['token']}"}
 
     async def run(self, until: float, tally: Tally) -> None:
-        # each request of the mix once, so even a short run covers every group, then drawn by weight
+        # each request of the mix once (even past the end), so a short run on a busy machine still covers every
+        # group; then drawn by weight
         tour = self.rng.sample(self.actions, len(self.actions))
-        while time.monotonic() < until:
+        while tour or time.monotonic() < until:
             action = tour.pop() if tour else self.rng.choices(self.actions, self.weights)[0]
             await self.send(action, tally)
             if self.think:
