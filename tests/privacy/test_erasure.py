@@ -176,3 +176,35 @@ async def test_people_pages_are_for_admins_only(client: httpx.AsyncClient, db_se
     assert refused.status_code == 403
     db_session.refresh(world.mentee)
     assert world.mentee.erased_at is None
+
+
+def test_the_partners_notifications_and_mails_name_the_label_instead(db_session: Session) -> None:
+    from mentorloom.notifications.models import Notification
+
+    world = build_world(db_session)
+    mentee, program_id = world.mentee, world.pair.program.id
+    name, address = 'Jürgen "Jo" Müller 100%', mentee.email
+    mentee.display_name = name
+    context = {"partner_name": name, "nested": [{"who": name}], "other": "Jürgen", "count": 3}
+    db_session.add(
+        Notification(user_id=world.mentor.id, program_id=program_id, kind="message", key="privacy-n1", context=context)
+    )
+    db_session.add(
+        OutboxMail(
+            key="privacy-m1",
+            program_id=program_id,
+            to_address=world.mentor.email,
+            locale="de",
+            template="t",
+            context={"partner_name": name, "reply_to": address},
+        )
+    )
+    db_session.flush()
+    erase_person(db_session, mentee, by=None)
+    db_session.expire_all()
+    note = db_session.scalars(select(Notification).where(Notification.key == "privacy-n1")).one()
+    label = mentee.display_name
+    assert note.context == {"partner_name": label, "nested": [{"who": label}], "other": "Jürgen", "count": 3}
+    mail = db_session.scalars(select(OutboxMail).where(OutboxMail.key == "privacy-m1")).one()
+    assert mail.context == {"partner_name": label, "reply_to": mentee.email}
+    assert mail.to_address == world.mentor.email and name not in every_text(db_session)

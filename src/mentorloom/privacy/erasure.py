@@ -8,10 +8,12 @@ for them is dropped. Their memberships, mentorships, meetings and ratings stay a
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Text, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import ApiToken, User, UserSession
@@ -23,6 +25,7 @@ from mentorloom.i18n import gettext as _
 from mentorloom.meetings.models import CalendarFeed
 from mentorloom.notifications.models import MailState, Notification, NotificationPreference, OutboxMail
 from mentorloom.privacy import scrub
+from mentorloom.programs.models import Membership
 
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: .invalid never resolves, so nothing is ever delivered there
 # Not an argon2 hash: verification fails on it (InvalidHashError), and its fingerprint differs from any
@@ -51,11 +54,13 @@ def erase_person(session: Session, user: User, *, by: User | None, now: datetime
         return Erasure(user, user.erased_at, already=True)
     _refuse_last_admin(session, user, by)
     now = now or utcnow()
-    old_address = user.email
+    old_address, old_name = user.email, user.display_name
     scrub.scrub_person(session, user.id)
     _close_account(session, user)
     _drop_mail(session, user.id, old_address)
     user.display_name, user.email = erased_name(user.id), erased_email(user.id)
+    renames = {old_name: user.display_name, old_address: user.email}
+    _rename_in_contexts(session, user.id, renames)
     user.password_hash, user.is_active, user.is_admin = UNUSABLE_PASSWORD, False, False
     user.locale, user.last_login_at, user.erased_at = None, None, now
     session.flush()
@@ -91,3 +96,27 @@ def _drop_mail(session: Session, user_id: int, address: str) -> None:
         mails.where(OutboxMail.state == MailState.PENDING).values(state=MailState.CANCELLED, lease_until=None)
     )
     session.execute(mails.values(to_address=erased_email(user_id), context={}, subject=""))
+
+
+def _rename_in_contexts(session: Session, user_id: int, renames: dict[str, str]) -> None:
+    """Others' notifications and mails keep plain data such as "partner_name": the person's name and address
+    there become the neutral label (exact values only, within the person's programs)."""
+    programs = select(Membership.program_id).where(Membership.user_id == user_id)
+    models: tuple[Any, ...] = (Notification, OutboxMail)
+    for model in models:
+        for needle in renames:
+            stored = json.dumps(needle)[1:-1]  # as the JSON column holds it (ASCII-escaped)
+            query = select(model).where(
+                model.program_id.in_(programs), cast(model.context, Text).contains(stored, autoescape=True)
+            )
+            for row in session.scalars(query):
+                row.context = _renamed(row.context, renames)
+    session.flush()
+
+
+def _renamed(value: Any, renames: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {key: _renamed(item, renames) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_renamed(item, renames) for item in value]
+    return renames.get(value, value) if isinstance(value, str) else value
