@@ -1,0 +1,472 @@
+"""The permission matrix: what every route answers each persona of the seeded world (tests/security/world.py).
+
+Outcomes: "ok" (allowed: any answer but a refusal), "login" (anonymous: 401 on the API, a redirect to /login
+on pages), "403", "404". The tuple order is PERSONAS: anonymous, outsider (member of program B), mentee,
+mentor, other mentee of program A, coordinator, instance admin. A route the app gains without an entry here
+fails test_every_route_has_an_entry, so each new route gets its row decided on purpose.
+"""
+
+from __future__ import annotations
+
+from tests.security.world import PERSONAS
+
+Expect = dict[str, str]
+
+
+def _profile(codes: str) -> Expect:
+    names = {"L": "login", "3": "403", "4": "404", "o": "ok"}
+    return dict(zip(PERSONAS, (names[c] for c in codes.split()), strict=True))
+
+
+# anon outsider mentee mentor other coordinator admin
+PUBLIC = _profile("o o o o o o o")
+SIGNED_IN = _profile("L o o o o o o")  # about the caller only (account, own notifications, own exports)
+ADMIN_ONLY = _profile("L 3 3 3 3 3 o")
+MEMBERS = _profile("L 4 o o o o o")  # view_program / view_participants
+COORD = _profile("L 4 3 3 3 o o")  # manage_program, view_health, view_review_figures
+PARTICIPANTS = _profile("L 4 o o o 3 3")  # take_part
+MENTEES = _profile("L 4 o 3 o 3 3")  # request_mentor
+PAIR_VIEW = _profile("L 4 o o 4 o o")  # view_mentorship / steer_mentorship
+PAIR_ONLY = _profile("L 4 o o 4 3 3")  # work_in_pair: coordination may not read the pair's words
+MENTEE_SIDE = _profile("L 4 o 3 4 3 3")  # the mentee's own item in the pair (or the mentee's pulse)
+MENTEE_AUTHOR = _profile("L 4 o 4 4 3 3")  # the mentee's private reflection: the partner does not see it exists
+MENTOR_SIDE = _profile("L 4 3 o 4 3 3")  # the mentor's own item in the pair
+MENTOR_AUTHOR = _profile("L 4 3 o 4 4 4")  # the mentor's private kudos
+MENTEE_SELF = _profile("L 4 o 4 4 4 4")  # the mentee's own token or notification
+SELF_OR_COORD = _profile("L 4 o 3 3 o o")  # the mentee's profile edits and avoid-list (keep_avoid_list)
+REQUESTED_MENTOR = _profile("L 4 3 o 3 3 3")  # answer_request (the other mentee asked the mentor)
+REQUESTING_MENTEE = _profile("L 4 3 3 o 3 3")  # withdraw_request
+PROPOSED_PAIR = _profile("L 4 3 o o 3 3")  # answer_offer (the run proposed the mentor to the other mentee)
+HOSTS = _profile("L 4 3 o 3 o o")  # mentors and coordination host events
+HOSTS_PAGE = _profile("L 4 4 o 4 o o")  # the page of the same answers 404 rather than 403
+EVENT_MANAGERS = _profile("L 4 4 4 4 o o")  # editing, cancelling, inviting: the event's host or coordination
+INVITED = _profile("L 4 o o o o 4")  # RSVP: members of the program; the admin is none
+BAD_LINK = _profile("4 4 4 4 4 4 4")  # a signed link with a wrong token: not found, whoever asks
+NOTHING_TO_SHARE = _profile("L 4 4 4 4 4 4")  # sharing a library link needs a pair in the form: none sent
+
+# Routes whose input is checked before the permission (FastAPI validates bodies, forms and queries first):
+# with an empty form every signed-in persona gets 422. The test asserts nobody gets a 2xx and nothing changes.
+VALIDATED_FIRST = _profile("L o o o o o o")
+VALIDATED_IN_PROGRAM = _profile("L 4 o o o o o")  # the same, once the program is known to be visible
+# Sign-in and sign-out forms: public, their outcome depends on credentials and rate limits, not on a role.
+AUTH_FORM = PUBLIC
+
+MATRIX: dict[tuple[str, str], Expect] = {
+    # NOTHING_TO_SHARE
+    ("POST", "/programs/{program_id}/library/{resource_id}/share"): NOTHING_TO_SHARE,
+    # ADMIN_ONLY
+    ("GET", "/admin/audit"): ADMIN_ONLY,
+    ("GET", "/admin/audit.csv"): ADMIN_ONLY,
+    ("GET", "/admin/people"): ADMIN_ONLY,
+    ("GET", "/admin/people/{user_id}/erase"): ADMIN_ONLY,
+    ("POST", "/admin/people/{user_id}/erase"): ADMIN_ONLY,
+    ("GET", "/api/v1/admin/audit"): ADMIN_ONLY,
+    ("POST", "/api/v1/admin/people/{user_id}/erase"): ADMIN_ONLY,
+    ("POST", "/api/v1/programs"): ADMIN_ONLY,
+    ("GET", "/programs/new"): ADMIN_ONLY,
+    ("POST", "/programs/new"): ADMIN_ONLY,
+    # AUTH_FORM
+    ("GET", "/forgot"): AUTH_FORM,
+    ("POST", "/forgot"): AUTH_FORM,
+    ("GET", "/login"): AUTH_FORM,
+    ("POST", "/login"): AUTH_FORM,
+    ("POST", "/logout"): AUTH_FORM,
+    # BAD_LINK
+    ("GET", "/invitation/{token}"): BAD_LINK,
+    ("POST", "/invitation/{token}"): BAD_LINK,
+    ("GET", "/notifications/unsubscribe/{token}"): BAD_LINK,
+    ("POST", "/notifications/unsubscribe/{token}"): BAD_LINK,
+    ("GET", "/reset/{token}"): BAD_LINK,
+    ("POST", "/reset/{token}"): BAD_LINK,
+    # COORD
+    ("PUT", "/api/v1/programs/{program_id}"): COORD,
+    ("PUT", "/api/v1/programs/{program_id}/events/{event_id}"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/events/{event_id}/cancel"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/events/{event_id}/invitations"): COORD,
+    ("GET", "/api/v1/programs/{program_id}/health"): COORD,
+    ("GET", "/api/v1/programs/{program_id}/health/analytics"): COORD,
+    ("GET", "/api/v1/programs/{program_id}/health/evidence"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/health/evidence/apply"): COORD,
+    ("GET", "/api/v1/programs/{program_id}/health/pairs"): COORD,
+    ("GET", "/api/v1/programs/{program_id}/health/pairs/{mentorship_id}"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/health/pairs/{mentorship_id}/notes"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/health/pairs/{mentorship_id}/nudge"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/health/recompute"): COORD,
+    ("GET", "/api/v1/programs/{program_id}/health/report"): COORD,
+    ("GET", "/api/v1/programs/{program_id}/health/retention"): COORD,
+    ("GET", "/api/v1/programs/{program_id}/imports/{job_id}"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/invitations"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/invitations/pending"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/library"): COORD,
+    ("DELETE", "/api/v1/programs/{program_id}/library/{resource_id}"): COORD,
+    ("PATCH", "/api/v1/programs/{program_id}/library/{resource_id}"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/matching/proposals/{proposal_id}/lock"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/matching/proposals/{proposal_id}/reject"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/matching/proposals/{proposal_id}/swap"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/matching/proposals/{proposal_id}/unlock"): COORD,
+    ("GET", "/api/v1/programs/{program_id}/matching/runs"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/matching/runs"): COORD,
+    ("GET", "/api/v1/programs/{program_id}/matching/runs/{run_id}"): COORD,
+    ("GET", "/api/v1/programs/{program_id}/matching/runs/{run_id}/proposals"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/matching/runs/{run_id}/publish"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/matching/runs/{run_id}/rerun"): COORD,
+    ("GET", "/api/v1/programs/{program_id}/meetings/figures"): COORD,
+    ("GET", "/api/v1/programs/{program_id}/meetings/overdue"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/mentorships"): COORD,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/reviews/summary"): COORD,
+    ("GET", "/api/v1/programs/{program_id}/participants/export"): COORD,
+    ("POST", "/api/v1/programs/{program_id}/participants/import"): COORD,
+    ("GET", "/programs/{program_id}/edit"): COORD,
+    ("POST", "/programs/{program_id}/edit"): COORD,
+    ("POST", "/programs/{program_id}/events/{event_id}/invite"): COORD,
+    ("GET", "/programs/{program_id}/export.csv"): COORD,
+    ("GET", "/programs/{program_id}/health"): COORD,
+    ("GET", "/programs/{program_id}/health/analytics"): COORD,
+    ("GET", "/programs/{program_id}/health/analytics.csv"): COORD,
+    ("GET", "/programs/{program_id}/health/analytics.json"): COORD,
+    ("GET", "/programs/{program_id}/health/evidence"): COORD,
+    ("POST", "/programs/{program_id}/health/evidence/apply"): COORD,
+    ("GET", "/programs/{program_id}/health/pairs/{mentorship_id}"): COORD,
+    ("POST", "/programs/{program_id}/health/pairs/{mentorship_id}/notes"): COORD,
+    ("POST", "/programs/{program_id}/health/pairs/{mentorship_id}/nudge"): COORD,
+    ("POST", "/programs/{program_id}/health/recompute"): COORD,
+    ("GET", "/programs/{program_id}/health/report"): COORD,
+    ("GET", "/programs/{program_id}/health/report.csv"): COORD,
+    ("GET", "/programs/{program_id}/health/report.json"): COORD,
+    ("GET", "/programs/{program_id}/health/retention"): COORD,
+    ("GET", "/programs/{program_id}/health/retention.csv"): COORD,
+    ("GET", "/programs/{program_id}/health/retention.json"): COORD,
+    ("GET", "/programs/{program_id}/import"): COORD,
+    ("POST", "/programs/{program_id}/import"): COORD,
+    ("GET", "/programs/{program_id}/imports/{job_id}"): COORD,
+    ("POST", "/programs/{program_id}/invite"): COORD,
+    ("POST", "/programs/{program_id}/invite-pending"): COORD,
+    ("GET", "/programs/{program_id}/library/new"): COORD,
+    ("POST", "/programs/{program_id}/library/new"): COORD,
+    ("GET", "/programs/{program_id}/library/{resource_id}/delete"): COORD,
+    ("POST", "/programs/{program_id}/library/{resource_id}/delete"): COORD,
+    ("GET", "/programs/{program_id}/library/{resource_id}/edit"): COORD,
+    ("POST", "/programs/{program_id}/library/{resource_id}/edit"): COORD,
+    ("POST", "/programs/{program_id}/mails/{mail_id}/retry"): COORD,
+    ("GET", "/programs/{program_id}/matching"): COORD,
+    ("POST", "/programs/{program_id}/matching/proposals/{proposal_id}/lock"): COORD,
+    ("POST", "/programs/{program_id}/matching/proposals/{proposal_id}/reject"): COORD,
+    ("GET", "/programs/{program_id}/matching/proposals/{proposal_id}/swap"): COORD,
+    ("POST", "/programs/{program_id}/matching/proposals/{proposal_id}/swap"): COORD,
+    ("POST", "/programs/{program_id}/matching/proposals/{proposal_id}/unlock"): COORD,
+    ("POST", "/programs/{program_id}/matching/runs"): COORD,
+    ("GET", "/programs/{program_id}/matching/runs/{run_id}"): COORD,
+    ("GET", "/programs/{program_id}/matching/runs/{run_id}/progress"): COORD,
+    ("GET", "/programs/{program_id}/matching/runs/{run_id}/publish"): COORD,
+    ("POST", "/programs/{program_id}/matching/runs/{run_id}/publish"): COORD,
+    ("POST", "/programs/{program_id}/matching/runs/{run_id}/rerun"): COORD,
+    ("GET", "/programs/{program_id}/meetings/figures"): COORD,
+    ("GET", "/programs/{program_id}/reviews"): COORD,
+    # EVENT_MANAGERS
+    ("GET", "/programs/{program_id}/events/{event_id}/cancel"): EVENT_MANAGERS,
+    ("GET", "/programs/{program_id}/events/{event_id}/edit"): EVENT_MANAGERS,
+    ("GET", "/programs/{program_id}/events/{event_id}/invite"): EVENT_MANAGERS,
+    # HOSTS
+    ("POST", "/api/v1/programs/{program_id}/events"): HOSTS,
+    # HOSTS_PAGE
+    ("GET", "/programs/{program_id}/events/new"): HOSTS_PAGE,
+    # INVITED
+    ("PUT", "/api/v1/programs/{program_id}/events/{event_id}/rsvp"): INVITED,
+    ("POST", "/programs/{program_id}/events/{event_id}/rsvp"): INVITED,
+    # MEMBERS
+    ("GET", "/api/v1/programs/{program_id}"): MEMBERS,
+    ("GET", "/api/v1/programs/{program_id}/celebrations"): MEMBERS,
+    ("GET", "/api/v1/programs/{program_id}/events"): MEMBERS,
+    ("GET", "/api/v1/programs/{program_id}/events/{event_id}"): MEMBERS,
+    ("GET", "/api/v1/programs/{program_id}/events/{event_id}/ics"): MEMBERS,
+    ("GET", "/api/v1/programs/{program_id}/library"): MEMBERS,
+    ("GET", "/api/v1/programs/{program_id}/library/{resource_id}"): MEMBERS,
+    ("GET", "/api/v1/programs/{program_id}/matching/offers"): MEMBERS,
+    ("GET", "/api/v1/programs/{program_id}/mentorships"): MEMBERS,
+    ("GET", "/api/v1/programs/{program_id}/participants"): MEMBERS,
+    ("GET", "/api/v1/programs/{program_id}/participants/{membership_id}/profile"): MEMBERS,
+    ("GET", "/api/v1/programs/{program_id}/resources/search"): MEMBERS,
+    ("GET", "/api/v1/tags"): MEMBERS,
+    ("GET", "/programs/{program_id}"): MEMBERS,
+    ("GET", "/programs/{program_id}/celebrations"): MEMBERS,
+    ("GET", "/programs/{program_id}/events"): MEMBERS,
+    ("GET", "/programs/{program_id}/events/{event_id}"): MEMBERS,
+    ("GET", "/programs/{program_id}/events/{event_id}/event.ics"): MEMBERS,
+    ("GET", "/programs/{program_id}/library"): MEMBERS,
+    ("GET", "/programs/{program_id}/matching/mine"): MEMBERS,
+    ("GET", "/programs/{program_id}/mentorships"): MEMBERS,
+    ("GET", "/programs/{program_id}/participants"): MEMBERS,
+    ("GET", "/programs/{program_id}/participants/{membership_id}"): MEMBERS,
+    ("GET", "/programs/{program_id}/tags/suggest"): MEMBERS,
+    # MENTEES
+    ("POST", "/api/v1/programs/{program_id}/matching/requests"): MENTEES,
+    ("GET", "/api/v1/programs/{program_id}/matching/shortlist"): MENTEES,
+    # MENTEE_AUTHOR
+    ("DELETE", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/reflections/{reflection_id}"): MENTEE_AUTHOR,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/reflections/{reflection_id}"): MENTEE_AUTHOR,
+    ("PATCH", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/reflections/{reflection_id}"): MENTEE_AUTHOR,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/reflections/{reflection_id}/delete"): MENTEE_AUTHOR,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/reflections/{reflection_id}/edit"): MENTEE_AUTHOR,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/reflections/{reflection_id}/edit"): MENTEE_AUTHOR,
+    # MENTEE_SELF
+    ("POST", "/account/tokens/{token_id}/revoke"): MENTEE_SELF,
+    ("DELETE", "/api/v1/me/tokens/{token_id}"): MENTEE_SELF,
+    ("POST", "/api/v1/notifications/{notification_id}/read"): MENTEE_SELF,
+    ("GET", "/notifications/{notification_id}/open"): MENTEE_SELF,
+    ("POST", "/notifications/{notification_id}/read"): MENTEE_SELF,
+    # MENTEE_SIDE
+    ("DELETE", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/messages/{message_id:int}"): MENTEE_SIDE,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/pulse"): MENTEE_SIDE,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/pulse"): MENTEE_SIDE,
+    ("DELETE", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/resources/{resource_id}"): MENTEE_SIDE,
+    ("PATCH", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/resources/{resource_id}"): MENTEE_SIDE,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/messages/{message_id}/delete"): MENTEE_SIDE,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/messages/{message_id}/edit"): MENTEE_SIDE,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/messages/{message_id}/edit"): MENTEE_SIDE,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/pulse"): MENTEE_SIDE,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/pulse"): MENTEE_SIDE,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/resources/{resource_id}/delete"): MENTEE_SIDE,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/resources/{resource_id}/delete"): MENTEE_SIDE,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/resources/{resource_id}/edit"): MENTEE_SIDE,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/resources/{resource_id}/edit"): MENTEE_SIDE,
+    # MENTOR_AUTHOR
+    ("DELETE", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/kudos/{kudos_id}"): MENTOR_AUTHOR,
+    ("PATCH", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/kudos/{kudos_id}"): MENTOR_AUTHOR,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/kudos/{kudos_id}/delete"): MENTOR_AUTHOR,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/kudos/{kudos_id}/share"): MENTOR_AUTHOR,
+    # MENTOR_SIDE
+    (
+        "DELETE",
+        "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/agenda/{item_id}",
+    ): MENTOR_SIDE,
+    (
+        "POST",
+        "/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/agenda/{item_id}/remove",
+    ): MENTOR_SIDE,
+    # PAIR_ONLY
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/accept"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/action-items"): PAIR_ONLY,
+    ("PATCH", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/action-items/{item_id}"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/agreement"): PAIR_ONLY,
+    ("PATCH", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/agreement"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/agreement/confirm"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/agreement/diff"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/agreement/versions"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/agreement/versions"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/agreement/versions/{version}"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/celebration-sharing"): PAIR_ONLY,
+    ("PUT", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/celebration-sharing"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/fit-check"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/fit-check"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/fit-check/open"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/goals"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/goals"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/goals/timeline"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/goals/{key:goal_key}/progress"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/goals/{key:goal_key}/progress"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/lessons"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings-feedback/trend"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings-video"): PAIR_ONLY,
+    ("PUT", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings-video"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings/series"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings/series"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings/suggestions"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/action-items"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/agenda"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/cancel"): PAIR_ONLY,
+    ("PUT", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/feedback"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/move"): PAIR_ONLY,
+    ("PUT", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/notes"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/outcome"): PAIR_ONLY,
+    ("PUT", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/private-note"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/messages"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/messages"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/messages/read"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/messages/unread"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/milestones"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/milestones"): PAIR_ONLY,
+    ("DELETE", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/milestones/{milestone_id}"): PAIR_ONLY,
+    ("PATCH", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/milestones/{milestone_id}"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/milestones/{milestone_id}/reach"): PAIR_ONLY,
+    ("PUT", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/planned-end"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/reflections"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/reflections"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/renew"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/resources"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/resources"): PAIR_ONLY,
+    (
+        "POST",
+        "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/resources/from-library/{resource_id}",
+    ): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/resources/{resource_id}"): PAIR_ONLY,
+    ("PUT", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/retrospective"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/retrospectives"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/reviews"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/reviews/comparison"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/reviews/mine"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/reviews/partner"): PAIR_ONLY,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/reviews/suggestion-to-agreement"): PAIR_ONLY,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/timeline"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/accept"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/agreement/confirm"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/agreement/diff"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/agreement/edit"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/agreement/edit"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/agreement/versions"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/celebration-sharing"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/fit-check"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/fit-check/open"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/goals"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/goals/{key}/progress"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/goals/{key}/revise"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/meetings"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/meetings/add"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/meetings/plan"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/meetings/plan"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/meetings/video"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/action-items"): PAIR_ONLY,
+    (
+        "POST",
+        "/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/action-items/{item_id}/done",
+    ): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/agenda"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/cancel"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/cancel"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/feedback"): PAIR_ONLY,
+    (
+        "POST",
+        "/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/goals/{key}/progress",
+    ): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/move"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/notes"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/outcome"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/meetings/{meeting_id}/private-note"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/messages"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/messages"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/milestones"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/milestones"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/milestones/{milestone_id}/delete"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/milestones/{milestone_id}/edit"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/milestones/{milestone_id}/edit"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/milestones/{milestone_id}/reach"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/reflections"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/reflections"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/reflections/lessons.txt"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/reflections/new"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/reflections/to-retrospective"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/renew"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/resources"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/resources"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/retrospective"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/reviews/comparison"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/reviews/new"): PAIR_ONLY,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/reviews/new"): PAIR_ONLY,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/timeline"): PAIR_ONLY,
+    # PAIR_VIEW
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}"): PAIR_VIEW,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/complete"): PAIR_VIEW,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/decline"): PAIR_VIEW,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/end-early"): PAIR_VIEW,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/finish"): PAIR_VIEW,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/kudos"): PAIR_VIEW,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/kudos"): PAIR_VIEW,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/pause"): PAIR_VIEW,
+    ("POST", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/resume"): PAIR_VIEW,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/reviews/due"): PAIR_VIEW,
+    ("GET", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/transitions"): PAIR_VIEW,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}"): PAIR_VIEW,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/end-early"): PAIR_VIEW,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/finish"): PAIR_VIEW,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/kudos"): PAIR_VIEW,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/kudos"): PAIR_VIEW,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/planned-end"): PAIR_VIEW,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/state/{action}"): PAIR_VIEW,
+    # PARTICIPANTS
+    ("GET", "/api/v1/programs/{program_id}/matching/preferences"): PARTICIPANTS,
+    ("PUT", "/api/v1/programs/{program_id}/matching/preferences"): PARTICIPANTS,
+    ("GET", "/api/v1/programs/{program_id}/matching/requests"): PARTICIPANTS,
+    ("POST", "/programs/{program_id}/matching/preferences"): PARTICIPANTS,
+    # PROPOSED_PAIR
+    ("POST", "/api/v1/programs/{program_id}/matching/proposals/{proposal_id}/answer"): PROPOSED_PAIR,
+    ("POST", "/programs/{program_id}/matching/offers/{proposal_id}/accept"): PROPOSED_PAIR,
+    ("POST", "/programs/{program_id}/matching/offers/{proposal_id}/decline"): PROPOSED_PAIR,
+    # PUBLIC
+    ("GET", "/api/v1/docs"): PUBLIC,
+    ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("HEAD", "/api/v1/openapi.json"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/ical/{token}.ics"): PUBLIC,
+    ("POST", "/language"): PUBLIC,
+    # REQUESTED_MENTOR
+    ("POST", "/api/v1/programs/{program_id}/matching/requests/{request_id}/accept"): REQUESTED_MENTOR,
+    ("POST", "/api/v1/programs/{program_id}/matching/requests/{request_id}/decline"): REQUESTED_MENTOR,
+    ("POST", "/programs/{program_id}/matching/requests/{request_id}/accept"): REQUESTED_MENTOR,
+    ("POST", "/programs/{program_id}/matching/requests/{request_id}/decline"): REQUESTED_MENTOR,
+    # REQUESTING_MENTEE
+    ("POST", "/api/v1/programs/{program_id}/matching/requests/{request_id}/withdraw"): REQUESTING_MENTEE,
+    ("POST", "/programs/{program_id}/matching/requests/{request_id}/withdraw"): REQUESTING_MENTEE,
+    # SELF_OR_COORD
+    ("GET", "/api/v1/programs/{program_id}/matching/participants/{membership_id}/avoid"): SELF_OR_COORD,
+    ("PUT", "/api/v1/programs/{program_id}/matching/participants/{membership_id}/avoid"): SELF_OR_COORD,
+    ("PUT", "/api/v1/programs/{program_id}/participants/{membership_id}/profile"): SELF_OR_COORD,
+    ("GET", "/programs/{program_id}/matching/participants/{membership_id}/avoid"): SELF_OR_COORD,
+    ("POST", "/programs/{program_id}/matching/participants/{membership_id}/avoid"): SELF_OR_COORD,
+    ("GET", "/programs/{program_id}/participants/{membership_id}/edit"): SELF_OR_COORD,
+    ("POST", "/programs/{program_id}/participants/{membership_id}/edit"): SELF_OR_COORD,
+    # SIGNED_IN
+    ("POST", "/account/tokens"): SIGNED_IN,
+    ("POST", "/account/password"): SIGNED_IN,
+    ("GET", "/"): SIGNED_IN,
+    ("GET", "/account"): SIGNED_IN,
+    ("POST", "/account/calendar-feed"): SIGNED_IN,
+    ("POST", "/account/calendar-feed/revoke"): SIGNED_IN,
+    ("GET", "/account/data"): SIGNED_IN,
+    ("GET", "/account/data/export.zip"): SIGNED_IN,
+    ("DELETE", "/api/v1/account/calendar-feed"): SIGNED_IN,
+    ("GET", "/api/v1/account/calendar-feed"): SIGNED_IN,
+    ("POST", "/api/v1/account/calendar-feed"): SIGNED_IN,
+    ("GET", "/api/v1/me"): SIGNED_IN,
+    ("GET", "/api/v1/me/export"): SIGNED_IN,
+    ("GET", "/api/v1/me/messages/unread"): SIGNED_IN,
+    ("GET", "/api/v1/me/todo"): SIGNED_IN,
+    ("GET", "/api/v1/me/tokens"): SIGNED_IN,
+    ("POST", "/api/v1/me/tokens"): SIGNED_IN,
+    ("GET", "/api/v1/notifications"): SIGNED_IN,
+    ("GET", "/api/v1/notifications/preferences"): SIGNED_IN,
+    ("PUT", "/api/v1/notifications/preferences"): SIGNED_IN,
+    ("POST", "/api/v1/notifications/read-all"): SIGNED_IN,
+    ("GET", "/api/v1/programs"): SIGNED_IN,
+    ("GET", "/me/todo/badge"): SIGNED_IN,
+    ("GET", "/messages"): SIGNED_IN,
+    ("GET", "/messages/badge"): SIGNED_IN,
+    ("GET", "/notifications"): SIGNED_IN,
+    ("GET", "/notifications/preferences"): SIGNED_IN,
+    ("POST", "/notifications/preferences"): SIGNED_IN,
+    ("POST", "/notifications/read-all"): SIGNED_IN,
+    # VALIDATED_FIRST
+    ("POST", "/programs/{program_id}/events/{event_id}/edit"): VALIDATED_IN_PROGRAM,
+    ("POST", "/programs/{program_id}/events/{event_id}/cancel"): VALIDATED_IN_PROGRAM,
+    ("POST", "/programs/{program_id}/events/new"): VALIDATED_IN_PROGRAM,
+    ("DELETE", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/goals/{key:goal_key}"): VALIDATED_FIRST,
+    ("PATCH", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/goals/{key:goal_key}"): VALIDATED_FIRST,
+    (
+        "POST",
+        "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/goals/{key:goal_key}/revisions",
+    ): VALIDATED_FIRST,
+    ("PATCH", "/api/v1/programs/{program_id}/mentorships/{mentorship_id}/messages/{message_id:int}"): VALIDATED_FIRST,
+    ("POST", "/programs/{program_id}/matching/requests"): VALIDATED_FIRST,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/messages/older"): VALIDATED_FIRST,
+    ("GET", "/programs/{program_id}/mentorships/{mentorship_id}/messages/poll"): VALIDATED_FIRST,
+    ("POST", "/programs/{program_id}/mentorships/{mentorship_id}/reviews/suggestion"): VALIDATED_FIRST,
+}
+
+# Where the table cannot say who would be refused (no valid input is sent): nobody may get a 2xx there instead.
+UNCHECKED_DENIAL = {
+    route
+    for route, expect in MATRIX.items()
+    if expect is VALIDATED_FIRST or expect is VALIDATED_IN_PROGRAM or expect is AUTH_FORM
+}
