@@ -83,6 +83,9 @@ def error_page(request: Request, status: int, title: str, detail: str, *, access
     from mentorloom.web.pages import render
 
     _remember_user(request)
+    # The request's session is rolled back and closed by now: counting the unread notifications with it would
+    # open a new transaction nobody ends (a pooled connection held until garbage collection). No count here.
+    request.state.unread_notifications = None
     context = {"status": status, "title": title, "detail": detail, "access_hint": access_hint}
     return render(request, "error.html", context, status_code=status)
 
