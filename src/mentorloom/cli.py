@@ -253,6 +253,67 @@ def create_admin(
         _fail(exc)
 
 
+@user_app.command("export")
+def user_export(
+    email: str,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Zip file to write")] = Path("mentorloom-data.zip"),
+) -> None:
+    """Write a person's data export (the zip they download from "Your data"), e.g. to answer a request by mail."""
+    from mentorloom.accounts.service import user_by_email
+    from mentorloom.privacy.service import export_zip
+    from mentorloom.templating import build_environment
+
+    with _database(_settings().sqlalchemy_url).session() as session:
+        user = user_by_email(session, email)
+        if user is None:
+            console.print(f"[red]Error:[/red] no account with the address {email}")
+            raise typer.Exit(1)
+        out.write_bytes(export_zip(session, build_environment(), user))  # audited with origin "cli"
+    console.print(f"Wrote {out}")
+
+
+@user_app.command("erase")
+def user_erase(
+    email: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False
+) -> None:
+    """Erase a person: anonymised, signed out for good, their own words removed; program figures stay."""
+    from mentorloom.accounts.service import user_by_email
+    from mentorloom.privacy.erasure import erase_person
+
+    if not yes:
+        typer.confirm(f"Erase {email}? This cannot be undone.", abort=True)
+    try:
+        with _database(_settings().sqlalchemy_url).session() as session:
+            user = user_by_email(session, email)
+            if user is None:
+                console.print(f"[red]Error:[/red] no account with the address {email}")
+                raise typer.Exit(1)
+            outcome = erase_person(session, user, by=None)  # audited with origin "cli"
+            typer.echo(
+                f"{email} was erased before." if outcome.already else f"Erased {email}: now {user.display_name}."
+            )
+    except MentorloomError as exc:
+        _fail(exc)
+
+
+@app.command()
+def retention() -> None:
+    """Apply retention now (the worker does it daily): anonymise ended mentorships past their program's period."""
+    from sqlalchemy import select
+
+    from mentorloom.db import utcnow
+    from mentorloom.privacy.retention import apply_retention
+    from mentorloom.programs.models import Program
+
+    mentorships = people = 0
+    with _database(_settings().sqlalchemy_url).session() as session:
+        for program_id in list(session.scalars(select(Program.id).order_by(Program.id))):
+            outcome = apply_retention(session, session.get_one(Program, program_id), utcnow())
+            session.commit()  # one program at a time, as the job does
+            mentorships, people = mentorships + outcome.mentorships, people + outcome.people
+    typer.echo(f"Anonymised {mentorships} mentorships; erased {people} people.")
+
+
 @participants_app.command("import")
 def participants_import(program_id: int, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Import participants from a CSV file into a program: all rows, or none if any row is bad."""

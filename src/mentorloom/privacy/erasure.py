@@ -48,8 +48,10 @@ def erased_name(user_id: int) -> str:
     return _("Erased person %(id)d", id=user_id)
 
 
-def erase_person(session: Session, user: User, *, by: User | None, now: datetime | None = None) -> Erasure:
-    """Anonymise the person and close every way into the account; idempotent. `by` None: the retention job."""
+def erase_person(
+    session: Session, user: User, *, by: User | None, now: datetime | None = None, audited: bool = True
+) -> Erasure:
+    """Anonymise the person and close every way into the account; idempotent. `by` None: the CLI or a job."""
     if user.erased_at is not None:
         return Erasure(user, user.erased_at, already=True)
     _refuse_last_admin(session, user, by)
@@ -64,7 +66,7 @@ def erase_person(session: Session, user: User, *, by: User | None, now: datetime
     user.password_hash, user.is_active, user.is_admin = UNUSABLE_PASSWORD, False, False
     user.locale, user.last_login_at, user.erased_at = None, None, now
     session.flush()
-    if by is not None:  # the retention job records one event per program with its counts instead
+    if audited:  # the retention job records one event per program with its counts instead
         record(session, AuditAction.PERSON_ERASED, actor=by, target_type="user", target_id=user.id)
     return Erasure(user, now, already=False)
 

@@ -63,7 +63,7 @@ def apply_retention(session: Session, program: Program, now: datetime) -> Retent
     erased = 0
     for user in _candidates(session, program):
         if _dormant(session, user, now):
-            erase_person(session, user, by=None, now=now)
+            erase_person(session, user, by=None, now=now, audited=False)
             erased += 1
     if due or erased:
         detail = {"mentorships": len(due), "people": erased}

@@ -1,0 +1,57 @@
+"""The command line on both databases: a person's export to a file, erasure (asks first), retention now."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from mentorloom.accounts.models import User
+from mentorloom.audit.models import AuditEvent
+from mentorloom.cli import app
+from mentorloom.db import Database
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def cli_db(fresh_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("MENTORLOOM_DATABASE_URL", fresh_database_url)
+    monkeypatch.setenv("MENTORLOOM_VAR_DIR", str(tmp_path / "var"))
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    return fresh_database_url
+
+
+def test_export_erase_and_retention_from_the_command_line(cli_db: str, tmp_path: Path) -> None:
+    database = Database(cli_db)
+    with database.session() as session:
+        session.add(User(email="eve@example.org", display_name="Eve Example"))
+    out = tmp_path / "eve.zip"
+    exported = runner.invoke(app, ["user", "export", "eve@example.org", "-o", str(out)])
+    assert exported.exit_code == 0, exported.output
+    with zipfile.ZipFile(out) as archive:
+        assert "Eve Example" in archive.read("mentorloom-data.json").decode()
+
+    refused = runner.invoke(app, ["user", "erase", "eve@example.org"], input="n\n")
+    assert refused.exit_code != 0
+    erased = runner.invoke(app, ["user", "erase", "eve@example.org", "--yes"])
+    assert erased.exit_code == 0, erased.output
+    assert runner.invoke(app, ["user", "erase", "nobody@example.org", "--yes"]).exit_code == 1
+    with database.session() as session:
+        eve = session.scalars(select(User).where(User.display_name.like("Erased person%"))).one()
+        assert eve.erased_at is not None and not eve.is_active
+        actions = {(e.action, e.origin) for e in session.scalars(select(AuditEvent))}
+        assert {("data_exported", "cli"), ("person_erased", "cli")} <= actions
+
+    ran = runner.invoke(app, ["retention"])
+    assert ran.exit_code == 0 and "Anonymised 0 mentorships" in ran.output
+    database.dispose()
+
+
+@pytest.mark.parametrize("command", [["user", "export"], ["user", "erase"], ["retention"]])
+def test_the_privacy_commands_have_help(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.output
