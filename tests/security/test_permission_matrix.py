@@ -176,3 +176,13 @@ async def test_permission_matrix_and_no_private_text_leaks(
     assert mail_count > 0, "the seed should have mailed someone (messages, invitations)"
     assert not problems, f"{len(problems)} wrong answers:\n" + "\n".join(problems)
     assert not leaks + mail_leaks, "private text leaked:\n" + "\n".join(leaks + mail_leaks)
+
+
+def test_the_leak_check_can_fail() -> None:
+    """A marker shown to the partner is reported, and so is one its author never saw (a broken seed)."""
+    world = World(ids={}, personas={})
+    note = world.marker("privatenote", MENTEE, frozenset())
+    assert _leaks(world, {MENTEE: [f"GET /mine\n{note}"]}) == []
+    leaked = _leaks(world, {MENTEE: [f"GET /mine\n{note}"], "mentor": [f"GET /theirs\n…{note}…"]})
+    assert leaked == [f"{note} reached mentor in GET /theirs"]
+    assert "never shown to its author" in _leaks(world, {})[0]
