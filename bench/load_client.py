@@ -105,6 +105,7 @@ class Tally:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     errors: Counter[str] = field(default_factory=Counter)
+    group_errors: Counter[str] = field(default_factory=Counter)
     samples: list[str] = field(default_factory=list)  # the first few errors, to say what went wrong
 
     def record(self, group: str, status: str, ms: float, ok: bool, detail: str = "") -> None:
@@ -112,6 +113,7 @@ class Tally:
         self.statuses[group][status] += 1
         if not ok:
             self.errors[status] += 1
+            self.group_errors[group] += 1
             if len(self.samples) < 10:
                 self.samples.append(f"{group}: {status} {detail}"[:400])
 
@@ -249,7 +251,12 @@ def summarise(tally: Tally, elapsed: float, users: int) -> dict[str, Any]:
         "throughput_rps": len(everything) / elapsed if elapsed else 0.0,
         "overall": percentiles(everything),
         "groups": {
-            group: {"requests": len(values), "statuses": dict(tally.statuses[group]), **percentiles(values)}
+            group: {
+                "requests": len(values),
+                "errors": tally.group_errors[group],
+                "statuses": dict(tally.statuses[group]),
+                **percentiles(values),
+            }
             for group, values in sorted(tally.latencies.items())
         },
     }
