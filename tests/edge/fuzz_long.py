@@ -98,7 +98,10 @@ def run_backend(backend: str) -> list[tuple[str, str, str, Tally]]:
     return rows
 
 
-HEADER = "| backend | caller | phase | operations | cases | failures by check | schema-valid input refused | seconds |"
+HEADER = (
+    "| backend | caller | phase | operations | cases | failures by check | schema-valid input refused "
+    "| answered 401 | seconds |"
+)
 
 
 def _failures(tally: Tally) -> str:
@@ -110,7 +113,7 @@ def print_row(backend: str, role: str, phase: str, tally: Tally) -> None:
     advisory = sum(tally.failures[c.__name__] for c in ADVISORY)
     print(
         f"| {backend} | {role} | {phase} | {tally.operations} | {tally.cases} | {_failures(tally)} | {advisory} "
-        f"| {tally.seconds:.0f} |",
+        f"| {tally.statuses[401]} | {tally.seconds:.0f} |",
         flush=True,
     )
 

@@ -40,7 +40,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy.orm import Session
 
+from mentorloom.accounts.service import create_api_token
 from tests.factories import make_token, make_user
+from tests.matching.helpers import coordinator_user
 from tests.mentorships.helpers import make_pair
 
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -75,13 +77,20 @@ def caller(session: Session, role: str) -> Target:
     """A program with an active pair; the caller is its coordinator, the pair's mentee or an instance admin."""
     pair = make_pair(session)
     if role == "admin":
-        headers = make_token(session, make_user(session, name="Instance Admin", is_admin=True))
+        user = make_user(session, name="Instance Admin", is_admin=True)
     else:
-        headers = pair.coord_h if role == "coordinator" else pair.mentee_h
-    # an admin may erase anyone: pinned to a bystander, generated ids would erase the callers themselves
+        user = coordinator_user(session, pair.program) if role == "coordinator" else pair.mentee.user
+    # Pinned so the run cannot cut its own branch: generated ids would revoke the caller's token (ids start at 1)
+    # or, as admin, erase the callers themselves.
+    spare_token, _raw = create_api_token(session, user, "spare")
     bystander = make_user(session, name="Bystander")
-    ids = {"program_id": pair.program.id, "mentorship_id": pair.mentorship.id, "user_id": bystander.id}
-    return Target(role, headers, ids)
+    ids = {
+        "program_id": pair.program.id,
+        "mentorship_id": pair.mentorship.id,
+        "token_id": spare_token.id,
+        "user_id": bystander.id,
+    }
+    return Target(role, make_token(session, user), ids)
 
 
 @dataclass
@@ -93,6 +102,7 @@ class Tally:
     cases: int = 0
     seconds: float = 0.0
     failures: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)
     examples: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def add(self, other: Tally) -> None:
@@ -100,6 +110,7 @@ class Tally:
         self.cases += other.cases
         self.seconds += other.seconds
         self.failures.update(other.failures)
+        self.statuses.update(other.statuses)
         for key, text in other.examples.items():
             self.examples.setdefault(key, text)
 
@@ -123,6 +134,7 @@ def _send(case: Any, target: Target, tally: Tally) -> None:
         text = f"{case.method} {case.formatted_path} raised {type(exc).__name__}: {exc}"
         tally.examples.setdefault((case.operation.label, "not_a_server_error"), text)
         return
+    tally.statuses[response.status_code] += 1
     try:
         case.validate_response(response, checks=tally.checks, headers=target.headers)
     except FailureGroup as group:
