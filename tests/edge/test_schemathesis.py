@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
-from tests.edge.fuzzing import ROLES, caller, coverage, fuzz
+from tests.edge.fuzzing import CHECKS, ROLES, caller, coverage, fuzz, load_schema
 
 EXAMPLES_PER_OPERATION = 3
 
@@ -45,3 +45,17 @@ def test_problems_are_documented_as_the_type_they_are_sent_as(app: FastAPI) -> N
     """Without this the checks had no schema to hold an error body to (it sat under application/json)."""
     content = app.openapi()["paths"]["/api/v1/me"]["get"]["responses"]["404"]["content"]
     assert content == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def test_refusals_carry_their_documented_headers(fuzz_app: FastAPI, db_session: Session) -> None:
+    """401 with `WWW-Authenticate`, 429 with `Retry-After`: the runs above never see them (their callers are valid)."""
+    case = load_schema(fuzz_app)["/api/v1/me"]["GET"].Case()
+    anonymous = case.call()
+    assert anonymous.status_code == 401
+    case.validate_response(anonymous, checks=CHECKS)
+    fuzz_app.state.settings.api_rate_limit = "1/minute"
+    headers = caller(db_session, "mentee").headers
+    case.call(headers=headers)
+    limited = case.call(headers=headers)
+    assert limited.status_code == 429
+    case.validate_response(limited, checks=CHECKS, headers=headers)

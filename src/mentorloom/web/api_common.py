@@ -30,20 +30,32 @@ class Problem(BaseModel):
 PROBLEM_JSON = "application/problem+json"
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "model": Problem, "content": {PROBLEM_JSON: {}}}
+def _problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response = {"description": description, "model": Problem, "content": {PROBLEM_JSON: {}}}
+    return {**response, "headers": headers} if headers else response
+
+
+# Sent with every such answer (web.errors.domain_error_response); documented so clients and the fuzzing check it.
+_RETRY_AFTER = {"required": True, "description": "Seconds to wait", "schema": {"type": "integer", "minimum": 1}}
+_WWW_AUTHENTICATE = {
+    "required": True,
+    "description": "The scheme to use",
+    "schema": {"type": "string", "enum": ["Bearer"]},
+}
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _problem("Malformed request (e.g. invalid JSON)"),
-    401: _problem("Missing or invalid API token"),
+    401: _problem("Missing or invalid API token", headers={"WWW-Authenticate": _WWW_AUTHENTICATE}),
     403: _problem("Not allowed"),
     404: _problem("Not found, or not visible to you"),
     409: _problem("Conflict with the current state"),
     413: _problem("Request body larger than the server's limit (MENTORLOOM_MAX_BODY_MB)"),
     422: _problem("Validation failed; `errors` names each field"),
-    429: _problem("Too many requests with this token; retry after `Retry-After` seconds"),
-    503: _problem("Server busy; retry after `Retry-After` seconds"),
+    429: _problem(
+        "Too many requests with this token; retry after `Retry-After` seconds", headers={"Retry-After": _RETRY_AFTER}
+    ),
+    503: _problem("Server busy; retry after `Retry-After` seconds", headers={"Retry-After": _RETRY_AFTER}),
 }
 
 
