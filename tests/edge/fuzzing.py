@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.drivers import CoverageGenerator
 from schemathesis.generation.feedback import NO_FEEDBACK
 from schemathesis.generation.meta import CoverageScenario, coverage_scenario
@@ -181,6 +182,13 @@ def _coverage_cases(schema: Any, operation: Any, target: Target) -> Iterator[Any
     )
 
 
+def _negates_a_pinned_id(case: Any, target: Target) -> bool:
+    # The pinned id replaced the wrong value, so the request is valid and its 200 no acceptance of invalid data.
+    data = case.meta.phase.data if case.meta is not None else None
+    location = getattr(data, "parameter_location", None)
+    return location == ParameterLocation.PATH and getattr(data, "parameter", None) in target.path_ids
+
+
 def _paths_and_methods(document: dict[str, Any]) -> dict[str, Any]:
     # Only path parameters and no bodies: its coverage phase is then little more than the unsupported-method
     # probes (405 and `Allow`), which depend on nothing else and are cheap enough for every test run.
@@ -233,7 +241,7 @@ def coverage(
                 if scenario != CoverageScenario.UNSPECIFIED_HTTP_METHOD or key in probed:
                     continue
                 probed.add(key)
-            elif per_scenario and sent[scenario] >= per_scenario:
+            elif (per_scenario and sent[scenario] >= per_scenario) or _negates_a_pinned_id(case, target):
                 continue
             sent[scenario] += 1
             _send(case, target, tally)

@@ -1,4 +1,4 @@
-"""Request bodies take `true`/`false` only where the schema says boolean (pydantic reads them as 1 and 0)."""
+"""Request bodies take `true`/`false` where the schema says boolean, and only there (pydantic converts both ways)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class Sample(InputModel):
     maybe: int | None = None
     ratio: Annotated[float, Field(ge=0)] = 0.0
     flag: bool = False
+    maybe_flag: bool | None = None
     either: int | bool = 0
 
 
@@ -29,9 +30,19 @@ def test_a_boolean_is_no_number(field: str, kind: str, value: bool) -> None:
     assert [(e["loc"], e["type"]) for e in caught.value.errors()] == [((field,), kind)]
 
 
+@pytest.mark.parametrize("field", ["flag", "maybe_flag"])
+@pytest.mark.parametrize("value", [1, 0, "true", "yes", "off", 1.0])
+def test_a_boolean_field_takes_only_booleans(field: str, value: object) -> None:
+    """Found by schemathesis: a `shared` of another type saved a coordination note, a `maximise_matched` a program."""
+    with pytest.raises(ValidationError) as caught:
+        Sample.model_validate({field: value})
+    assert [(e["loc"], e["type"]) for e in caught.value.errors()] == [((field,), "bool_type")]
+
+
 def test_booleans_stay_welcome_where_the_schema_says_boolean() -> None:
     sample = Sample.model_validate({"flag": True, "either": False, "count": 3, "maybe": None, "ratio": 1})
     assert (sample.flag, sample.either, sample.count, sample.ratio) == (True, False, 3, 1.0)
+    assert Sample.model_validate({"maybe_flag": None, "either": 7}).either == 7
 
 
 @pytest.mark.anyio

@@ -56,12 +56,15 @@ def out_of_range(value: Any) -> int | None:
     return None
 
 
-def _numbers_only(annotation: Any) -> str | None:
-    """The number type (int, float) of a field that takes numbers but no booleans; None for any other field."""
-    kinds = set(_leaf_types(annotation))
+def _json_kind(annotation: Any) -> str | None:
+    """The pydantic error type for a JSON value of the wrong kind: "bool_type" for a field that takes only booleans,
+    "int_type"/"float_type" for one that takes numbers but no booleans; None for any other field."""
+    kinds = set(_leaf_types(annotation)) - {type(None)}
+    if kinds == {bool}:
+        return "bool_type"
     if bool in kinds:
         return None
-    return "int" if int in kinds else "float" if float in kinds else None
+    return "int_type" if int in kinds else "float_type" if float in kinds else None
 
 
 def _leaf_types(annotation: Any) -> list[Any]:
@@ -90,18 +93,20 @@ def _document_int_bounds(schema: dict[str, Any]) -> None:
 class InputModel(BaseModel):
     """Base of every request body: no NUL in any text, no integer beyond 32 bits, no unknown fields.
 
-    And `true`/`false` only where the schema says boolean: pydantic reads them as 1 and 0 in a number field.
+    And JSON booleans only where the schema says boolean, and nothing else there: pydantic reads `true` as 1 in a
+    number field and 1, "yes" or "off" in a boolean one.
     """
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_document_int_bounds)
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_boolean_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, bool) and info.field_name is not None:
-            kind = _numbers_only(cls.model_fields[info.field_name].annotation)
-            if kind is not None:
-                raise PydanticKnownError(f"{kind}_type")  # type: ignore[arg-type]
+    def _booleans_are_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or info.field_name is None:
+            return value
+        kind = _json_kind(cls.model_fields[info.field_name].annotation)
+        if (kind == "bool_type") != isinstance(value, bool) and kind is not None:
+            raise PydanticKnownError(kind)  # type: ignore[arg-type]
         return value
 
     @field_validator("*", mode="after")
