@@ -39,3 +39,9 @@ async def test_a_page_names_its_methods_too(client: httpx.AsyncClient) -> None:
     assert response.status_code == 405
     assert set(response.headers["allow"].split(", ")) >= {"GET", "POST"}
     assert "text/html" in response.headers["content-type"]
+
+
+async def test_static_files_name_get_and_head(client: httpx.AsyncClient) -> None:
+    response = await client.post("/static/favicon.svg")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"

@@ -43,8 +43,8 @@ def allowed_methods(request: Request) -> str:
     methods: set[str] = set()
     for route in iter_route_contexts(request.app.routes):
         pattern = getattr(route, "path_regex", None)
-        if route.methods and pattern is not None and pattern.match(path):
-            methods |= route.methods
+        if pattern is not None and pattern.match(path):
+            methods |= route.methods or {"GET", "HEAD"}  # no methods: a mount, and ours serve static files
     return ", ".join(sorted(methods))
 
 
