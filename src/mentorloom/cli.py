@@ -134,7 +134,7 @@ def worker(workers: Annotated[int, typer.Option(min=1, max=32)] = 2) -> None:
     settings = _settings()
     # JobQueue imports every task module and model and configures the mappers before any thread consumes.
     queue = JobQueue(settings, _database(settings.sqlalchemy_url), immediate=False)
-    recovered = queue.sweep()  # work a killed worker left behind, before new work
+    recovered = queue.sweep_when_reachable()  # work a killed worker left behind, before new work
     console.print(
         f"Job worker on {'Redis' if settings.redis_url else 'SQLite'} with {workers} threads"
         f" ({recovered} stale jobs and mails recovered)"

@@ -352,3 +352,18 @@ def _sleeping_in_database(cluster: PgCluster) -> bool:
             return bool(conn.execute(query).scalar())
     finally:
         engine.dispose()
+
+
+def test_a_worker_started_while_the_database_is_down_waits_for_it(cluster: PgCluster, tmp_path: Path) -> None:
+    settings = worker_settings(tmp_path, cluster.url, None, _free_port(), job_lease_seconds=20)
+    log = tmp_path / "worker.log"
+    cluster.stop("fast")
+    worker = start_worker(settings, log)
+    try:
+        wait_for(lambda: "database unreachable" in log.read_text(errors="replace"), 60, "the worker to notice", log)
+        assert worker.poll() is None, log.read_text(errors="replace")[-2000:]  # it waits; it did not exit
+        cluster.start()
+        wait_for(lambda: "Job worker on" in log.read_text(errors="replace"), 60, "the worker to start working", log)
+        assert worker.poll() is None
+    finally:
+        stop(worker)

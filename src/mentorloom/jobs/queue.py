@@ -7,6 +7,8 @@ lost message or a killed worker delays work by at most a sweep interval and neve
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from mentorloom.audit.context import job_origin, origin
 from mentorloom.config import Settings
-from mentorloom.db import Database, utcnow
+from mentorloom.db import Database, database_unavailable, utcnow
 from mentorloom.jobs import service
 from mentorloom.jobs.context import JobContext
 from mentorloom.jobs.registry import REGISTRY, SWEEPERS, JobSpec, load_all_jobs
@@ -95,6 +97,19 @@ class JobQueue:
             for fn in SWEEPERS.values():
                 swept += fn(session, now)
         return swept
+
+    def sweep_when_reachable(self, *, max_delay: float = 30.0, sleep: Callable[[float], None] = time.sleep) -> int:
+        """The start-up sweep; a worker started while the database is down waits for it instead of exiting."""
+        delay = 1.0
+        while True:
+            try:
+                return self.sweep()
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
+                log.warning("database unreachable (%s); the worker tries again in %.0f s", type(exc).__name__, delay)
+                sleep(delay)
+                delay = min(delay * 2, max_delay)
 
 
 def _with_origin(spec: JobSpec) -> Any:
