@@ -55,6 +55,7 @@ from mentorloom.mentorships.models import (
 )
 from mentorloom.notifications.models import Notification, NotificationPreference, OutboxMail
 from mentorloom.privacy.scrub import person_pairs
+from mentorloom.profiles.importer import PROFILE_FIELDS
 from mentorloom.profiles.models import Profile
 from mentorloom.programs.models import Membership
 
@@ -125,21 +126,8 @@ def _membership(session: Session, membership: Membership) -> dict[str, Any]:
     out["program_name"] = membership.program.name
     profile = session.get(Profile, membership.id)
     if profile is not None:
-        out["profile"] = row(
-            profile,
-            (
-                "bio",
-                "values",
-                "values_note",
-                "languages",
-                "timezone",
-                "availability",
-                "department",
-                "line_manager_email",
-                "capacity",
-                "updated_at",
-            ),
-        )
+        # the fields a participant file carries, so an export can be read next to an import
+        out["profile"] = row(profile, (*PROFILE_FIELDS, "updated_at"))
         out["profile"]["skills"] = [
             {"skill": s.tag.label, "kind": s.kind.value, "weight": s.weight} for s in profile.skills
         ]
