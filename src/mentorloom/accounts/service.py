@@ -43,8 +43,13 @@ def normalise_email(raw: str, field: str = "email") -> str:
         raise ValidationFailed(_("Enter a valid e-mail address (%(reason)s).", reason=str(exc)), field=field) from exc
 
 
+def email_key(raw: str) -> str:
+    """The form an address is looked up in (stored addresses are normalised and lower-cased)."""
+    return raw.strip().lower()
+
+
 def user_by_email(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(User.email == email.strip().lower()))
+    return session.scalar(select(User).where(User.email == email_key(email)))
 
 
 def get_or_create_user(session: Session, *, email: str, display_name: str) -> User:

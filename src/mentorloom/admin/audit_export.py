@@ -21,7 +21,7 @@ from mentorloom.audit.labels import action_label, target_label
 from mentorloom.audit.models import AuditAction, AuditEvent
 from mentorloom.audit.queries import AuditFilter
 from mentorloom.i18n import gettext as _
-from mentorloom.profiles.csv_format import _escape_formula as escape_formula
+from mentorloom.profiles.csv_format import escape_formula
 from mentorloom.programs.models import Program
 
 # Days outside this range filter nothing away anyway, and year 1 or 9999 would overflow once shifted by a zone.

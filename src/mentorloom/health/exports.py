@@ -16,7 +16,7 @@ from mentorloom.health.cells import MIN_CELL, Cell
 from mentorloom.health.retention import HORIZONS, Curve, Retention
 from mentorloom.i18n import N_, gettext, ngettext
 from mentorloom.i18n import gettext as _
-from mentorloom.profiles.csv_format import _escape_formula as escape_formula
+from mentorloom.profiles.csv_format import escape_formula
 
 REASON_LABELS = {
     "goals_achieved": N_("Goals achieved"),

@@ -36,7 +36,7 @@ from mentorloom.meetings.models import FeedbackVisibility, Meeting, MeetingFeedb
 from mentorloom.meetings.recurrence import CADENCE_DAYS
 from mentorloom.mentorships.models import Agreement, Goal, GoalStatus, Mentorship, MentorshipStatus
 from mentorloom.pagination import PageSlice
-from mentorloom.profiles.csv_format import _escape_formula as escape_formula
+from mentorloom.profiles.csv_format import escape_formula
 from mentorloom.programs.models import Membership, Program
 
 MIN_FEEDBACK = 5

@@ -230,7 +230,7 @@ def write_participants_csv(rows: Iterable[ParticipantRow], delimiter: str = ",")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([_escape_formula(cell) for cell in _format_row(row)])
+        writer.writerow([escape_formula(cell) for cell in _format_row(row)])
     return buffer.getvalue()
 
 
@@ -638,7 +638,8 @@ def _safe_label(label: str) -> str:
     return label.replace(LIST_SEPARATOR, "/")
 
 
-def _escape_formula(cell: str) -> str:
+def escape_formula(cell: str) -> str:
+    """The cell with a quote before a leading =, +, -, @, tab or CR, and before one after a separator or line break."""
     cell = _INNER_FORMULA.sub(r"\1'\2", cell)
     return "'" + cell if _FORMULA.match(cell) else cell
 

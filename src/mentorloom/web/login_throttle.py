@@ -19,6 +19,7 @@ import time
 from fastapi import Request
 from limits import RateLimitItem, parse_many
 
+from mentorloom.accounts.service import email_key
 from mentorloom.errors import RateLimited
 from mentorloom.i18n import ngettext
 
@@ -30,8 +31,8 @@ def _limits(request: Request) -> list[RateLimitItem]:
 
 
 def _key(email: str) -> str:
-    # the same normalisation as accounts.service.user_by_email, so the key is the account that would be checked
-    return hashlib.sha256(email.strip().lower().encode("utf-8", "surrogatepass")).hexdigest()
+    # the account that would be checked, never the address itself
+    return hashlib.sha256(email_key(email).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def check(request: Request, email: str) -> None:
