@@ -118,6 +118,18 @@ async def test_the_csv_export_follows_the_filters_and_is_recorded(
     assert exported.detail["person"] == "alice.auditee@" and exported.origin == "127.0.0.1"
 
 
+@pytest.mark.parametrize("params", [{"program": "2147483648"}, {"date_from": "9999-99-99"}, {"action": "nonsense"}])
+async def test_a_csv_export_with_an_unreadable_filter_is_refused_and_not_recorded(
+    client: httpx.AsyncClient, db_session: Session, params: dict[str, str]
+) -> None:
+    admin = make_user(db_session, is_admin=True)
+    await login(client, db_session, admin)
+    answer = await client.get("/admin/audit.csv", params=params)
+    assert answer.status_code == 422 and not answer.headers["content-type"].startswith("text/csv")
+    exported = db_session.scalars(select(AuditEvent).where(AuditEvent.action == AuditAction.AUDIT_EXPORTED)).all()
+    assert exported == []
+
+
 async def test_the_api_pages_and_filters(client: httpx.AsyncClient, db_session: Session) -> None:
     world = _world(db_session)
     headers = make_token(db_session, make_user(db_session, is_admin=True))

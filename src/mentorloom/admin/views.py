@@ -14,6 +14,7 @@ from mentorloom.audit.labels import ACTION_LABELS
 from mentorloom.audit.models import AuditAction
 from mentorloom.audit.service import record
 from mentorloom.db import utcnow
+from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext
 from mentorloom.permissions import Action, require
 from mentorloom.web.deps import CurrentUser, DbSession, csrf_protect
@@ -71,7 +72,11 @@ def audit_csv(
 ) -> Response:
     """The filtered log as CSV; the export itself is the newest entry of the log."""
     require(Action.VIEW_AUDIT, None, admin=user.is_admin)
-    found_filter, _errors = _form(action, person, program, date_from, date_to).parse()
+    found_filter, errors = _form(action, person, program, date_from, date_to).parse()
+    if errors:  # the page shows its form again; a file would silently hold the whole log instead
+        raise ValidationFailed(
+            "; ".join(errors.values()), errors=[{"field": field, "message": msg} for field, msg in errors.items()]
+        )
     body = audit_export.to_csv(session, queries.all_events(session, found_filter))
     record(session, AuditAction.AUDIT_EXPORTED, actor=user, target_type="audit_log", detail=found_filter.as_detail())
     filename = f"audit-{utcnow():%Y%m%d-%H%M}.csv"
