@@ -178,3 +178,26 @@ async def test_german_throttle_message(app: FastAPI, db_session: Session, settin
         await login(client, "ka@example.org", "a wrong guess")
         refused = await login(client, "ka@example.org", "a wrong guess")
     assert refused.status_code == 429 and "Anmeldungen" in refused.text
+
+
+def test_parallel_guesses_at_one_account_get_no_more_tries_than_the_limit(app: FastAPI, settings: Settings) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from starlette.requests import Request
+
+    from mentorloom.errors import RateLimited
+    from mentorloom.web import login_throttle
+
+    settings.login_account_rate_limit = "5/minute"
+    request = Request({"type": "http", "app": app, "headers": []})
+
+    def attempt(_n: int) -> bool:
+        try:
+            login_throttle.admit(request, "Race@example.org ")
+        except RateLimited:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        admitted = sum(pool.map(attempt, range(60)))
+    assert admitted == 5

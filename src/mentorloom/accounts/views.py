@@ -44,7 +44,7 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     try:
-        login_throttle.check(request, email)  # many addresses guessing one account's password
+        login_throttle.admit(request, email)  # many addresses guessing one account's password
     except RateLimited as exc:
         page = _login_again(request, next, email, exc.detail, 429)
         page.headers["Retry-After"] = str(exc.retry_after)
@@ -52,7 +52,6 @@ def login(
     try:
         user = service.authenticate(session, email, password)
     except MentorloomError as exc:
-        login_throttle.failed(request, email)
         return _login_again(request, next, email, exc.detail, 401)
     login_throttle.clear(request, email)
     raw = service.start_session(session, user, settings.session_days, replacing=request.cookies.get(SESSION_COOKIE))

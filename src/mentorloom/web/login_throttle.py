@@ -1,8 +1,9 @@
-"""Failed sign-ins counted per account, on top of the per-address limit (web/deps.py rate_limit("login")).
+"""Sign-in attempts counted per account, on top of the per-address limit (web/deps.py rate_limit("login")).
 
 The per-address limit stops one machine; this one stops many machines guessing one person's password. It counts
-failures only, in the same `limits` storage as every other limit (Redis when configured, so all web processes
-share it). The key is a hash of the normalised address: Redis never holds anyone's e-mail.
+attempts, and the owner's successful sign-in clears them (so in effect failures), in the same `limits` storage as
+every other limit (Redis when configured, so all web processes share it). The key is a hash of the normalised
+address: Redis never holds anyone's e-mail.
 
 Trade-off: while an account is over its limit, every password is refused without being checked, also the right
 one (answering differently would tell the guesser which one was right). Someone who knows an address can so keep
@@ -35,14 +36,19 @@ def _key(email: str) -> str:
     return hashlib.sha256(email_key(email).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def check(request: Request, email: str) -> None:
-    """Refuse the attempt (429 with Retry-After) while this account has too many recent failures."""
+def admit(request: Request, email: str) -> None:
+    """Count this attempt against the account, or refuse it (429 with Retry-After) while it has too many.
+
+    The attempt is counted before the password is checked, in one atomic step per limit: testing first and
+    counting after the check let parallel guesses all pass the test (7 of 60 got through a limit of 5). The
+    owner's successful sign-in clears the count, so only failures stay counted.
+    """
     limiter = request.app.state.rate_limiter
     key = _key(email)
     waits = [
         limiter.get_window_stats(limit, _BUCKET, key).reset_time - time.time()
         for limit in _limits(request)
-        if not limiter.test(limit, _BUCKET, key)
+        if not limiter.hit(limit, _BUCKET, key)
     ]
     if waits:
         seconds = max(1, math.ceil(max(waits)))
@@ -55,14 +61,6 @@ def check(request: Request, email: str) -> None:
             ),
             retry_after=seconds,
         )
-
-
-def failed(request: Request, email: str) -> None:
-    """Count one failed sign-in against the account."""
-    limiter = request.app.state.rate_limiter
-    key = _key(email)
-    for limit in _limits(request):
-        limiter.hit(limit, _BUCKET, key)
 
 
 def clear(request: Request, email: str) -> None:
