@@ -13,11 +13,13 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from mentorloom import dates
 from mentorloom.db import utcnow
 from mentorloom.mentorships import review_rounds, reviews
 from mentorloom.mentorships.access import Seat, seat_for
 from mentorloom.mentorships.models import Side
 from mentorloom.mentorships.reviews import RELEASE_BATCH, STATEMENTS
+from mentorloom.profiles.service import person_timezone
 from tests.matching.helpers import coordinator_user
 from tests.matching.test_views import login
 from tests.mentorships.helpers import Pair, make_pair
@@ -57,7 +59,8 @@ async def test_the_page_shows_released_figures_only_and_who_answered(
 ) -> None:
     pairs = _pairs(db_session, 3)
     program = pairs[0].program
-    await login(client, db_session, coordinator_user(db_session, program, "Clara Coordinator"))
+    clara = coordinator_user(db_session, program, "Clara Coordinator")
+    await login(client, db_session, clara)
     url = f"/programs/{program.id}/reviews"
     answers = [
         (pairs[0], Side.MENTOR, 1),
@@ -90,7 +93,9 @@ async def test_the_page_shows_released_figures_only_and_who_answered(
     later = await client.get(url)
     heard = re.search(r'data-statement="feel_heard">.*?</tr>', later.text, re.S)
     assert heard is not None and ">5<" in heard.group(0) and "<strong>3.0</strong>" in heard.group(0)
-    day = (utcnow() + reviews.RELEASE_GAP).day
+    # The page writes the day in the reader's zone: late in the UTC evening it is already tomorrow in Berlin.
+    with dates.use_timezone(person_timezone(db_session, clara.id)):
+        day = dates.local(utcnow() + reviews.RELEASE_GAP).day
     assert re.search(rf"The next release comes once 4 more new answers are in, on \w+ {day}, \d{{4}} at", later.text)
     assert "Both answered" in _pair_line(later.text, pairs[2])
 
