@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, create_engine, event, text
+from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, create_engine, event, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, sessionmaker
 
 # Named constraints keep Alembic's SQLite batch migrations and PostgreSQL in step.
 NAMING_CONVENTION = {
@@ -41,6 +41,22 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return as_utc(value) if value is not None else None
+
+
+def lock_row(session: Session, column: InstrumentedAttribute[Any], row_id: int) -> None:
+    """Serialise writers on one row until the transaction ends: a no-op UPDATE of `column` on the row `row_id`.
+
+    On PostgreSQL it takes the row's lock (FOR NO KEY UPDATE: rows that merely reference it are not held up). On
+    SQLite, where SELECT ... FOR UPDATE is ignored, the first write takes the database's write lock, so the check
+    and the insert that follow see what a writer before them committed instead of racing it.
+    """
+    model = column.class_
+    session.execute(
+        update(model)
+        .where(model.id == row_id)
+        .values({column.key: column})
+        .execution_options(synchronize_session=False)
+    )
 
 
 def as_utc(value: datetime) -> datetime:

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from mentorloom.accounts.models import User
 from mentorloom.config import Settings
-from mentorloom.db import utcnow
+from mentorloom.db import lock_row, utcnow
 from mentorloom.engagement import events_notices
 from mentorloom.engagement.models import Event, EventAudience, EventInvitation, Rsvp, RsvpAnswer
 from mentorloom.engagement.schemas.events import EventIn, InviteIn
@@ -245,12 +245,7 @@ def create_event(session: Session, settings: Settings, seat: ProgramSeat, body: 
 
 def lock(session: Session, event: Event) -> None:
     """Serialise changes to one event's seats until the transaction ends, then re-read it."""
-    session.execute(
-        update(Event)
-        .where(Event.id == event.id)
-        .values(sequence=Event.sequence)
-        .execution_options(synchronize_session=False)
-    )
+    lock_row(session, Event.sequence, event.id)
     session.refresh(event)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
-from mentorloom.db import as_utc, utcnow
+from mentorloom.db import as_utc, lock_row, utcnow
 from mentorloom.errors import Conflict, NotFound, ValidationFailed
 from mentorloom.health import facts
 from mentorloom.health.models import CoordinatorNote, HealthNudge, PairHealth
@@ -169,8 +169,8 @@ def may_nudge(session: Session, mentorship_id: int, now: datetime | None = None)
 def record_nudge(session: Session, mentorship: Mentorship, by: User, now: datetime | None = None) -> HealthNudge:
     """Log a nudge (the caller queues the mail); refused within a week of the last one for this pair."""
     now = now or utcnow()
-    # Lock the pair's row so two coordinators clicking at once log (and mail) one nudge.
-    session.execute(select(Mentorship.id).where(Mentorship.id == mentorship.id).with_for_update())
+    # Lock the pair's row so two coordinators clicking at once log (and mail) one nudge (SQLite included).
+    lock_row(session, Mentorship.cycle, mentorship.id)
     if not may_nudge(session, mentorship.id, now):
         raise Conflict(_("This pair was nudged less than a week ago. Give them a little time."))
     nudge = HealthNudge(mentorship_id=mentorship.id, program_id=mentorship.program_id, by_user_id=by.id, sent_at=now)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
 from mentorloom import permissions
 from mentorloom.accounts.models import User
+from mentorloom.db import lock_row
 from mentorloom.errors import NotFound
 from mentorloom.i18n import gettext as _
 from mentorloom.mentorships.models import Mentorship, Side
@@ -106,10 +107,5 @@ def lock(session: Session, mentorship: Mentorship) -> None:
     The no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite, so two people acting
     at once (both accepting, both answering the fit check) see each other's change.
     """
-    session.execute(
-        update(Mentorship)
-        .where(Mentorship.id == mentorship.id)
-        .values(cycle=Mentorship.cycle)
-        .execution_options(synchronize_session=False)
-    )
+    lock_row(session, Mentorship.cycle, mentorship.id)
     session.refresh(mentorship)

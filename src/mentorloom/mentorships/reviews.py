@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from mentorloom.dates import format_day
-from mentorloom.db import as_utc, utcnow
+from mentorloom.db import as_utc, lock_row, utcnow
 from mentorloom.errors import Conflict, NotFound, ValidationFailed
 from mentorloom.i18n import N_, gettext
 from mentorloom.i18n import gettext as _
@@ -314,7 +314,7 @@ def note_change(session: Session, submission: ReviewSubmission) -> None:
 def _lock_program(session: Session, program_id: int) -> None:
     # Releases of one program are decided one at a time: two at once could each cover a different
     # last answer, and their difference would be that answer.
-    session.execute(select(Program.id).where(Program.id == program_id).with_for_update())
+    lock_row(session, Program.name, program_id)
 
 
 def latest_release(session: Session, program_id: int) -> ReviewRelease | None:
