@@ -321,6 +321,15 @@ MAIL_VARIANTS: dict[str, list[dict[str, object]]] = {
     "mentorship_ended": [
         {"status": status, "path": "/programs/1/mentorships/3"} for status in ("completed", "ended_early")
     ],
+    "partner_erased": [{"path": "/programs/1/mentorships/3"}],
+    "pair_partner_erased": [
+        {
+            "mentor_name": "Gelöschte Person 7",
+            "mentee_name": "Lukas Öztürk",
+            "partner_name": "Lukas Öztürk",
+            "path": "/programs/1/health/pairs/3",
+        }
+    ],
     "meeting_invitation": [
         {
             "partner_name": "Jürgen Weiß",

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from mentorloom.accounts.models import User
 from mentorloom.db import as_utc
 from mentorloom.engagement.models import Kudos, Message, Milestone, Resource
 from mentorloom.health.score import REVIEW_GRACE, PairFacts
@@ -37,7 +38,7 @@ from mentorloom.mentorships.models import (
     ReviewSubmission,
 )
 from mentorloom.mentorships.reviews import scheduled_round
-from mentorloom.programs.models import Cadence, Program
+from mentorloom.programs.models import Cadence, Membership, Program
 from mentorloom.programs.schemas import ProgramSettings
 
 SCORED = (MentorshipStatus.ACTIVE, MentorshipStatus.COMPLETING)  # paused pairs rest; ended pairs are history
@@ -81,6 +82,7 @@ def collect(session: Session, program: Program, now: datetime, only: int | None 
     reviews = _reviews(session, program, scope, pairs, now)
     goals, achieved = _goals(session, scope, pairs, now)
     engaged = _last_engagement(session, scope)
+    erased = partner_erased(session, scope)
     out = []
     for pair in pairs.values():
         cadence, confirmed = in_force.get(pair.id, (program.default_cadence, False))
@@ -100,6 +102,7 @@ def collect(session: Session, program: Program, now: datetime, only: int | None 
                 goals_achieved=achieved.get(pair.id, 0),
                 last_engagement_at=engaged.get(pair.id),
                 agreement_confirmed=confirmed,
+                partner_erased=pair.id in erased,
             )
         )
     return out
@@ -117,6 +120,18 @@ def _pairs(session: Session, scope: Select[int]) -> dict[int, _Pair]:
         .order_by(Mentorship.id)
     )
     return {mid: _Pair(mid, as_utc(started), cycle, end) for mid, started, cycle, end in rows}
+
+
+def partner_erased(session: Session, scope: Select[int]) -> set[int]:
+    """The pairs in scope one of whose partners was erased (read from the account, so no flag can go stale)."""
+    side = or_(Membership.id == Mentorship.mentor_id, Membership.id == Mentorship.mentee_id)
+    rows = session.scalars(
+        select(Mentorship.id)
+        .join(Membership, side)
+        .join(User, User.id == Membership.user_id)
+        .where(Mentorship.id.in_(scope), User.erased_at.is_not(None))
+    )
+    return set(rows)
 
 
 def agreements(session: Session, scope: Select[int]) -> dict[int, tuple[Cadence, bool]]:

@@ -4,6 +4,8 @@ itself (guidance about what they agreed, never a grade of the partner).
 Both read only what `health.score` stored for a component: its code and its counts. Feedback and review reasons
 carry no numbers at all, so no reason can give away one person's answer; "review_strain" does not say whether the
 answers were low or far apart, which would hint at what one side answered.
+
+"partner_erased" takes no points yet always comes first: the pair cannot go on as it is, whatever else it shows.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mentorloom.health.score import PARTNER_ERASED
 from mentorloom.i18n import gettext as _
 from mentorloom.i18n import ngettext
 
@@ -77,6 +80,7 @@ def coordinator_text(code: str, params: dict[str, Any]) -> str | None:
     """The reason as the coordination reads it; None for a component that is fine."""
     days = int(params.get("days", 0))
     texts: dict[str, Any] = {
+        PARTNER_ERASED: lambda: _("A partner's account was erased."),
         "meeting_gap": lambda: _gap_sentence(days, str(params.get("cadence")), own=False),
         "no_meeting_yet": lambda: _never_met(days, own=False),
         "feedback_collapsed": lambda: _("Meeting feedback fell sharply in the latest meetings."),
@@ -157,13 +161,22 @@ def pair_text(code: str, params: dict[str, Any]) -> str | None:
 
 
 def reasons(components: list[dict[str, Any]], *, own: bool = False) -> list[Reason]:
-    """The components that cost points, most points first, in the reader's words."""
+    """The components that cost points, most points first, in the reader's words (an erased partner first)."""
     out = []
     for c in components:
-        points = float(c.get("points", 0.0))
-        if points < MIN_POINTS:
+        points, code = float(c.get("points", 0.0)), str(c.get("code"))
+        if points < MIN_POINTS and code != PARTNER_ERASED:
             continue
-        text = (pair_text if own else coordinator_text)(str(c.get("code")), dict(c.get("params") or {}))
+        text = (pair_text if own else coordinator_text)(code, dict(c.get("params") or {}))
         if text:
-            out.append(Reason(str(c.get("key")), str(c.get("code")), points, text))
-    return sorted(out, key=lambda r: -r.points)
+            out.append(Reason(str(c.get("key")), code, points, text))
+    return sorted(out, key=lambda r: (r.code != PARTNER_ERASED, -r.points))
+
+
+def partner_erased(components: list[dict[str, Any]]) -> bool:
+    return any(c.get("code") == PARTNER_ERASED for c in components)
+
+
+def erased_reason() -> Reason:
+    """The reason for a pair that has no score (paused): read from the accounts when the page is shown."""
+    return Reason("partner", PARTNER_ERASED, 0.0, _("A partner's account was erased."))

@@ -12,6 +12,10 @@ monthly pair crosses at 53; the floor keeps a weekly pair that skipped one meeti
 the meeting feedback (recent answers at 2.5 or lower after a fall of 1.2 points or more) is at risk as well: on its
 own it could take only the feedback weight off, yet how useful the meetings feel is the clearest early sign of a
 relationship going wrong while the calendar still looks fine.
+
+A pair one of whose partners was erased (GDPR) is at risk and first in the list whatever its figures say: the
+mentorship stays as it was so program figures do not move, and only the coordination can decide how the other
+person goes on. Its "partner" component takes no points; `health.reasons` names it first.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from mentorloom.programs.schemas import HealthSettings
 HEALTHY, ATTENTION, AT_RISK = "healthy", "attention", "at_risk"
 BANDS = (HEALTHY, ATTENTION, AT_RISK)
 COMPONENTS = ("cadence", "feedback", "reviews", "goals", "engagement", "agreement")
+PARTNER_ERASED = "partner_erased"  # the code of the "partner" component, present only when one was erased
+ERASED_URGENCY = 400  # ahead of every other pair at risk (whose urgency stays below 640)
 
 GOOD_LEVEL = 3.5  # on the 1-5 scales: a mean at or above this counts as fine
 CLEAR_SIGN = 0.5  # a component at least half-way to its whole deficit is a clear warning sign ...
@@ -57,6 +63,7 @@ class PairFacts:
     goals_achieved: int = 0
     last_engagement_at: datetime | None = None  # latest message, shared link, milestone or kudos
     agreement_confirmed: bool = False
+    partner_erased: bool = False  # the account of one of the two was erased
 
 
 @dataclass
@@ -210,6 +217,10 @@ def score_pair(f: PairFacts, settings: HealthSettings, now: datetime) -> Health:
     band = band_of(score, settings)
     signs = sum(1 for part in parts if part.weight and part.deficit >= CLEAR_SIGN)
     urgency = urgency_of(score, band, signs, new_pair, cadence.params["days"])
+    if f.partner_erased:
+        score, band = min(score, max(0, settings.at_risk_below - 1)), AT_RISK
+        urgency = urgency_of(score, band, signs, new_pair, cadence.params["days"]) + ERASED_URGENCY
+        parts.append(Component("partner", 0, 1.0, PARTNER_ERASED))
     return Health(score, band, urgency, parts, new_pair, signs)
 
 

@@ -25,6 +25,7 @@ register_kind("review_due", N_("A review of your mentoring is due"))
 register_kind("fit_check_due", N_("The fit check is due"))
 register_kind("mentorship_paused", N_("Your mentoring was paused or resumed"))
 register_kind("mentorship_ended", N_("Your mentoring ended"))
+register_kind("partner_erased", N_("Your partner's account was removed"))
 
 
 def pair_path(mentorship: Mentorship) -> str:
@@ -147,4 +148,17 @@ def remind_review(session: Session, mentorship: Mentorship, member: Membership, 
         "review_due",
         f"review-due:{mentorship.id}:{period}:{member.id}",
         path=pair_path(mentorship) + "/reviews/new",
+    )
+
+
+def tell_partner_erased(session: Session, mentorship: Mentorship, recipient: Membership) -> bool:
+    """Tell the one left in a pair under way that their partner's account was removed and the coordination will
+    get in touch; once per pair and person. Nothing of the erased person goes into it, not even the label."""
+    return _notify(
+        session,
+        recipient,
+        mentorship,
+        "partner_erased",
+        f"partner-erased:{mentorship.id}:{recipient.user_id}",
+        path=pair_path(mentorship),
     )

@@ -18,6 +18,7 @@ from mentorloom.mentorships.models import (
     MentorshipTransition,
     Retrospective,
     ReviewSubmission,
+    Side,
 )
 from mentorloom.mentorships.schemas import (
     ActivityOut,
@@ -44,7 +45,7 @@ from mentorloom.mentorships.schemas import (
     TransitionOut,
 )
 from mentorloom.permissions import Action
-from mentorloom.programs.models import Program
+from mentorloom.programs.models import Membership, Program
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -277,6 +278,10 @@ def fit_check_out(f: fitcheck.FitCheck) -> FitCheckOut:
     return FitCheckOut(due=f.due, opened=f.opened, my_answer=f.my_answer, passed=f.passed)
 
 
+def _partner_member(mentorship: Mentorship, side: Side) -> Membership:
+    return mentorship.mentee if side is Side.MENTOR else mentorship.mentor
+
+
 def pair_home(session: Session, seat: Seat, program: Program) -> PairHomeOut:
     """Everything the two people share about their mentorship."""
     mentorship, side = seat.mentorship, seat.require_pair()
@@ -287,6 +292,7 @@ def pair_home(session: Session, seat: Seat, program: Program) -> PairHomeOut:
         my_side=side,
         actions=queries.actions(seat),
         notice=queries.notice(mentorship),
+        partner_erased=_partner_member(mentorship, side).user.erased_at is not None,
         agreement=agreement_out(session, agreement, mentorship) if agreement else None,
         review=review_due_out(reviews.due(session, seat, program), program),
         fit_check=fit_check_out(fitcheck.state(session, seat)),

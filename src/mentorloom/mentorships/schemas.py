@@ -356,6 +356,9 @@ class PairHomeOut(BaseModel):
     my_side: Side
     actions: list[str]
     notice: str | None
+    partner_erased: bool = Field(
+        default=False, description="The partner's account was removed; the program coordination will get in touch"
+    )
     agreement: AgreementOut | None
     review: ReviewDueOut
     fit_check: FitCheckOut

@@ -4,6 +4,7 @@ The person's name and address are replaced, every way in is closed (password, se
 tokens, calendar feed), their profile and their own words are blanked (privacy.scrub), and mail still waiting
 for them is dropped. Their memberships, mentorships, meetings and ratings stay as rows, so program figures
 (people per role, pairs per state, meetings held, ratings) do not move, and the partner keeps their own words.
+A pair that has not ended stays as it is; its other partner and the program's coordinators are told (privacy.pairs).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from mentorloom.errors import Conflict
 from mentorloom.i18n import gettext as _
 from mentorloom.meetings.models import CalendarFeed
 from mentorloom.notifications.models import MailState, Notification, NotificationPreference, OutboxMail
-from mentorloom.privacy import scrub
+from mentorloom.privacy import pairs, scrub
 from mentorloom.programs.models import Membership
 
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: .invalid never resolves, so nothing is ever delivered there
@@ -66,6 +67,7 @@ def erase_person(
     user.password_hash, user.is_active, user.is_admin = UNUSABLE_PASSWORD, False, False
     user.locale, user.last_login_at, user.erased_at = None, None, now
     session.flush()
+    pairs.tell_about_pairs(session, user)  # after the renaming: the notices name only the neutral label
     if audited:  # the retention job records one event per program with its counts instead
         record(session, AuditAction.PERSON_ERASED, actor=by, target_type="user", target_id=user.id)
     return Erasure(user, now, already=False)

@@ -21,8 +21,11 @@ class BandCountsOut(BaseModel):
 
 
 class ReasonOut(BaseModel):
-    component: str = Field(description="cadence, feedback, reviews, goals, engagement or agreement")
-    code: str = Field(description="A stable code, e.g. meeting_gap, feedback_collapsed, review_strain")
+    component: str = Field(description="cadence, feedback, reviews, goals, engagement, agreement or partner")
+    code: str = Field(
+        description="A stable code, e.g. meeting_gap, feedback_collapsed, review_strain; partner_erased (always first):"
+        " a partner's account was erased"
+    )
     points: float = Field(description="Points this component took off 100")
     text: str = Field(description="The reason in the reader's language (counts and days only)")
 

@@ -30,8 +30,8 @@ def guidance_panel(session: Session, seat: Seat) -> extensions.Panel | None:
     if seat.side is None:
         return None
     health = service.health_of(session, seat.mentorship)
-    if health is None:
-        return None
+    if health is None or reasons.partner_erased(health.components):
+        return None  # no advice on meeting someone whose account is gone: the pair home says what happens instead
     items = reasons.reasons(health.components, own=True)[:GUIDANCE_SHOWN]
     if not items:
         return None
