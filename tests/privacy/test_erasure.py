@@ -208,3 +208,23 @@ def test_the_partners_notifications_and_mails_name_the_label_instead(db_session:
     mail = db_session.scalars(select(OutboxMail).where(OutboxMail.key == "privacy-m1")).one()
     assert mail.context == {"partner_name": label, "reply_to": mentee.email}
     assert mail.to_address == world.mentor.email and name not in every_text(db_session)
+
+
+def test_nothing_is_notified_or_mailed_to_an_erased_person_afterwards(db_session: Session) -> None:
+    """A reminder, an event invitation or a digest made after the erasure finds nobody to tell: no entry, no mail."""
+    from mentorloom.notifications.models import Notification
+    from mentorloom.notifications.service import notify, queue_mail
+
+    world = build_world(db_session)
+    mentee, mentor = world.mentee, world.mentor
+    erase_person(db_session, mentee, by=None)
+    program_id = world.pair.program.id
+    assert notify(db_session, user=mentee, kind="health_nudge", key="after-erasure", program_id=program_id) is None
+    assert queue_mail(db_session, key="after-erasure-mail", to=mentee.email, locale="de", template="t") is None
+    told = notify(db_session, user=mentor, kind="health_nudge", key="after-erasure-partner", program_id=program_id)
+    assert told is not None  # the partner is still told: the guard is about the erased person only
+    keys = {"after-erasure", "after-erasure-mail", "after-erasure-partner"}
+    entries = db_session.scalars(select(Notification.user_id).where(Notification.key.in_(keys))).all()
+    mails = db_session.scalars(select(OutboxMail.to_address).where(OutboxMail.key.in_(keys))).all()
+    assert entries == [mentor.id]
+    assert mentee.email not in mails

@@ -9,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mentorloom.db import Base, UTCDateTime, utcnow
 
+# Erased people's addresses end here (privacy.erasure). RFC 2606: .invalid never resolves, so nothing could be
+# delivered there; the outbox queues nothing for such an address.
+ERASED_DOMAIN = "erased.invalid"
+
 
 class User(Base):
     __tablename__ = "users"

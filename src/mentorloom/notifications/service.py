@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mentorloom.accounts.models import ERASED_DOMAIN
 from mentorloom.dates import use_timezone
 from mentorloom.db import utcnow
 from mentorloom.errors import NotFound
@@ -65,8 +66,12 @@ def queue_mail(
 ) -> OutboxMail | None:
     """Put a mail in the outbox, once per key; it is delivered after the caller commits.
 
-    Returns None when a mail with this key exists already (a repeated request or job).
+    Returns None when a mail with this key exists already (a repeated request or job), or when `to` is an erased
+    person's address: a reminder or invitation made after the erasure would otherwise wait for a server that
+    does not exist.
     """
+    if to.endswith(f"@{ERASED_DOMAIN}"):
+        return None
     if session.scalar(select(OutboxMail.id).where(OutboxMail.key == key)) is not None:
         return None
     if program_id is not None:
@@ -97,9 +102,12 @@ def notify(
 
     `context` is plain data for the entry's title and the mail; `link` is the path the entry opens;
     `attachments_ics` is a calendar text sent as invite.ics; `locale` overrides the person's own language
-    (e.g. the program's, for someone who never chose one). Returns None when this key was notified already.
+    (e.g. the program's, for someone who never chose one). Returns None when this key was notified already, or
+    when `user` was erased: nobody can read it any more.
     """
     spec = get_kind(kind)
+    if user.erased_at is not None:
+        return None
     if session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
         return None
     mode = mode_for(session, user.id, spec)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Text, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from mentorloom.accounts.models import ApiToken, User, UserSession
+from mentorloom.accounts.models import ERASED_DOMAIN, ApiToken, User, UserSession
 from mentorloom.audit.models import AuditAction
 from mentorloom.audit.service import record
 from mentorloom.db import utcnow
@@ -28,7 +28,6 @@ from mentorloom.notifications.models import MailState, Notification, Notificatio
 from mentorloom.privacy import pairs, scrub
 from mentorloom.programs.models import Membership
 
-ERASED_DOMAIN = "erased.invalid"  # RFC 2606: .invalid never resolves, so nothing is ever delivered there
 # Not an argon2 hash: verification fails on it (InvalidHashError), and its fingerprint differs from any
 # password's, so no invitation or reset link made before the erasure opens the account again.
 UNUSABLE_PASSWORD = "!erased"
