@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mentorloom import migrate
 from mentorloom.config import Settings
-from mentorloom.db import create_db_engine
+from mentorloom.db import Database, create_db_engine
 
 PG_ADMIN_URL = os.environ.get("MENTORLOOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -107,6 +107,15 @@ def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         yield f"sqlite:///{tmp_path / 'm.db'}"
         return
     yield from _fresh_postgres()
+
+
+@pytest.fixture()
+def racing_database(fresh_database_url: str) -> Iterator[Database]:
+    """A migrated database of each backend with a pool for threads that race each other on real connections."""
+    migrate.upgrade(fresh_database_url)
+    database = Database(fresh_database_url, pool_size=10)
+    yield database
+    database.dispose()
 
 
 @pytest.fixture()

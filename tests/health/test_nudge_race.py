@@ -8,13 +8,9 @@ inserted one. The pair's row lock (`db.lock_row`) serialises them on both databa
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
-from mentorloom import migrate
 from mentorloom.accounts.models import User
 from mentorloom.db import Database
 from mentorloom.errors import Conflict
@@ -24,20 +20,9 @@ from mentorloom.notifications.models import OutboxMail
 from mentorloom.programs.models import Program
 from tests.matching.helpers import coordinator_user
 from tests.mentorships.helpers import make_pair
+from tests.races import at_once
 
 RUNNERS = 6
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def racing_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'race.db'}"
-    else:
-        url = request.getfixturevalue("fresh_postgres_url")
-    migrate.upgrade(url)
-    database = Database(url, pool_size=RUNNERS + 2)
-    yield database
-    database.dispose()
 
 
 def test_simultaneous_nudges_log_and_mail_one(racing_database: Database) -> None:
@@ -46,27 +31,19 @@ def test_simultaneous_nudges_log_and_mail_one(racing_database: Database) -> None
         service.recompute_program(session, pair.program)
         coordinators = [coordinator_user(session, pair.program, f"Coordinator {i}").id for i in range(RUNNERS)]
         program_id, mentorship_id = pair.program.id, pair.mentorship.id
-    barrier = threading.Barrier(RUNNERS)
-    outcomes: list[str] = []
 
-    def run(coordinator_id: int) -> None:
+    def nudge(index: int, barrier: threading.Barrier) -> str:
         try:
             with racing_database.session() as session:
                 program = session.get_one(Program, program_id)
-                by = session.get_one(User, coordinator_id)
+                by = session.get_one(User, coordinators[index])
                 barrier.wait(timeout=30)
                 dashboard.nudge(session, program, mentorship_id, by)
-            outcomes.append("nudged")
         except Conflict:
-            outcomes.append("refused")
-        except Exception as exc:  # pragma: no cover - what the test is about
-            outcomes.append(repr(exc))
+            return "refused"
+        return "nudged"
 
-    threads = [threading.Thread(target=run, args=(coordinator_id,)) for coordinator_id in coordinators]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = at_once(RUNNERS, nudge)
     assert sorted(outcomes) == ["nudged"] + ["refused"] * (RUNNERS - 1)
     with racing_database.session() as session:
         nudges = session.scalar(select(func.count()).where(HealthNudge.mentorship_id == mentorship_id))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from mentorloom.accounts.models import ERASED_DOMAIN, ApiToken, User, UserSession
 from mentorloom.audit.models import AuditAction
 from mentorloom.audit.service import record
-from mentorloom.db import utcnow
+from mentorloom.db import lock_row, utcnow
 from mentorloom.errors import Conflict
 from mentorloom.i18n import gettext as _
 from mentorloom.meetings.models import CalendarFeed
@@ -52,6 +52,7 @@ def erase_person(
     session: Session, user: User, *, by: User | None, now: datetime | None = None, audited: bool = True
 ) -> Erasure:
     """Anonymise the person and close every way into the account; idempotent. `by` None: the CLI or a job."""
+    _lock_person(session, user)
     if user.erased_at is not None:
         return Erasure(user, user.erased_at, already=True)
     _refuse_last_admin(session, user, by)
@@ -70,6 +71,19 @@ def erase_person(
     if audited:  # the retention job records one event per program with its counts instead
         record(session, AuditAction.PERSON_ERASED, actor=by, target_type="user", target_id=user.id)
     return Erasure(user, now, already=False)
+
+
+def _lock_person(session: Session, user: User) -> None:
+    """Serialise erasures of this person (one erasure, one notice, one audit event), then re-read the account.
+
+    An administrator's erasure locks every administrator's row, in id order: two administrators erasing each other
+    at the same moment would otherwise both count the other as the one left, and the instance would have none.
+    """
+    if user.is_admin and session.get_bind().dialect.name == "postgresql":
+        session.execute(select(User.id).where(User.is_admin).order_by(User.id).with_for_update())
+    else:  # on SQLite the no-op UPDATE takes the database's write lock, which serialises every case
+        lock_row(session, User.erased_at, user.id)
+    session.refresh(user)
 
 
 def _refuse_last_admin(session: Session, user: User, by: User | None) -> None:
