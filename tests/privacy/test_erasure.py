@@ -228,3 +228,43 @@ def test_nothing_is_notified_or_mailed_to_an_erased_person_afterwards(db_session
     mails = db_session.scalars(select(OutboxMail.to_address).where(OutboxMail.key.in_(keys))).all()
     assert entries == [mentor.id]
     assert mentee.email not in mails
+
+
+def test_sent_mails_keep_neither_the_name_in_their_subject_nor_the_address_in_their_error(db_session: Session) -> None:
+    """A mail already sent to the partner stores its rendered subject ("How did your meeting with Jo go?"), and
+    a mail that failed to reach the person stores the server's answer, which names the address: both go."""
+    world = build_world(db_session)
+    mentee, program_id = world.mentee, world.pair.program.id
+    mentee.display_name, address = "Jolanda Quist-Erasable", mentee.email
+    db_session.add(
+        OutboxMail(
+            key="privacy-sent-subject",
+            program_id=program_id,
+            to_address=world.mentor.email,
+            locale="en",
+            template="meeting_followup",
+            context={"partner_name": mentee.display_name},
+            subject=f"How did your meeting with {mentee.display_name} go?",
+            state=MailState.SENT,
+        )
+    )
+    db_session.add(
+        OutboxMail(
+            key="privacy-failed-error",
+            program_id=program_id,
+            to_address=address,
+            locale="en",
+            template="meeting_followup",
+            state=MailState.FAILED,
+            last_error=f"SMTPRecipientsRefused: {{'{address}': (550, b'5.1.1 <{address}>: no such user')}}",
+        )
+    )
+    db_session.flush()
+    erase_person(db_session, mentee, by=None)
+    db_session.expire_all()
+    sent = db_session.scalars(select(OutboxMail).where(OutboxMail.key == "privacy-sent-subject")).one()
+    assert sent.subject == f"How did your meeting with {mentee.display_name} go?"
+    failed = db_session.scalars(select(OutboxMail).where(OutboxMail.key == "privacy-failed-error")).one()
+    assert address not in failed.last_error and failed.state is MailState.FAILED
+    text = every_text(db_session)
+    assert "Jolanda Quist-Erasable" not in text and address not in text

@@ -10,6 +10,7 @@ A pair that has not ended stays as it is; its other partner and the program's co
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -107,12 +108,18 @@ def _close_account(session: Session, user: User) -> None:
 
 
 def _drop_mail(session: Session, user_id: int, address: str) -> None:
-    """Mail not yet sent is cancelled; every mail row to the person loses the address and its contents."""
+    """Mail not yet sent is cancelled; every mail row to the person loses the address and its contents, and the
+    delivery error kept for the coordination loses the address too (a mail server's refusal quotes it)."""
     mails = update(OutboxMail).where(OutboxMail.to_address == address)
     session.execute(
         mails.where(OutboxMail.state == MailState.PENDING).values(state=MailState.CANCELLED, lease_until=None)
     )
-    session.execute(mails.values(to_address=erased_email(user_id), context={}, subject=""))
+    label = erased_email(user_id)
+    session.execute(mails.values(to_address=label, context={}, subject=""))
+    errors = select(OutboxMail).where(OutboxMail.to_address == label, OutboxMail.last_error != "")
+    for mail in session.scalars(errors):
+        mail.last_error = re.sub(re.escape(address), label, mail.last_error, flags=re.IGNORECASE)
+    session.flush()
 
 
 def _rename_in_contexts(session: Session, user_id: int, renames: dict[str, str]) -> None:
@@ -128,7 +135,20 @@ def _rename_in_contexts(session: Session, user_id: int, renames: dict[str, str])
             )
             for row in session.scalars(query):
                 row.context = _renamed(row.context, renames)
+    # a mail already sent keeps its rendered subject ("How did your meeting with ... go?"): the name goes there too
+    for needle, label in renames.items():
+        subjects = select(OutboxMail).where(
+            OutboxMail.program_id.in_(programs), OutboxMail.subject.contains(needle, autoescape=True)
+        )
+        for mail in session.scalars(subjects):
+            mail.subject = _replace_whole(mail.subject, needle, label)[:255]
     session.flush()
+
+
+def _replace_whole(text: str, needle: str, label: str) -> str:
+    """Every occurrence of `needle` in `text` that is not part of a longer word becomes `label`."""
+    parts = re.split(rf"(?<!\w){re.escape(needle)}(?!\w)", text)
+    return label.join(parts)
 
 
 def _renamed(value: Any, renames: dict[str, str]) -> Any:
