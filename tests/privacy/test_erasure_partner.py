@@ -159,6 +159,9 @@ async def test_the_partner_sees_the_card_and_the_coordination_the_reason(app: Fa
         reasons = row[row.index('class="reasons"') :]
         assert reasons.index('data-reason="partner_erased"') < reasons.index("</ul>")
         assert reasons.split("<li ")[1].startswith('data-reason="partner_erased">A partner\'s account was erased.')
+        # never nudged and no nudge possible: neither the button nor an undated "Nudged" mark
+        actions = row[row.index('class="flagged-actions"') : row.index("</li>", row.index('class="flagged-actions"'))]
+        assert "Nudge the pair" not in actions and "Nudged" not in actions
         detail = await c.get(f"/programs/{pair.program.id}/health/pairs/{ms.id}")
         assert detail.status_code == 200 and 'data-reason="partner_erased"' in detail.text
         assert "Nudge the pair" not in detail.text and 'data-component="partner"' not in detail.text
