@@ -104,7 +104,7 @@ def _actions(html: str) -> list[str]:
 async def test_the_csv_export_follows_the_filters_and_is_recorded(
     client: httpx.AsyncClient, db_session: Session
 ) -> None:
-    _world(db_session)
+    world = _world(db_session)
     admin = make_user(db_session, is_admin=True)
     await login(client, db_session, admin)
     answer = await client.get("/admin/audit.csv", params={"person": "alice.auditee@"})
@@ -115,7 +115,32 @@ async def test_the_csv_export_follows_the_filters_and_is_recorded(
     assert published["actor_name"] == "Alice Auditee" and published["program_name"] == "Audit Alpha"
     assert published["origin"] == "198.51.100.7" and published["at_utc"].endswith("+00:00")
     exported = one(db_session, AuditAction.AUDIT_EXPORTED, actor_user_id=admin.id)
-    assert exported.detail["person"] == "alice.auditee@" and exported.origin == "127.0.0.1"
+    assert exported.detail["person_ids"] == [world["alice"].id] and exported.origin == "127.0.0.1"  # type: ignore[attr-defined]
+    assert "alice.auditee" not in str(exported.detail)  # the log outlives an erasure: ids only, never the search
+
+
+async def test_an_exported_search_for_a_person_does_not_outlive_their_erasure(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
+    """The export records the people its search found by id: after the erasure neither the typed address nor the
+    typed name is anywhere in the (append-only) log."""
+    from mentorloom.privacy.erasure import erase_person
+    from tests.privacy.test_erasure import every_text
+
+    world = _world(db_session)
+    admin = make_user(db_session, is_admin=True)
+    await login(client, db_session, admin)
+    for search in ("alice.auditee@example.org", "Alice Auditee"):
+        assert (await client.get("/admin/audit.csv", params={"person": search})).status_code == 200
+    assert (await client.get("/admin/audit.csv", params={"person": "nobody-at-all"})).status_code == 200
+    db_session.expire_all()
+    erase_person(db_session, world["alice"], by=admin)  # type: ignore[arg-type]
+    text = every_text(db_session)
+    assert "alice.auditee" not in text and "Alice Auditee" not in text
+    exports = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == AuditAction.AUDIT_EXPORTED).order_by(AuditEvent.id)
+    ).all()
+    assert [e.detail["person_ids"] for e in exports] == [[world["alice"].id], [world["alice"].id], []]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("params", [{"program": "2147483648"}, {"date_from": "9999-99-99"}, {"action": "nonsense"}])

@@ -78,7 +78,9 @@ def audit_csv(
             "; ".join(errors.values()), errors=[{"field": field, "message": msg} for field, msg in errors.items()]
         )
     body = audit_export.to_csv(session, queries.all_events(session, found_filter))
-    record(session, AuditAction.AUDIT_EXPORTED, actor=user, target_type="audit_log", detail=found_filter.as_detail())
+    record(
+        session, AuditAction.AUDIT_EXPORTED, actor=user, target_type="audit_log", detail=found_filter.as_detail(session)
+    )
     filename = f"audit-{utcnow():%Y%m%d-%H%M}.csv"
     return Response(
         body.encode("utf-8-sig"),  # the BOM makes Excel read umlauts correctly

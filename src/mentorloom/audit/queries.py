@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 ORDER = (AuditEvent.at.desc(), AuditEvent.id.desc())
 PERSON_MAX = 100
+PEOPLE_RECORDED = 100  # ids of the people a search found, recorded with an export
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,16 @@ class AuditFilter:
     since: datetime | None = None  # inclusive
     until: datetime | None = None  # exclusive
 
-    def as_detail(self) -> dict[str, object]:
-        """The filter as recorded with an export (the search text is kept: it is the admin's own input)."""
+    def as_detail(self, session: Session) -> dict[str, object]:
+        """The filter as recorded with an export. The person search is kept as the ids of the people it found,
+        never as typed: the log is append-only, and a typed name or address would outlive that person's erasure."""
+        found: list[int] | None = None
+        if self.person.strip():
+            people = _people(self.person).subquery()
+            found = list(session.scalars(select(people.c.id).order_by(people.c.id).limit(PEOPLE_RECORDED)))
         return {
             "action": self.action.value if self.action else None,
-            "person": self.person or None,
+            "person_ids": found,  # at most PEOPLE_RECORDED, the lowest ids
             "program_id": self.program_id,
             "since": self.since.isoformat() if self.since else None,
             "until": self.until.isoformat() if self.until else None,
@@ -44,9 +50,18 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _people(text: str) -> Select[int]:
+    """The ids of the people whose name or e-mail address holds the search text."""
+    from mentorloom.accounts.models import User  # audit sits below accounts at import time
+
+    pattern = _like(text.strip()[:PERSON_MAX].lower())
+    return select(User.id).where(
+        or_(User.email.ilike(pattern, escape="\\"), User.display_name.ilike(pattern, escape="\\"))
+    )
+
+
 def filtered(f: AuditFilter) -> Select[AuditEvent]:
     """The events that match every part of the filter (unordered)."""
-    from mentorloom.accounts.models import User  # audit sits below accounts at import time
 
     query = select(AuditEvent)
     if f.action is not None:
@@ -57,12 +72,8 @@ def filtered(f: AuditFilter) -> Select[AuditEvent]:
         query = query.where(AuditEvent.at >= f.since)
     if f.until is not None:
         query = query.where(AuditEvent.at < f.until)
-    person = f.person.strip()[:PERSON_MAX]
-    if person:
-        pattern = _like(person.lower())
-        people = select(User.id).where(
-            or_(User.email.ilike(pattern, escape="\\"), User.display_name.ilike(pattern, escape="\\"))
-        )
+    if f.person.strip():
+        people = _people(f.person)
         query = query.where(
             or_(
                 AuditEvent.actor_user_id.in_(people),
