@@ -153,6 +153,8 @@ async def test_the_page_asks_for_the_address_before_erasing(client: httpx.AsyncC
     token = await login(client, db_session, admin)
     people = await client.get("/admin/people", params={"q": world.mentee.display_name})
     assert people.status_code == 200 and f"/admin/people/{world.mentee.id}/erase" in people.text
+    local, _at, domain = world.mentee.email.rpartition("@")
+    assert f"{local}<wbr>@{domain}" in people.text  # a long address breaks before its "@" on a phone
     url = f"/admin/people/{world.mentee.id}/erase"
     form = await client.get(url)
     assert form.status_code == 200 and world.mentee.email in form.text
