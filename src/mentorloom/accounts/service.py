@@ -24,7 +24,7 @@ from mentorloom.accounts.security import (
 )
 from mentorloom.audit.models import AuditAction
 from mentorloom.audit.service import record as audit
-from mentorloom.db import as_utc, utcnow
+from mentorloom.db import as_utc, lock_row, utcnow
 from mentorloom.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
 
@@ -87,10 +87,21 @@ def set_password(session: Session, user: User, password: str, field: str = "pass
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """The signed-in person's own change: the current password first, so a borrowed session cannot take over."""
+    """The signed-in person's own change: the current password first, so a borrowed session cannot take over.
+
+    The check reads the password under the account's lock: several changes sent at once with the same current
+    password would otherwise all pass, each telling its sender a password that the next one replaced."""
+    _lock_account(session, user)
     if not verify_password(user.password_hash, current):
         raise ValidationFailed(_("This is not your current password."), field="current_password")
     set_password(session, user, new, field="new_password")
+    audit(session, AuditAction.PASSWORD_CHANGED, actor=user, target_type="user", target_id=user.id)
+
+
+def _lock_account(session: Session, user: User) -> None:
+    """Serialise password changes of this account until the transaction ends, then read it again."""
+    lock_row(session, User.password_hash, user.id)
+    session.refresh(user)
 
 
 def sign_out_everywhere(session: Session, user: User) -> None:
@@ -176,17 +187,22 @@ def make_link_token(signer: LinkSigner, purpose: str, user: User) -> str:
     return signer.dumps(purpose, user.id, password_fingerprint(user.password_hash))
 
 
-def user_for_link(session: Session, signer: LinkSigner, token: str, purpose: str, max_age_seconds: int) -> User:
-    """The user a valid, unused, unexpired link belongs to."""
+def user_for_link(
+    session: Session, signer: LinkSigner, token: str, purpose: str, max_age_seconds: int, *, lock: bool = False
+) -> User:
+    """The user a valid, unused, unexpired link belongs to. `lock`: to use the link, under the account's lock, so
+    the same link sent twice at once is used once (the first use changes the password it is bound to)."""
     decoded = signer.loads(token, purpose, max_age_seconds)
     user = session.get(User, decoded[0]) if decoded else None
+    if user is not None and lock:
+        _lock_account(session, user)
     if user is None or decoded is None or decoded[1] != password_fingerprint(user.password_hash):
         raise NotFound(_("This link is invalid, was used already or has expired. Ask for a new one."))
     return user
 
 
 def accept_invitation(session: Session, signer: LinkSigner, token: str, password: str, max_age_seconds: int) -> User:
-    user = user_for_link(session, signer, token, INVITATION, max_age_seconds)
+    user = user_for_link(session, signer, token, INVITATION, max_age_seconds, lock=True)
     if user.has_password:
         raise Conflict(_("This invitation was accepted already. Log in instead."))
     set_password(session, user, password)
@@ -195,7 +211,7 @@ def accept_invitation(session: Session, signer: LinkSigner, token: str, password
 
 
 def reset_password(session: Session, signer: LinkSigner, token: str, password: str, max_age_seconds: int) -> User:
-    user = user_for_link(session, signer, token, PASSWORD_RESET, max_age_seconds)
+    user = user_for_link(session, signer, token, PASSWORD_RESET, max_age_seconds, lock=True)
     set_password(session, user, password)
     audit(session, AuditAction.PASSWORD_RESET, actor=user, target_type="user", target_id=user.id)
     return user
