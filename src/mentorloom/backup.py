@@ -36,18 +36,27 @@ def default_backup_path(url: str, var_dir: Path, now: datetime | None = None) ->
 
 
 def backup(url: str, output: Path) -> str:
-    """Write a backup of the database at `url` to `output`; returns its migration revision."""
-    output.parent.mkdir(parents=True, exist_ok=True)
+    """Write a backup of the database at `url` to `output`; returns its migration revision.
+
+    Only a file is written or replaced: a directory or a device (/dev/full, a pipe) is refused, since the finished
+    backup is renamed onto `output` and would replace the device itself.
+    """
+    if output.exists() and not output.is_file():
+        raise MentorloomError(f"{output} is not a file: name the file to write the backup to.")
     partial = output.with_name(output.name + ".partial")  # a crash leaves no half file under the real name
     try:
+        output.parent.mkdir(parents=True, exist_ok=True)
         if is_sqlite(url):
             _sqlite_copy(_sqlite_path(url), partial)
         else:
             _pg_dump(url, partial)
         revision = backup_revision(url, partial)
         partial.replace(output)
+    except OSError as exc:  # no permission, a file where a folder should be, the disk full
+        raise MentorloomError(f"Cannot write the backup to {output}: {exc.strerror or exc}") from exc
     finally:
-        partial.unlink(missing_ok=True)
+        if partial.is_file():
+            partial.unlink()
     return revision
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +155,21 @@ def test_libpq_connection_keeps_the_password_off_the_command_line() -> None:
     target, env = libpq_connection("postgresql+psycopg://ml:s3cr%40t@db.example:5433/mentorloom?sslmode=require")
     assert target == "postgresql://ml@db.example:5433/mentorloom?sslmode=require"
     assert env["PGPASSWORD"] == "s3cr@t"
+
+
+def test_a_backup_to_a_place_that_is_no_file_says_so_and_replaces_nothing(cli_url: str, tmp_path: Path) -> None:
+    """A directory, a path under a file, or a device (a FIFO here, as /dev/full would be) is refused with a
+    message: it used to end in a traceback, or in the device being replaced by the backup file."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    plain = tmp_path / "plain.txt"
+    plain.write_text("keep me")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for output in (folder, plain / "under-a-file.bak", fifo):
+        result = runner.invoke(app, ["backup", "--output", str(output)])
+        assert result.exit_code == 1, (output, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert str(output) in result.output.replace("\n", "")
+    assert folder.is_dir() and stat.S_ISFIFO(fifo.stat().st_mode) and plain.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")) == []
