@@ -56,6 +56,21 @@ def progress_bar() -> Progress:
     )
 
 
+def _readable(value: str) -> str:
+    """An argument read from the command line: refused when it is not UTF-8 text (Python hands such bytes on as
+    lone surrogates, which no database driver can send) or holds a NUL character."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise typer.BadParameter("not UTF-8 text (check the terminal's encoding).") from None
+    if "\x00" in value:
+        raise typer.BadParameter("remove the NUL character.")
+    return value
+
+
+Address = Annotated[str, typer.Argument(help="The person's e-mail address", metavar="EMAIL", callback=_readable)]
+
+
 def _settings() -> Settings:
     from mentorloom.config import Settings
 
@@ -238,8 +253,8 @@ def demo() -> None:
 
 @user_app.command("create-admin")
 def create_admin(
-    email: str,
-    name: Annotated[str, typer.Option(help="Display name")] = "Administrator",
+    email: Address,
+    name: Annotated[str, typer.Option(help="Display name", callback=_readable)] = "Administrator",
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
 ) -> None:
     """Create an instance administrator (or make an existing account one)."""
@@ -255,7 +270,7 @@ def create_admin(
 
 @user_app.command("export")
 def user_export(
-    email: str,
+    email: Address,
     out: Annotated[Path, typer.Option("--out", "-o", help="Zip file to write")] = Path("mentorloom-data.zip"),
 ) -> None:
     """Write a person's data export (the zip they download from "Your data"), e.g. to answer a request by mail."""
@@ -274,7 +289,7 @@ def user_export(
 
 @user_app.command("erase")
 def user_erase(
-    email: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False
+    email: Address, yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False
 ) -> None:
     """Erase a person: anonymised, signed out for good, their own words removed; program figures stay."""
     from mentorloom.accounts.service import user_by_email

@@ -55,3 +55,15 @@ def test_export_erase_and_retention_from_the_command_line(cli_db: str, tmp_path:
 def test_the_privacy_commands_have_help(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
+
+
+@pytest.mark.parametrize("command", [["user", "erase", "--yes"], ["user", "export"], ["user", "create-admin"]])
+def test_an_address_that_is_not_utf8_is_refused_by_name(cli_db: str, command: list[str]) -> None:
+    """Bytes that are not UTF-8 reach Python as lone surrogates: they used to end in a UnicodeEncodeError traceback
+    from the driver; now the argument is refused with a message naming it, and nothing is written."""
+    address = b"\xff\xfe@example.org".decode("utf-8", "surrogateescape")
+    result = runner.invoke(app, [*command, address], input="a long new password\na long new password\n")
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "email" in result.output.lower() and "not UTF-8 text" in result.output
+    with Database(cli_db).session() as session:
+        assert session.scalars(select(AuditEvent)).all() == []
