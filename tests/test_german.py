@@ -91,8 +91,12 @@ class VisibleText(HTMLParser):
         self.parts: list[str] = []
         self.links: list[str] = []
         self._skip = 0
+        self._glue = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "wbr":  # a break opportunity inside a word: the reader still sees one word
+            self._glue = True
+            return
         if tag in self.SKIP:
             self._skip += 1
         values = dict(attrs)
@@ -108,7 +112,11 @@ class VisibleText(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skip and data.strip():
-            self.parts.append(data.strip())
+            if self._glue and self.parts:
+                self.parts[-1] += data.strip()
+            else:
+                self.parts.append(data.strip())
+        self._glue = False
 
 
 def visible(html: str) -> tuple[str, list[str]]:
