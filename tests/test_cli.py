@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from mentorloom.audit.models import AuditEvent
 from mentorloom.cli import app
 from mentorloom.config import Settings
 from mentorloom.db import Database
 from mentorloom.programs.models import Membership
+from tests.factories import make_program
 
 runner = CliRunner()
 COMMANDS = [
@@ -78,6 +82,30 @@ def test_migrate_demo_import_export(cli_env: str, tmp_path: Path) -> None:
     assert admin.exit_code == 0, admin.output
     assert runner.invoke(app, ["db", "downgrade", "--yes"]).exit_code == 0
     assert runner.invoke(app, ["db", "current"]).output.strip() == "base"
+
+
+def test_a_participant_export_to_a_place_that_is_no_writable_file_says_so(cli_env: str, tmp_path: Path) -> None:
+    """A directory, a path under a file, a FIFO (as /dev/full would be) or a name too long for the system: each
+    used to end in a traceback (or block); now a message names the path, no file is half-written and no export
+    is recorded in the audit log."""
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    database = Database(Settings().sqlalchemy_url)
+    with database.session() as session:
+        program_id = make_program(session).id
+    folder, plain, fifo = tmp_path / "folder", tmp_path / "plain.txt", tmp_path / "fifo"
+    folder.mkdir()
+    plain.write_text("keep me")
+    os.mkfifo(fifo)
+    for output in (folder, plain / "under-a-file.csv", fifo, tmp_path / ("x" * 300 + ".csv")):
+        result = runner.invoke(app, ["participants", "export", str(program_id), "-o", str(output)])
+        assert result.exit_code == 1, (output, result.output, result.exception)
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert str(output) in result.output.replace("\n", ""), result.output
+    assert folder.is_dir() and stat.S_ISFIFO(fifo.stat().st_mode) and plain.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.name.endswith(".partial")) == []
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    database.dispose()
 
 
 MENTORS = (

@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL, make_url
 
 from mentorloom import migrate
 from mentorloom.errors import MentorloomError
+from mentorloom.outfiles import output_file
 
 PG_TIMEOUT = 6 * 3600  # seconds; a dump of a large instance takes minutes, never hours
 
@@ -41,22 +42,12 @@ def backup(url: str, output: Path) -> str:
     Only a file is written or replaced: a directory or a device (/dev/full, a pipe) is refused, since the finished
     backup is renamed onto `output` and would replace the device itself.
     """
-    if output.exists() and not output.is_file():
-        raise MentorloomError(f"{output} is not a file: name the file to write the backup to.")
-    partial = output.with_name(output.name + ".partial")  # a crash leaves no half file under the real name
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
+    with output_file(output, "backup") as partial:  # a crash leaves no half file under the real name
         if is_sqlite(url):
             _sqlite_copy(_sqlite_path(url), partial)
         else:
             _pg_dump(url, partial)
         revision = backup_revision(url, partial)
-        partial.replace(output)
-    except OSError as exc:  # no permission, a file where a folder should be, the disk full
-        raise MentorloomError(f"Cannot write the backup to {output}: {exc.strerror or exc}") from exc
-    finally:
-        if partial.is_file():
-            partial.unlink()
     return revision
 
 

@@ -275,15 +275,19 @@ def user_export(
 ) -> None:
     """Write a person's data export (the zip they download from "Your data"), e.g. to answer a request by mail."""
     from mentorloom.accounts.service import user_by_email
+    from mentorloom.outfiles import output_file
     from mentorloom.privacy.service import export_zip
     from mentorloom.templating import build_environment
 
-    with _database(_settings().sqlalchemy_url).session() as session:
-        user = user_by_email(session, email)
-        if user is None:
-            console.print(f"[red]Error:[/red] no account with the address {email}")
-            raise typer.Exit(1)
-        out.write_bytes(export_zip(session, build_environment(), user))  # audited with origin "cli"
+    try:  # the file is written inside the transaction: when it cannot be, the export is not recorded either
+        with _database(_settings().sqlalchemy_url).session() as session, output_file(out, "export") as partial:
+            user = user_by_email(session, email)
+            if user is None:
+                console.print(f"[red]Error:[/red] no account with the address {email}")
+                raise typer.Exit(1)
+            partial.write_bytes(export_zip(session, build_environment(), user))  # audited with origin "cli"
+    except MentorloomError as exc:
+        _fail(exc)
     console.print(f"Wrote {out}")
 
 
@@ -368,14 +372,20 @@ def participants_export(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File (default: stdout)")] = None,
 ) -> None:
     """Export a program's participants as CSV."""
+    from mentorloom.outfiles import output_file
     from mentorloom.profiles.importer import export_participants
 
-    with _database(_settings().sqlalchemy_url).session() as session:
-        text = export_participants(session, program_id)  # recorded in the audit log with origin "cli"
+    try:  # the file is written inside the transaction: when it cannot be, the export is not recorded either
+        with _database(_settings().sqlalchemy_url).session() as session:
+            text = export_participants(session, program_id)  # recorded in the audit log with origin "cli"
+            if out is not None:
+                with output_file(out, "participants CSV") as partial:
+                    partial.write_text(text, encoding="utf-8")
+    except MentorloomError as exc:
+        _fail(exc)
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, encoding="utf-8")
         console.print(f"Wrote {out}")
 
 

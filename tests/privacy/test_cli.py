@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import zipfile
 from pathlib import Path
 
@@ -67,3 +69,33 @@ def test_an_address_that_is_not_utf8_is_refused_by_name(cli_db: str, command: li
     assert "email" in result.output.lower() and "not UTF-8 text" in result.output
     with Database(cli_db).session() as session:
         assert session.scalars(select(AuditEvent)).all() == []
+
+
+def _no_file_places(tmp_path: Path) -> tuple[Path, Path, list[Path]]:
+    """A directory, a path under a regular file, a device (a FIFO here, as /dev/full would be) and a name the
+    system refuses (too long: an OSError while writing, as a full disk or a missing permission would give)."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    plain = tmp_path / "plain.txt"
+    plain.write_text("keep me")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    return folder, fifo, [folder, plain / "under-a-file.zip", fifo, tmp_path / ("x" * 300 + ".zip")]
+
+
+def test_an_export_to_a_place_that_is_no_writable_file_says_so_and_records_nothing(cli_db: str, tmp_path: Path) -> None:
+    """It used to end in a traceback (IsADirectoryError, NotADirectoryError, ...); a FIFO blocked the command.
+    Now each is refused with a message naming the path, nothing is left half-written and no export is recorded."""
+    with Database(cli_db).session() as session:
+        session.add(User(email="eve@example.org", display_name="Eve Example"))
+    folder, fifo, places = _no_file_places(tmp_path)
+    for output in places:
+        result = runner.invoke(app, ["user", "export", "eve@example.org", "-o", str(output)])
+        assert result.exit_code == 1, (output, result.output, result.exception)
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert str(output) in result.output.replace("\n", ""), result.output
+    assert folder.is_dir() and list(folder.iterdir()) == [] and stat.S_ISFIFO(fifo.stat().st_mode)
+    assert (tmp_path / "plain.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.name.endswith(".partial")) == []
+    with Database(cli_db).session() as session:
+        assert [e.action for e in session.scalars(select(AuditEvent))] == []
