@@ -168,6 +168,9 @@ async def test_the_partner_sees_the_card_and_the_coordination_the_reason(app: Fa
         c.cookies.set("ml_lang", "de")
         german = await c.get(f"/programs/{pair.program.id}/health")
         assert "Das Konto einer Person aus dem Paar wurde gelöscht." in german.text
+        # the label was written in the erasing admin's English; a German reader reads it in German
+        erased_id = pair.mentee.user.id
+        assert f"Gelöschte Person {erased_id}" in german.text and "Erased person" not in german.text
 
 
 async def test_a_paused_pair_is_marked_on_its_health_page(app: FastAPI, db_session: Session) -> None:

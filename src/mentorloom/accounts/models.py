@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from mentorloom.db import Base, UTCDateTime, utcnow
+from mentorloom.i18n import gettext as _
 
 # Erased people's addresses end here (privacy.erasure). RFC 2606: .invalid never resolves, so nothing could be
 # delivered there; the outbox queues nothing for such an address.
@@ -19,7 +22,7 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    display_name: Mapped[str] = mapped_column(String(120))
+    _display_name: Mapped[str] = mapped_column("display_name", String(120))
     # Null until the invitee sets a password through the invitation link.
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -36,6 +39,27 @@ class User(Base):
     @property
     def has_password(self) -> bool:
         return self.password_hash is not None
+
+    @hybrid_property
+    def display_name(self) -> str:
+        """The name; an erased person's neutral label in the reader's language (the row keeps the erasing admin's)."""
+        if self.erased_at is not None and self.id is not None:
+            return erased_label(self.id)
+        return self._display_name
+
+    @display_name.inplace.setter
+    def _display_name_setter(self, value: str) -> None:
+        self._display_name = value
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls) -> ColumnElement[str]:
+        return cls._display_name  # type: ignore[return-value]
+
+
+def erased_label(user_id: int) -> str:
+    """The neutral label that replaces an erased person's name, in the current language."""
+    return _("Erased person %(id)d", id=user_id)
 
 
 class UserSession(Base):

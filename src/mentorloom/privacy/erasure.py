@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Text, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from mentorloom.accounts.models import ERASED_DOMAIN, ApiToken, User, UserSession
+from mentorloom.accounts.models import ERASED_DOMAIN, ApiToken, User, UserSession, erased_label
 from mentorloom.audit.models import AuditAction
 from mentorloom.audit.service import record
 from mentorloom.db import lock_row, utcnow
@@ -46,7 +46,7 @@ def erased_email(user_id: int) -> str:
 
 
 def erased_name(user_id: int) -> str:
-    return _("Erased person %(id)d", id=user_id)
+    return erased_label(user_id)
 
 
 def erase_person(
