@@ -158,6 +158,10 @@ async def test_the_page_asks_for_the_address_before_erasing(client: httpx.AsyncC
     url = f"/admin/people/{world.mentee.id}/erase"
     form = await client.get(url)
     assert form.status_code == 200 and world.mentee.email in form.text
+    # the admin learns before confirming that a pair not ended is touched, and what its people are told
+    assert 'data-open-pairs="1"' in form.text and "1 mentorship of this person has not ended yet." in form.text
+    admins_form = await client.get(f"/admin/people/{admin.id}/erase")
+    assert admins_form.status_code == 200 and "data-open-pairs" not in admins_form.text
     wrong = await client.post(url, data={"csrf_token": token, "email": "someone@else.org"})
     assert wrong.status_code == 422 and world.mentee.erased_at is None
     done = await client.post(url, data={"csrf_token": token, "email": world.mentee.email.upper()})

@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
 from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext as _
 from mentorloom.permissions import require_admin
-from mentorloom.privacy import service
+from mentorloom.privacy import pairs, service
 from mentorloom.privacy.api import zip_response
 from mentorloom.privacy.export_files import HTML_NAME, JSON_NAME
 from mentorloom.programs.models import Membership
@@ -62,7 +63,13 @@ def _membership_counts(session: DbSession, user_ids: list[int]) -> dict[int, int
 @router.get("/admin/people/{user_id}/erase", response_class=HTMLResponse)
 def erase_form(request: Request, user_id: ObjectId, user: CurrentUser, session: DbSession) -> Response:
     person = service.person_for_admin(session, user, user_id)
-    return render(request, "privacy/erase.html", {"person": person, "errors": {}, "typed": ""})
+    context = {"person": person, "errors": {}, "typed": "", "open_pairs": _open_pairs(session, person)}
+    return render(request, "privacy/erase.html", context)
+
+
+def _open_pairs(session: Session, person: User) -> int:
+    """How many pairs not yet ended the erasure will touch: the admin should know before confirming."""
+    return 0 if person.erased_at is not None else len(pairs.pairs_not_ended(session, person.id))
 
 
 @router.post("/admin/people/{user_id}/erase", response_class=HTMLResponse)
@@ -79,7 +86,8 @@ def erase(
             raise ValidationFailed(_("Type the person's e-mail address exactly as shown."), field="email")
         service.erase(session, user, user_id)
     if attempt.refused:
-        context = {"person": person, "errors": attempt.errors, "typed": email}
+        open_pairs = _open_pairs(session, person)
+        context = {"person": person, "errors": attempt.errors, "typed": email, "open_pairs": open_pairs}
         return render(request, "privacy/erase.html", context, status_code=attempt.status_code)
     flash = _("The person is erased: their name, address and own words are gone, and they cannot log in.")
     return redirect("/admin/people", flash=flash, request=request)
