@@ -9,13 +9,15 @@ Both functions flush nothing themselves beyond bulk UPDATE/DELETE statements; th
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, Text, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from mentorloom.engagement.models import Kudos, Message, Milestone, Reflection, Resource
+from mentorloom.engagement.resources import search_text, tags_of
 from mentorloom.health.models import CoordinatorNote, Pulse
 from mentorloom.i18n import gettext as _
 from mentorloom.matching.models import MatchPreference, MentorRequest, Proposal, Response
@@ -39,6 +41,7 @@ from mentorloom.mentorships.models import (
     ReviewSubmission,
     Side,
 )
+from mentorloom.notifications.models import Notification, OutboxMail
 from mentorloom.profiles.models import Profile, ProfileInterest, ProfileSkill
 from mentorloom.programs.models import Membership
 
@@ -122,8 +125,7 @@ def _scrub_authored(session: Session, user_id: int) -> None:
     ]
     for model, author, values in blank:
         session.execute(update(model).where(author == user_id).values(values))
-    pair_resources = update(Resource).where(Resource.shared_by_id == user_id, Resource.mentorship_id.is_not(None))
-    session.execute(pair_resources.values(why=""))
+    _blank_why(session, Resource.shared_by_id == user_id, Resource.mentorship_id.is_not(None))
     session.execute(delete(AgendaItem).where(AgendaItem.author_id == user_id))
     session.execute(delete(PrivateNote).where(PrivateNote.author_id == user_id))
 
@@ -139,6 +141,38 @@ def _scrub_matching(session: Session, user_id: int) -> None:
         session.execute(
             update(Proposal).where(column.in_(memberships), response == Response.DECLINED).values(decline_reason="")
         )
+
+
+def _blank_why(session: Session, *where: ColumnElement[bool]) -> None:
+    """Blank why links were shared, in the search text the full-text index reads as well (SQLite's FTS5 table
+    follows it by trigger, PostgreSQL's index is over the column): the words were still found there."""
+    for resource in session.scalars(select(Resource).where(*where)):
+        _forget_in_contexts(session, resource.program_id, resource.why)
+        resource.why = ""
+        resource.search_text = search_text(resource.title, "", tags_of(session, resource), resource.url)
+    session.flush()
+
+
+def _forget_in_contexts(session: Session, program_id: int, words: str) -> None:
+    """The partner's notice and mail of a shared link ("resource_shared") carry its why: blank it there too."""
+    if not words:
+        return
+    stored = json.dumps(words)[1:-1]  # as the JSON column holds it (ASCII-escaped)
+    models: tuple[Any, ...] = (Notification, OutboxMail)
+    for model in models:
+        query = select(model).where(
+            model.program_id == program_id, cast(model.context, Text).contains(stored, autoescape=True)
+        )
+        for row in session.scalars(query):
+            row.context = _without(row.context, words)
+
+
+def _without(value: Any, words: str) -> Any:
+    if isinstance(value, dict):
+        return {key: _without(item, words) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without(item, words) for item in value]
+    return "" if value == words else value
 
 
 # --- all words of one mentorship (retention) -----------------------------------------------------------------
@@ -160,7 +194,6 @@ def scrub_mentorship(session: Session, mentorship: Mentorship, now: datetime) ->
         (Kudos, {"text": "", "shared": False}),
         (Message, {"body": ""}),
         (Milestone, {"note": ""}),
-        (Resource, {"why": ""}),
         (CoordinatorNote, {"text": ""}),
         (ActionItem, {"title": ""}),
         (MeetingSeries, {"location": ""}),
@@ -169,6 +202,7 @@ def scrub_mentorship(session: Session, mentorship: Mentorship, now: datetime) ->
     ]
     for model, values in same_pair:
         session.execute(update(model).where(model.mentorship_id == pair).values(values))
+    _blank_why(session, Resource.mentorship_id == pair)
     # milestones the pair named themselves; automatic ones carry the program's own wording
     session.execute(
         update(Milestone).where(Milestone.mentorship_id == pair, Milestone.code.is_(None)).values(title=_("Milestone"))
