@@ -10,12 +10,14 @@ Both functions flush nothing themselves beyond bulk UPDATE/DELETE statements; th
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, cast, delete, or_, select, update
+from sqlalchemy import ColumnElement, Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from mentorloom.accounts.models import User, erased_label
 from mentorloom.engagement.models import Kudos, Message, Milestone, Reflection, Resource
 from mentorloom.engagement.resources import search_text, tags_of
 from mentorloom.health.models import CoordinatorNote, Pulse
@@ -42,7 +44,7 @@ from mentorloom.mentorships.models import (
     Side,
 )
 from mentorloom.notifications.models import Notification, OutboxMail
-from mentorloom.profiles.models import Profile, ProfileInterest, ProfileSkill
+from mentorloom.profiles.models import ImportJob, Profile, ProfileInterest, ProfileSkill
 from mentorloom.programs.models import Membership
 
 GOAL_TEXTS = ("title", "description", "success_criteria", "skills")
@@ -68,6 +70,7 @@ def scrub_person(session: Session, user_id: int) -> None:
         _scrub_side(session, mentorship, side)
     _scrub_authored(session, user_id)
     _scrub_matching(session, user_id)
+    _scrub_import_errors(session, user_id)
 
 
 def _scrub_profiles(session: Session, user_id: int) -> None:
@@ -173,6 +176,29 @@ def _without(value: Any, words: str) -> Any:
     if isinstance(value, list):
         return [_without(item, words) for item in value]
     return "" if value == words else value
+
+
+def _scrub_import_errors(session: Session, user_id: int) -> None:
+    """A failed participant import keeps its error list for the coordination, and a message may quote the
+    person ("... is a coordinator of this program", "The e-mail address ... also appears on line 7"): their
+    address and name become the neutral label there."""
+    user = session.get_one(User, user_id)
+    label = erased_label(user_id)
+    for needle in (user.email, user.display_name):
+        if not needle:
+            continue
+        stored = json.dumps(needle)[1:-1].lower()  # as the JSON column holds it; addresses in files vary in case
+        query = select(ImportJob).where(func.lower(cast(ImportJob.errors, Text)).contains(stored, autoescape=True))
+        for job in session.scalars(query):
+            job.errors = [{**error, "message": _unquoted(error.get("message"), needle, label)} for error in job.errors]
+    session.flush()
+
+
+def _unquoted(message: Any, needle: str, label: str) -> Any:
+    """Every occurrence of `needle` (any case) in `message` that is not part of a longer word becomes `label`."""
+    if not isinstance(message, str):
+        return message
+    return re.sub(rf"(?<!\w){re.escape(needle)}(?!\w)", label, message, flags=re.IGNORECASE)
 
 
 # --- all words of one mentorship (retention) -----------------------------------------------------------------
