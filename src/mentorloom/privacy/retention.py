@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from mentorloom.accounts.models import User
 from mentorloom.audit.models import AuditAction
 from mentorloom.audit.service import record
-from mentorloom.db import as_utc
+from mentorloom.db import as_utc, lock_row
 from mentorloom.mentorships.models import OCCUPYING, Mentorship
 from mentorloom.privacy import scrub
 from mentorloom.privacy.erasure import erase_person
@@ -48,6 +48,8 @@ def apply_retention(session: Session, program: Program, now: datetime) -> Retent
     cutoff = cutoff_of(program, now)
     if cutoff is None:
         return RetentionRun(0, 0)
+    # every worker runs the periodic jobs: a second run of the same program waits here, then finds nothing due
+    lock_row(session, Program.name, program.id)
     due = session.scalars(
         select(Mentorship)
         .where(
