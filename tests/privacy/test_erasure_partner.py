@@ -96,6 +96,16 @@ def test_the_other_partner_and_each_coordinator_are_told_once(
         with use_locale("en"):
             title = entry_title(notice)
         assert old_name not in title and old_email not in title and old_name not in str(notice.context)
+        if notice.kind == "pair_partner_erased":  # stored in English at the erasure, read in German
+            with use_locale("de"):
+                german = entry_title(notice)
+            assert f"Gelöschte Person {mentee.id}" in german and "Erased person" not in german
+            german_mail = next(m for m in sent if m.template == "pair_partner_erased")
+            german_mail.locale = "de"
+            german_body = compose(db_session, settings, german_mail).get_body(preferencelist=("plain",))
+            text = german_body.get_content()  # type: ignore[union-attr]
+            assert f"Gelöschte Person {mentee.id}" in text and "Erased person" not in text
+            german_mail.locale = "en"
     for mail in sent:
         body = compose(db_session, settings, mail).get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
         for text in (body, mail.subject, str(mail.context)):

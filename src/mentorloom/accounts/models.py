@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -10,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
 from mentorloom.db import Base, UTCDateTime, utcnow
+from mentorloom.i18n import N_, SUPPORTED_LOCALES, raw_gettext, use_locale
 from mentorloom.i18n import gettext as _
 
 # Erased people's addresses end here (privacy.erasure). RFC 2606: .invalid never resolves, so nothing could be
@@ -57,9 +61,32 @@ class User(Base):
         return cls._display_name  # type: ignore[return-value]
 
 
+ERASED_LABEL = N_("Erased person %(id)d")  # marked for extraction: used through the constant
+
+
 def erased_label(user_id: int) -> str:
     """The neutral label that replaces an erased person's name, in the current language."""
-    return _("Erased person %(id)d", id=user_id)
+    return _(ERASED_LABEL, id=user_id)
+
+
+def relabelled(value: Any) -> Any:
+    """A neutral label stored in some language (a notification's or mail's data written at the erasure, in the
+    erasing admin's language) in the current language; any other value as it is."""
+    if isinstance(value, str):
+        for pattern in _stored_labels():
+            if found := pattern.fullmatch(value):
+                return erased_label(int(found.group(1)))
+    return value
+
+
+@cache
+def _stored_labels() -> tuple[re.Pattern[str], ...]:
+    """The label in every language, with the id as group 1."""
+    forms = set()
+    for locale in SUPPORTED_LOCALES:
+        with use_locale(locale):
+            forms.add(re.escape(raw_gettext(ERASED_LABEL)).replace(re.escape("%(id)d"), r"(\d+)"))
+    return tuple(re.compile(form) for form in sorted(forms))
 
 
 class UserSession(Base):

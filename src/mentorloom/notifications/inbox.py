@@ -12,7 +12,7 @@ from jinja2 import TemplateNotFound
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from mentorloom.accounts.models import User
+from mentorloom.accounts.models import User, relabelled
 from mentorloom.db import utcnow
 from mentorloom.errors import NotFound
 from mentorloom.i18n import gettext as _
@@ -74,7 +74,7 @@ def mark_all_read(session: Session, user: User) -> int:
 
 def entry_title(entry: Notification) -> str:
     """The entry's one-line text in the current language."""
-    context = {**entry.context, "link": entry.link}
+    context = {**{key: relabelled(value) for key, value in entry.context.items()}, "link": entry.link}
     try:
         template = mail_environment().get_template(f"notifications/kinds/{entry.kind}.txt")
     except TemplateNotFound:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mentorloom.accounts.models import ERASED_DOMAIN
+from mentorloom.accounts.models import ERASED_DOMAIN, relabelled
 from mentorloom.dates import use_timezone
 from mentorloom.db import utcnow
 from mentorloom.errors import NotFound
@@ -152,6 +152,7 @@ def compose(session: Session, settings: Settings, mail: OutboxMail) -> EmailMess
     context = {**mail.context, "base_url": settings.base_url}
     hook = _CONTEXT_HOOKS.get(mail.template)
     with use_locale(mail.locale or settings.default_locale), use_timezone(_zone_of(session, context)):
+        context = {key: relabelled(value) for key, value in context.items()}  # an erased name in the mail's language
         if hook is not None:
             context = hook(session, settings, context)
         subject, body = render_mail(mail_environment(), mail.template, **context)
