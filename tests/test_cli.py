@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from mentorloom.accounts.models import User
 from mentorloom.audit.models import AuditEvent
 from mentorloom.cli import app
 from mentorloom.config import Settings
@@ -105,6 +108,21 @@ def test_a_participant_export_to_a_place_that_is_no_writable_file_says_so(cli_en
     assert sorted(p.name for p in tmp_path.rglob("*") if p.name.endswith(".partial")) == []
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    database.dispose()
+
+
+def test_create_admin_works_in_a_fresh_process(cli_env: str, tmp_path: Path) -> None:
+    """The README's first step, run as an operator runs it: in a process of its own (the tests' process has every
+    model loaded). It ended in NoReferencedTableError (the audit event's foreign key to programs) and no admin."""
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    command = [sys.executable, "-m", "mentorloom", "user", "create-admin", "first@example.org", "--password", "pw"]
+    done = subprocess.run([*command[:-1], "long enough pw"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Administrator first@example.org is ready." in done.stdout
+    database = Database(cli_env)
+    with database.session() as session:
+        admin = session.scalars(select(User).where(User.email == "first@example.org")).one()
+        assert admin.is_admin and "admin_granted" in set(session.scalars(select(AuditEvent.action)))
     database.dispose()
 
 

@@ -78,6 +78,7 @@ def _settings() -> Settings:
 
 
 def _database(url: str) -> Database:
+    import mentorloom.models  # noqa: F401  (every table: an audit event's foreign keys name programs, users, ...)
     from mentorloom.db import Database
 
     return Database(url)
