@@ -28,12 +28,14 @@ pytestmark = pytest.mark.anyio
 
 
 def every_text(session: Session) -> str:
-    """Every string column of every row of every table, joined: a marker is in the database or not."""
+    """Every string, JSON and binary column of every row of every table, joined: a marker is in the database or
+    not (a stored upload or any other bytes are read as UTF-8; JSON as its Python text, non-ASCII as it is)."""
     session.flush()
     found: list[str] = []
     for table in Base.metadata.sorted_tables:
         for row in session.execute(select(table)):
             found.extend(str(value) for value in row if isinstance(value, str | dict | list))
+            found.extend(bytes(value).decode("utf-8", "replace") for value in row if isinstance(value, bytes))
     return "\n".join(found)
 
 
