@@ -46,6 +46,18 @@ def test_a_moment_reads_in_the_page_language_and_the_readers_zone(
         assert dates.format_day(date(2026, 12, 5), "long").startswith(("5.", "December 5"))  # a day stays the day
 
 
+@pytest.mark.parametrize(
+    ("locale", "day", "moment"),
+    [("de", "07.12.2026", "07.12.2026, 14:00 Uhr"), ("en", "12/7/2026", "12/7/2026, 2:00 PM")],
+)
+def test_the_short_form_writes_four_digit_years(locale: str, day: str, moment: str) -> None:
+    """Audit log, notifications and messages use the short form; Babel's own wrote "12/7/26" and "07.12.26"."""
+    at = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
+    with i18n.use_locale(locale), dates.use_timezone("Europe/Berlin"):
+        assert dates.format_day(at, "short") == day
+        assert dates.format_moment(at, "short", with_zone=False).replace("\u202f", " ") == moment
+
+
 def test_time_zones_read_as_places_never_as_raw_names() -> None:
     with i18n.use_locale("de"):
         assert dates.zone_name("Europe/Berlin") == "Berlin (Deutschland)"

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_date, format_time, get_timezone_location
+from babel.dates import format_date, format_skeleton, format_time, get_timezone_location
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError, PydanticKnownError
 
@@ -34,6 +34,8 @@ _UTC_NAMES = {"UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "
 # How a date is typed on a page, per language (what the field's hint says); ISO 8601 is always understood too.
 _TYPED = {"de": re.compile(r"^(?P<d>\d{1,2})\.\s*(?P<m>\d{1,2})\.\s*(?P<y>\d{4})$")}
 _INPUT_FORMAT = {"de": "%d.%m.%Y"}
+# The "short" day: numeric, with a four-digit year ("12/7/2026", "07.12.2026"); Babel's own has two digits.
+SHORT_DAY_SKELETON = "yMMdd"
 _CLOCK_SUFFIX = {"de": " Uhr"}  # „14:00 Uhr“ in running text
 # What a typed date must look like once the page's own way of writing it is read (ISO 8601, a day, nothing else).
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
@@ -92,6 +94,10 @@ def format_day(value: date | datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
     day = local(value).date() if isinstance(value, datetime) else value
+    if fmt == "short":
+        # Babel's short form writes two-digit years ("12/7/26", "07.12.26"); every date shows four digits.
+        # The compact numeric form for tables: "12/7/2026", "07.12.2026".
+        return str(format_skeleton(SHORT_DAY_SKELETON, day, locale=get_locale()))
     return format_date(day, format=fmt, locale=get_locale())
 
 
