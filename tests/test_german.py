@@ -332,7 +332,7 @@ MAIL_VARIANTS: dict[str, list[dict[str, object]]] = {
     "partner_erased": [{"path": "/programs/1/mentorships/3"}],
     "pair_partner_erased": [
         {
-            "mentor_name": "Gelöschte Person 7",
+            "mentor_name": "Person 7 (gelöscht)",
             "mentee_name": "Lukas Öztürk",
             "partner_name": "Lukas Öztürk",
             "path": "/programs/1/health/pairs/3",

@@ -99,12 +99,12 @@ def test_the_other_partner_and_each_coordinator_are_told_once(
         if notice.kind == "pair_partner_erased":  # stored in English at the erasure, read in German
             with use_locale("de"):
                 german = entry_title(notice)
-            assert f"Gelöschte Person {mentee.id}" in german and "Erased person" not in german
+            assert f"Person {mentee.id} (gelöscht)" in german and "Erased person" not in german
             german_mail = next(m for m in sent if m.template == "pair_partner_erased")
             german_mail.locale = "de"
             german_body = compose(db_session, settings, german_mail).get_body(preferencelist=("plain",))
             text = german_body.get_content()  # type: ignore[union-attr]
-            assert f"Gelöschte Person {mentee.id}" in text and "Erased person" not in text
+            assert f"Person {mentee.id} (gelöscht)" in text and "Erased person" not in text
             german_mail.locale = "en"
     for mail in sent:
         body = compose(db_session, settings, mail).get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
@@ -180,7 +180,7 @@ async def test_the_partner_sees_the_card_and_the_coordination_the_reason(app: Fa
         assert "Das Konto einer Person aus dem Paar wurde gelöscht." in german.text
         # the label was written in the erasing admin's English; a German reader reads it in German
         erased_id = pair.mentee.user.id
-        assert f"Gelöschte Person {erased_id}" in german.text and "Erased person" not in german.text
+        assert f"Person {erased_id} (gelöscht)" in german.text and "Erased person" not in german.text
 
 
 async def test_a_paused_pair_is_marked_on_its_health_page(app: FastAPI, db_session: Session) -> None:

@@ -44,12 +44,13 @@ def audit_log(
     require(Action.VIEW_AUDIT, None, admin=user.is_admin)
     form = _form(action, person, program, date_from, date_to)
     found_filter, errors = form.parse()
-    found = queries.events_page(session, found_filter, page, PER_PAGE, clamp=True)
+    # An unreadable filter lists nothing: the whole log under a filter the reader believes applied would mislead.
+    found = queries.events_page(session, found_filter, page, PER_PAGE, clamp=True) if not errors else None
     programs = audit_export.program_names(session)
     actions = sorted(((a.value, gettext(label)) for a, label in ACTION_LABELS.items()), key=lambda p: p[1].casefold())
     context = {
         "found": found,
-        "rows": audit_export.rows(session, list(found.rows), programs),
+        "rows": audit_export.rows(session, list(found.rows), programs) if found else [],
         "form": form,
         "errors": errors,
         "filtered": bool(form.query_string()),
