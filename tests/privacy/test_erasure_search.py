@@ -3,6 +3,8 @@ text (PostgreSQL's index expression, SQLite's FTS5 table follows it), so its wor
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
@@ -49,3 +51,20 @@ def test_retention_blanks_the_why_in_the_search_text_too(db_session: Session) ->
     scrub_mentorship(db_session, pair.mentorship, utcnow())
     assert _found(db_session, pair, "Quasselwort") == set() and _found(db_session, pair, "Reading") == {link.id}
     assert link.why == "" and "Quasselwort" not in every_text(db_session)  # nor in the partner's notice and mail
+
+
+def test_sqlite_full_text_index_keeps_no_erased_words_in_its_shadow_table(db_session: Session) -> None:
+    """FTS5 only marks removed words deleted: the erased why stayed readable in resources_fts_data (the database
+    file) until its segments happened to merge. PostgreSQL's index is over the column (no table of its own)."""
+    if db_session.get_bind().dialect.name != "sqlite":
+        pytest.skip("the FTS5 shadow table is SQLite's")
+    pair = make_pair(db_session)
+    _shared(db_session, pair, pair.mentee.user)
+
+    def indexed() -> bytes:
+        return b"".join(bytes(block) for (block,) in db_session.execute(text("SELECT block FROM resources_fts_data")))
+
+    assert b"quasselwort" in indexed()
+    erase_person(db_session, pair.mentee.user, by=make_user(db_session, is_admin=True))
+    assert b"quasselwort" not in indexed() and b"scheidungsanwalt" not in indexed()
+    assert _found(db_session, pair, "Reading") != set()  # what is live is still indexed

@@ -14,7 +14,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, cast, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Text, cast, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User, erased_label
@@ -149,11 +149,16 @@ def _scrub_matching(session: Session, user_id: int) -> None:
 def _blank_why(session: Session, *where: ColumnElement[bool]) -> None:
     """Blank why links were shared, in the search text the full-text index reads as well (SQLite's FTS5 table
     follows it by trigger, PostgreSQL's index is over the column): the words were still found there."""
+    changed = False
     for resource in session.scalars(select(Resource).where(*where)):
+        changed = changed or bool(resource.why)
         _forget_in_contexts(session, resource.program_id, resource.why)
         resource.why = ""
         resource.search_text = search_text(resource.title, "", tags_of(session, resource), resource.url)
     session.flush()
+    if changed and session.get_bind().dialect.name == "sqlite":
+        # FTS5 only marks the old words deleted; they stay readable in its shadow table until segments merge
+        session.execute(text("INSERT INTO resources_fts(resources_fts) VALUES ('optimize')"))
 
 
 def _forget_in_contexts(session: Session, program_id: int, words: str) -> None:
