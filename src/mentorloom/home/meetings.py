@@ -39,8 +39,9 @@ def pair_items(session: Session, seat: Seat, partner: str, now: datetime) -> lis
     if seat.mentorship.status is not MentorshipStatus.ACTIVE:
         return []
     items = []
-    # with a meeting coming up there is nothing to plan, even when the last one was long ago
-    if not _coming_up(session, seat, now):
+    # with a meeting coming up there is nothing to plan, even when the last one was long ago; with an erased
+    # partner there is nobody to meet
+    if not _coming_up(session, seat, now) and not series.one_side_erased(seat.mentorship):
         agreement = agreements.in_force(session, seat.mentorship)
         figures = overdue.status_of(session, seat.program, seat.mentorship, now)
         if agreement is not None and series.active_series(session, seat.mentorship) is None:

@@ -158,6 +158,33 @@ def _replaced(
     )
 
 
+def series_stopped(session: Session, settings: Settings, mentorship: Mentorship, item: MeetingSeries) -> None:
+    """A series ended with its meetings ahead cancelled: one notice per person, not one per occurrence.
+
+    With meetings of it that took place, calendars keep those (the cancelled ones become EXDATEs); with none,
+    they drop the whole series.
+    """
+    took_place = [m for m in series.occurrences_of(session, item) if m.status is not MeetingStatus.CANCELLED]
+    for member in _people(mentorship):
+        if took_place:
+            _replaced(session, settings, mentorship, member, item)
+            continue
+        with use_locale(mail_locale(session, member)):
+            ics = feed.series_cancellation(session, settings, item, member.user)
+        _tell(
+            session,
+            member,
+            mentorship,
+            "meeting_cancelled",
+            f"series-cancel:{item.id}:{member.user_id}",
+            meetings_path(mentorship),
+            ics,
+            start=item.created_at.isoformat(),
+            changed_by="",
+            series=True,
+        )
+
+
 def meeting_changed(session: Session, settings: Settings, seat: Seat, meeting: Meeting) -> None:
     """A meeting added, moved or cancelled: REQUEST or CANCEL, one per SEQUENCE and person."""
     tell_meeting_change(session, settings, seat.mentorship, meeting, seat.user.display_name)
@@ -279,6 +306,8 @@ def send_overdue_nudges(session: Session, now: datetime) -> int:
         for item in overdue.overdue_in_program(session, program, now):
             mentorship = session.get(Mentorship, item.mentorship_id)
             assert mentorship is not None
+            if series.one_side_erased(mentorship):  # nobody to meet: the coordination gets in touch instead
+                continue
             since = (item.last_held_at or mentorship.cycle_started_at or mentorship.created_at).date().isoformat()
             for member in _people(mentorship):
                 sent += _tell(

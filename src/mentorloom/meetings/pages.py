@@ -66,7 +66,9 @@ def _common(seat: Seat, errors: dict[str, str] | None, values: dict[str, Any] | 
         "list_url": list_url(seat),
         "partner": partner_name(seat),
         "my_zone": dates.zone_name(dates.get_timezone(), short=True),
-        "active": seat.mentorship.status is MentorshipStatus.ACTIVE,
+        # nobody can meet an erased partner: the pages then offer no planning, agenda or moving at all
+        "partner_gone": series.one_side_erased(seat.mentorship),
+        "active": seat.mentorship.status is MentorshipStatus.ACTIVE and not series.one_side_erased(seat.mentorship),
         "errors": errors or {},
         "values": values or {},
         "formats": [f.value for f in MeetingFormat],
@@ -115,7 +117,7 @@ def render_list(
     """The pair's meetings: the next one, the plan, what is coming and what was."""
     now = utcnow()
     upcoming = service.meetings(session, seat, upcoming=True, limit=MAX_LIST if all_upcoming else UPCOMING_SHOWN + 2)
-    nxt = service.next_meeting(session, seat)
+    nxt = None if series.one_side_erased(seat.mentorship) else service.next_meeting(session, seat)
     rest = [m for m in upcoming if nxt is None or m.id != nxt.id]
     shown = rest if all_upcoming else rest[:UPCOMING_SHOWN]
     earlier = service.meetings(session, seat, upcoming=False, limit=min(past, MAX_LIST) + 1)

@@ -34,6 +34,7 @@ class PairPanel:
     next_when: str
     planned: bool  # a series is running
     can_plan: bool  # active with a confirmed agreement
+    partner_erased: bool  # nobody can meet them: no next meeting, nothing to plan
     overdue: str  # the sentence, when overdue
     spark: display.Spark | None
     trend_label: str
@@ -57,15 +58,19 @@ def pair_panel(session: Session, seat: Seat) -> Panel | None:
     figures = overdue.status_of(session, seat.program, mentorship)
     if not seat.in_pair:
         return Panel("meetings/_panel_coordinator.html", _coordinator(figures), place="aside")
-    nxt = service.next_meeting(session, seat)
+    gone = series.one_side_erased(mentorship)
+    nxt = None if gone else service.next_meeting(session, seat)
     spark = display.sparkline(service.feedback_trend(session, seat, limit=TREND_POINTS))
     data = PairPanel(
         url=_url(seat),
         next=nxt,
         next_when=display.moment_text(nxt.starts_at) if nxt else "",
         planned=series.active_series(session, mentorship) is not None,
-        can_plan=mentorship.status is MentorshipStatus.ACTIVE and agreements.in_force(session, mentorship) is not None,
-        overdue=display.overdue_sentence(figures, own=True) if figures and figures.overdue else "",
+        can_plan=not gone
+        and mentorship.status is MentorshipStatus.ACTIVE
+        and agreements.in_force(session, mentorship) is not None,
+        partner_erased=gone,
+        overdue=display.overdue_sentence(figures, own=True) if figures and figures.overdue and not gone else "",
         spark=spark,
         trend_label=_trend_label(spark),
     )

@@ -55,6 +55,22 @@ def window(mentorship: Mentorship, agreement: Agreement | None) -> tuple[date, d
 def require_active(mentorship: Mentorship) -> None:
     if mentorship.status is not MentorshipStatus.ACTIVE:
         raise Conflict(_("Meetings are planned while the mentorship is active."))
+    require_both_present(mentorship)
+
+
+def one_side_erased(mentorship: Mentorship) -> bool:
+    """One of the two people was erased: nobody can meet them, so the pair plans no meeting any more."""
+    return any(member.user.erased_at is not None for member in (mentorship.mentor, mentorship.mentee))
+
+
+def require_both_present(mentorship: Mentorship) -> None:
+    if one_side_erased(mentorship):
+        raise Conflict(
+            _(
+                "Your partner's account was removed, so no meeting can be planned in this mentorship. "
+                "The program coordination will get in touch about how you go on."
+            )
+        )
 
 
 def require_in_window(mentorship: Mentorship, agreement: Agreement | None, day: date, field: str) -> None:

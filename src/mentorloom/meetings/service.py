@@ -31,7 +31,7 @@ from mentorloom.meetings.models import (
 )
 from mentorloom.mentorships import agreements
 from mentorloom.mentorships.access import Seat, lock
-from mentorloom.mentorships.models import Side
+from mentorloom.mentorships.models import Mentorship, Side
 
 AGENDA_MAX = 1000
 NOTES_MAX = 20_000
@@ -122,6 +122,7 @@ def move(session: Session, seat: Seat, meeting: Meeting, when: When, minutes: in
     """Move one meeting (of the series or not); calendars get it with a higher SEQUENCE."""
     lock(session, seat.mentorship)
     _require_scheduled(meeting)
+    series.require_both_present(seat.mentorship)
     length = minutes or int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
     meeting.starts_at, meeting.ends_at = _start_and_end(seat, session, when, length)
     meeting.timezone = meeting.timezone if meeting.series_id else when.timezone
@@ -131,7 +132,15 @@ def move(session: Session, seat: Seat, meeting: Meeting, when: When, minutes: in
 
 
 def cancel(session: Session, seat: Seat, meeting: Meeting) -> Meeting:
-    lock(session, seat.mentorship)
+    """Cancel one meeting of the caller's pair; calendars get METHOD:CANCEL (the caller tells them)."""
+    return cancel_in_pair(session, seat.mentorship, meeting)
+
+
+def cancel_in_pair(session: Session, mentorship: Mentorship, meeting: Meeting) -> Meeting:
+    """`cancel` without a caller's seat: for a job or an erasure acting on the pair."""
+    if meeting.mentorship_id != mentorship.id:
+        raise NotFound(_("Meeting not found."))
+    lock(session, mentorship)
     _require_scheduled(meeting)
     meeting.status = MeetingStatus.CANCELLED
     _bump(meeting)

@@ -70,6 +70,8 @@ def plan_page(
 ) -> Response:
     """The plan form; `?find=1` adds the suggestions, a suggestion's link fills the form through the query."""
     seat = pair_seat(session, user, program_id, mentorship_id)
+    if series.one_side_erased(seat.mentorship):  # nobody can meet them: the list says why
+        return redirect(pages.list_url(seat))
     values = pages.plan_defaults(session, seat)
     values |= {k: v[:64] for k, v in request.query_params.items() if k in pages.PLAN_FIELDS}
     find = request.query_params.get("find") == "1"

@@ -1,0 +1,199 @@
+"""Erasing a partner of a pair with meetings planned: nobody can meet an erased person. The meetings still to come
+are cancelled once (the person left gets the usual CANCEL, naming the erased person only by the neutral label), the
+series ends and plans nothing new, meetings that took place stay, the pages offer no planning and the API refuses it
+with 409."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from html import unescape
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mentorloom.accounts.models import User
+from mentorloom.meetings import erased, series
+from mentorloom.meetings.models import Meeting, MeetingSeries, MeetingStatus
+from mentorloom.notifications.models import Notification, OutboxMail
+from mentorloom.privacy.erasure import erase_person
+from tests.meetings.helpers import confirmed_pair
+from tests.meetings.page_helpers import browser
+from tests.mentorships.helpers import Pair
+
+pytestmark = pytest.mark.anyio
+
+
+async def _pair_with_meetings(client: httpx.AsyncClient, session: Session) -> tuple[Pair, dict[str, int]]:
+    """A weekly series from next week, an extra meeting ahead and one that took place three days ago."""
+    pair = await confirmed_pair(client, session, cadence="weekly", started_days_ago=30)
+    today = datetime.now(UTC).date()
+    planned = await client.post(
+        f"{pair.base}/meetings/series",
+        headers=pair.mentor_h,
+        json={
+            "local_time": "18:00",
+            "timezone": "Europe/Berlin",
+            "weekday": (today + timedelta(days=7)).weekday(),
+            "starts_on": (today + timedelta(days=7)).isoformat(),
+            "until": (today + timedelta(days=70)).isoformat(),
+        },
+    )
+    assert planned.status_code == 201, planned.text
+    extra = await client.post(
+        f"{pair.base}/meetings",
+        headers=pair.mentee_h,
+        json={"starts_at": (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"), "timezone": "UTC"},
+    )
+    assert extra.status_code == 201, extra.text
+    past = await client.post(
+        f"{pair.base}/meetings",
+        headers=pair.mentor_h,
+        json={"starts_at": (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"), "timezone": "UTC"},
+    )
+    assert past.status_code == 201, past.text
+    held = await client.post(
+        f"{pair.base}/meetings/{past.json()['id']}/outcome", headers=pair.mentor_h, json={"outcome": "held"}
+    )
+    assert held.status_code == 200, held.text
+    return pair, {"series": planned.json()["id"], "extra": extra.json()["id"], "held": past.json()["id"]}
+
+
+def _rows(session: Session, pair: Pair) -> dict[int, tuple[MeetingStatus, int]]:
+    session.expire_all()
+    found = session.scalars(select(Meeting).where(Meeting.mentorship_id == pair.mentorship.id))
+    return {m.id: (m.status, m.sequence) for m in found}
+
+
+def _cancel_notices(session: Session, user: User) -> list[Notification]:
+    session.flush()
+    query = select(Notification).where(Notification.user_id == user.id, Notification.kind == "meeting_cancelled")
+    return list(session.scalars(query.order_by(Notification.id)))
+
+
+def _erase_mentee(session: Session, pair: Pair) -> tuple[str, str]:
+    mentee = pair.mentee.user
+    old = (mentee.display_name, mentee.email)
+    erase_person(session, mentee, by=None)
+    return old
+
+
+async def test_meetings_ahead_are_cancelled_once_and_held_ones_stay(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
+    pair, ids = await _pair_with_meetings(client, db_session)
+    before = _rows(db_session, pair)
+    in_series = [i for i in before if db_session.get_one(Meeting, i).series_id == ids["series"]]
+    assert len(in_series) >= 9 and all(before[i][0] is MeetingStatus.SCHEDULED for i in in_series)
+    assert before[ids["held"]][0] is MeetingStatus.HELD
+    old_name, old_email = _erase_mentee(db_session, pair)
+
+    after = _rows(db_session, pair)
+    assert set(after) == set(before)  # cancelled, not deleted: the rows and their counts stay
+    for meeting_id in [*in_series, ids["extra"]]:
+        assert after[meeting_id] == (MeetingStatus.CANCELLED, before[meeting_id][1] + 1)
+    assert after[ids["held"]] == before[ids["held"]]  # what took place stays
+    item = db_session.get_one(MeetingSeries, ids["series"])
+    assert item.ended_at is not None and series.active_series(db_session, pair.mentorship) is None
+
+    # the one left gets one CANCEL for the extra meeting and one for the whole series, not one per occurrence
+    mentor = pair.mentor.user
+    told = _cancel_notices(db_session, mentor)
+    assert sorted(n.key for n in told) == sorted(
+        [f"meeting:{ids['extra']}:1:{mentor.id}", f"series-cancel:{ids['series']}:{mentor.id}"]
+    )
+    assert _cancel_notices(db_session, pair.mentee.user) == []  # nobody reads an erased person's inbox
+    for notice in told:
+        assert notice.context["partner_name"] == pair.mentee.user.display_name  # the neutral label
+        assert notice.context["changed_by"] == ""
+        blob = repr(notice.context)
+        assert old_name not in blob and old_email not in blob
+    sent = db_session.scalars(select(OutboxMail).where(OutboxMail.key.in_([n.key for n in told])))
+    ics = [m.context.get("_ics") or "" for m in sent]
+    assert len(ics) == 2 and all("METHOD:CANCEL" in text for text in ics)
+    assert not any(old_name in text or old_email in text for text in ics)
+
+    # erasing again, or stopping the meetings again, changes nothing and tells nobody twice
+    again = erase_person(db_session, pair.mentee.user, by=None)
+    assert again.already
+    assert erased.stop_meetings(db_session, pair.mentorship) == 0
+    assert _rows(db_session, pair) == after
+    assert len(_cancel_notices(db_session, mentor)) == 2
+    assert db_session.get_one(MeetingSeries, ids["series"]).sequence == item.sequence
+
+
+async def test_the_feed_drops_the_cancelled_meetings(client: httpx.AsyncClient, db_session: Session) -> None:
+    pair, ids = await _pair_with_meetings(client, db_session)
+    made = await client.post("/api/v1/account/calendar-feed", headers=pair.mentor_h)
+    assert made.status_code in (200, 201), made.text
+    url = made.json()["url"]
+    path = url[url.index("/ical/") :]
+    before = (await client.get(path)).text
+    assert before.count("EXDATE") == 0
+    _erase_mentee(db_session, pair)
+    db_session.flush()
+    feed = (await client.get(path)).text
+    assert "EXDATE" in feed  # every occurrence ahead of the series is excluded
+    extra = db_session.get_one(Meeting, ids["extra"])
+    assert extra.uid not in feed  # a cancelled single meeting leaves the feed
+
+
+async def test_the_api_refuses_planning_with_an_erased_partner(client: httpx.AsyncClient, db_session: Session) -> None:
+    pair, _ids = await _pair_with_meetings(client, db_session)
+    _erase_mentee(db_session, pair)
+    db_session.flush()
+    count = len(_rows(db_session, pair))
+    today = datetime.now(UTC).date()
+    answers = [
+        await client.post(
+            f"{pair.base}/meetings/series",
+            headers=pair.mentor_h,
+            json={
+                "local_time": "18:00",
+                "timezone": "Europe/Berlin",
+                "weekday": today.weekday(),
+                "starts_on": (today + timedelta(days=14)).isoformat(),
+            },
+        ),
+        await client.post(
+            f"{pair.base}/meetings",
+            headers=pair.mentor_h,
+            json={"starts_at": (datetime.now(UTC) + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"), "timezone": "UTC"},
+        ),
+    ]
+    for answer in answers:
+        assert answer.status_code == 409, answer.text
+        assert "Your partner's account was removed, so no meeting can be planned" in answer.json()["detail"]
+    assert len(_rows(db_session, pair)) == count  # the series produced nothing new
+    assert series.active_series(db_session, pair.mentorship) is None
+
+
+async def test_the_pages_offer_no_planning(client: httpx.AsyncClient, app: FastAPI, db_session: Session) -> None:
+    pair, ids = await _pair_with_meetings(client, db_session)
+    _erase_mentee(db_session, pair)
+    db_session.flush()
+    home_url = f"/programs/{pair.program.id}/mentorships/{pair.mentorship.id}"
+    forbidden = ("Add to the agenda", "Plan your meetings", "Plan the next meeting", "Add a meeting", "/meetings/plan")
+    async with browser(app, db_session, pair.mentor.user) as (c, _token):
+        home = unescape((await c.get(home_url)).text)
+        assert "data-partner-erased" in home and "data-no-meetings" in home
+        assert "Next meeting:" not in home
+        for text in forbidden:
+            assert text not in home, text
+        listed = await c.get(f"{home_url}/meetings")
+        assert listed.status_code == 200, listed.text
+        page = unescape(listed.text)
+        assert "The program coordination will get in touch about how you go on." in page
+        for text in (
+            *forbidden,
+            "Find a time together",
+            "Join the video call",
+            'action="' + home_url + '/meetings/add"',
+        ):
+            assert text not in page, text
+        plan = await c.get(f"{home_url}/meetings/plan")
+        assert plan.status_code == 303 and plan.headers["location"].endswith(f"{home_url}/meetings")
+        held = unescape((await c.get(f"{home_url}/meetings/{ids['held']}")).text)
+        assert "Add a topic" not in held and "Move this meeting" not in held
