@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mentorloom.accounts.models import ApiToken, User, UserSession
+from mentorloom.accounts.models import ERASED_DOMAIN, ApiToken, User, UserSession
 from mentorloom.audit.models import AuditEvent
 from mentorloom.db import Base
 from mentorloom.errors import Conflict
@@ -170,6 +170,10 @@ async def test_the_page_asks_for_the_address_before_erasing(client: httpx.AsyncC
     assert done.status_code == 303
     db_session.refresh(world.mentee)
     assert world.mentee.erased_at is not None
+    # the list shows no placeholder address for the erased person: a dash, and the badge says why
+    listed = (await client.get("/admin/people")).text
+    assert world.mentee.email.endswith(f"@{ERASED_DOMAIN}") and ERASED_DOMAIN not in listed
+    assert listed.count("data-no-address>—</td>") == 1 and "Erased on" in listed
 
 
 async def test_people_pages_are_for_admins_only(client: httpx.AsyncClient, db_session: Session) -> None:
