@@ -52,10 +52,12 @@ class ProgramInputs:
 
 
 def _profiles(session: Session, program_id: int, role: Role, only: Sequence[int] | None = None) -> list[Profile]:
+    # an erased person keeps their membership (program figures stay) but is no candidate for anything new
     query = (
         select(Profile)
         .join(Membership)
-        .where(Membership.program_id == program_id, Membership.role == role)
+        .join(User, Membership.user_id == User.id)
+        .where(Membership.program_id == program_id, Membership.role == role, User.erased_at.is_(None))
         .options(
             selectinload(Profile.skills),
             selectinload(Profile.interests),

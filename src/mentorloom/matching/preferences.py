@@ -53,6 +53,7 @@ def choosable(session: Session, membership: Membership) -> list[tuple[Membership
             Membership.program_id == membership.program_id,
             Membership.role == other,
             Membership.id.not_in(_partners(membership)),
+            User.erased_at.is_(None),  # an erased person is no one to prefer or avoid any more
         )
         .options(selectinload(Membership.user))
         .order_by(func.lower(User.display_name), Membership.id)

@@ -145,7 +145,13 @@ def audit_state_change(
 
 def _participant(session: Session, program: Program, membership_id: int, role: Role) -> Membership:
     membership = session.get(Membership, membership_id)
-    if membership is None or membership.program_id != program.id or membership.role is not role:
+    # an erased person's membership stays (program figures), but no new mentorship is placed on it
+    if (
+        membership is None
+        or membership.program_id != program.id
+        or membership.role is not role
+        or membership.user.erased_at is not None
+    ):
         field = "mentor_id" if role is Role.MENTOR else "mentee_id"
         raise ValidationFailed(_("Choose a %(role)s of this program.", role=role_label(role)), field=field)
     return membership

@@ -66,6 +66,7 @@ def person_pairs(session: Session, user_id: int) -> list[tuple[Mentorship, Side]
 def scrub_person(session: Session, user_id: int) -> None:
     """Blank everything this person wrote; the partner's and the coordinators' own words stay untouched."""
     _scrub_profiles(session, user_id)
+    _forget_as_line_manager(session, user_id)
     for mentorship, side in person_pairs(session, user_id):
         _scrub_side(session, mentorship, side)
     _scrub_authored(session, user_id)
@@ -82,6 +83,26 @@ def _scrub_profiles(session: Session, user_id: int) -> None:
         profile.bio, profile.values, profile.values_note, profile.languages = "", [], "", []
         profile.availability, profile.department, profile.line_manager_email = [], "", ""
         profile.embedding, profile.embedding_model, profile.embedding_source = None, "", ""
+    session.flush()
+
+
+def _forget_as_line_manager(session: Session, user_id: int) -> None:
+    """Other people's profiles that name this person as their line manager lose the address (any case, any
+    program): it is the erased person's personal data. Called before the account is renamed, so the address
+    read here is still the old one.
+
+    Blanked rather than replaced by the neutral address erased-N@erased.invalid: that address is refused by
+    the profile form and the CSV import (a reserved domain), so the other person could no longer save their
+    profile, and a coordinator's CSV export would carry it into the next import. Matching loses nothing: the
+    erased person is no candidate any more (matching.inputs), and their own line manager is blanked above, so
+    the management chain through them kept no one away from anyone after the erasure either way.
+    """
+    address = session.scalar(select(User.email).where(User.id == user_id))
+    if not address:
+        return
+    named = select(Profile).where(func.lower(Profile.line_manager_email) == address.strip().lower())
+    for profile in session.scalars(named):
+        profile.line_manager_email = ""  # through the ORM: the profile's version moves on, like _scrub_profiles
     session.flush()
 
 

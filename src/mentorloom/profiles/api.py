@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mentorloom.accounts.models import User
 from mentorloom.pagination import Page
-from mentorloom.permissions import Action, may_edit_profile, membership_for, program_for
+from mentorloom.permissions import Action, may, may_edit_profile, membership_for, program_for
 from mentorloom.profiles import import_jobs, importer, service
 from mentorloom.profiles.import_jobs import ImportOutcome
 from mentorloom.profiles.models import TagKind
@@ -38,7 +38,8 @@ def directory(
     language: Annotated[str, Query(max_length=2)] = "",
 ) -> Page[ParticipantSummary]:
     program_for(session, user, program_id, Action.VIEW_PARTICIPANTS)
-    query = service.directory_query(program_id, q=q, role=role, skill=skill, language=language)
+    manage = may(session, user, Action.MANAGE_PROGRAM, program_id)
+    query = service.directory_query(program_id, q=q, role=role, skill=skill, language=language, with_erased=manage)
     return service.directory_page(session, query, page, per_page)
 
 

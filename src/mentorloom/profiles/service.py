@@ -152,9 +152,19 @@ def _replace_interests(session: Session, profile: Profile, tags: dict[str, Tag])
 
 
 def directory_query(
-    program_id: int, *, q: str = "", role: Role | None = None, skill: str = "", language: str = ""
+    program_id: int,
+    *,
+    q: str = "",
+    role: Role | None = None,
+    skill: str = "",
+    language: str = "",
+    with_erased: bool = False,
 ) -> Select[Membership]:
-    """Participants of one program, filtered; the caller has checked the program is visible."""
+    """Participants of one program, filtered; the caller has checked the program is visible.
+
+    Erased people are left out unless `with_erased` (the program's coordinators and administrators): they see
+    the row under its neutral label, so the directory adds up to the program's figures.
+    """
     # One outer join to profiles serves every filter (coordinators have no profile row).
     query = (
         select(Membership)
@@ -162,6 +172,8 @@ def directory_query(
         .outerjoin(Profile, Profile.membership_id == Membership.id)
         .where(Membership.program_id == program_id)
     )
+    if not with_erased:
+        query = query.where(User.erased_at.is_(None))
     if role is not None:
         query = query.where(Membership.role == role)
     if q.strip():

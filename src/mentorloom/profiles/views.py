@@ -101,8 +101,14 @@ def directory(
         "skill": skill.strip(),
         "language": language.strip().lower(),
     }
+    manage = may(session, user, Action.MANAGE_PROGRAM, program.id)
     query = service.directory_query(
-        program.id, q=filters["q"], role=role_filter, skill=filters["skill"], language=filters["language"]
+        program.id,
+        q=filters["q"],
+        role=role_filter,
+        skill=filters["skill"],
+        language=filters["language"],
+        with_erased=manage,
     )
     result = service.directory_page(session, query, page)
     fragment = request.headers.get("hx-target") == "results" and not request.headers.get("hx-history-restore-request")
@@ -118,7 +124,7 @@ def directory(
             "next_url": _page_url(program.id, filters, result.page + 1) if result.page < result.pages else None,
             "languages": LANGUAGES,
             "roles": list(Role),
-            "manage": may(session, user, Action.MANAGE_PROGRAM, program.id),
+            "manage": manage,
         },
     )
     response.headers["Vary"] = "HX-Request, HX-Target"
