@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.orm import Session
 
 from mentorloom.db import as_utc, utcnow
@@ -239,6 +239,22 @@ def expire_requests(session: Session) -> int:
         .values(status=RequestStatus.EXPIRED)
     )
     return rowcount(result)
+
+
+def close_requests_of_erased(session: Session, sides: Select[Any], now: datetime) -> int:
+    """Pending requests of an erased person's memberships (`sides`) end: those they sent count as withdrawn, those
+    they received as expired (the mentee may ask someone else at once; nobody declined them)."""
+    closed = 0
+    pending = MentorRequest.status == RequestStatus.PENDING
+    for column, status in (
+        (MentorRequest.mentee_id, RequestStatus.WITHDRAWN),
+        (MentorRequest.mentor_id, RequestStatus.EXPIRED),
+    ):
+        result = session.execute(
+            update(MentorRequest).where(pending, column.in_(sides)).values(status=status, responded_at=now)
+        )
+        closed += rowcount(result)
+    return closed
 
 
 def incoming_requests(session: Session, mentor_id: int) -> list[MentorRequest]:

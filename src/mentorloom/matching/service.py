@@ -19,7 +19,7 @@ from mentorloom.matching import match_scores
 from mentorloom.matching.engine import InfeasibleLockError, MatchResult, Mode, Options, PairSet, match
 from mentorloom.matching.inputs import ProgramInputs, build_inputs, engaged_mentees
 from mentorloom.matching.mails import queue_answer_mails, queue_offer_mails
-from mentorloom.matching.mentor_requests import best_mentors, ruled_out_pairs
+from mentorloom.matching.mentor_requests import best_mentors, close_requests_of_erased, ruled_out_pairs
 from mentorloom.matching.models import MatchRun, Proposal, ProposalStatus, Response, RunStatus
 from mentorloom.matching.pair_scores import explain_pairs_for
 from mentorloom.mentorships import placement
@@ -433,6 +433,33 @@ def offer_next_best(session: Session, declined: Proposal) -> Proposal | None:
     session.add(offer)
     session.flush()
     return offer
+
+
+def close_asks_of_erased(session: Session, user_id: int) -> int:
+    """After an erasure: nobody can answer for the person, so their open offers and mentor requests end now.
+
+    An open offer holds the mentee out of every matching run and the mentor's slot, and a pending request counts
+    against the mentee's limit until it expires. An offer with the person counts as declined by their side,
+    without a reason and without the answer mails (there is nobody to tell why); a mentee left by an erased mentor
+    gets the next best offer at once, as after any decline. Returns how many offers and requests ended.
+    """
+    sides = select(Membership.id).where(Membership.user_id == user_id)
+    now, closed = utcnow(), 0
+    offers = select(Proposal).where(
+        Proposal.status == ProposalStatus.OFFERED,
+        (Proposal.mentee_id.in_(sides)) | (Proposal.mentor_id.in_(sides)),
+    )
+    for proposal in session.scalars(offers.order_by(Proposal.id)).all():
+        erased_mentor = proposal.mentor is not None and proposal.mentor.user_id == user_id
+        setattr(proposal, "mentor_response" if erased_mentor else "mentee_response", Response.DECLINED)
+        proposal.status, proposal.responded_at = ProposalStatus.DECLINED, now
+        session.flush()  # the declined offer frees the slot before the next best is looked for
+        closed += 1
+        if erased_mentor and proposal.mentee.user.erased_at is None:
+            offer = offer_next_best(session, proposal)
+            if offer is not None:
+                queue_offer_mails(session, offer)
+    return closed + close_requests_of_erased(session, sides, now)
 
 
 def offers_for(session: Session, user: User, program_id: int) -> list[Proposal]:

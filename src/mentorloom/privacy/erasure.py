@@ -24,6 +24,7 @@ from mentorloom.audit.service import record
 from mentorloom.db import lock_row, utcnow
 from mentorloom.errors import Conflict
 from mentorloom.i18n import gettext as _
+from mentorloom.matching import service as matching
 from mentorloom.meetings.models import CalendarFeed
 from mentorloom.notifications.models import MailState, Notification, NotificationPreference, OutboxMail
 from mentorloom.privacy import pairs, scrub
@@ -69,6 +70,7 @@ def erase_person(
     user.locale, user.last_login_at, user.erased_at = None, None, now
     session.flush()
     pairs.tell_about_pairs(session, user)  # after the renaming: the notices name only the neutral label
+    matching.close_asks_of_erased(session, user.id)
     if audited:  # the retention job records one event per program with its counts instead
         record(session, AuditAction.PERSON_ERASED, actor=by, target_type="user", target_id=user.id)
     return Erasure(user, now, already=False)
