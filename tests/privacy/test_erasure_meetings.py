@@ -5,7 +5,7 @@ with 409."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from html import unescape
 
 import httpx
@@ -15,10 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
-from mentorloom.meetings import erased, series
+from mentorloom.meetings import erased, recurrence, series, service
 from mentorloom.meetings.models import Meeting, MeetingSeries, MeetingStatus
+from mentorloom.mentorships.access import Seat
+from mentorloom.mentorships.models import Side
 from mentorloom.notifications.models import Notification, OutboxMail
 from mentorloom.privacy.erasure import erase_person
+from mentorloom.programs.models import Cadence
 from tests.meetings.helpers import confirmed_pair
 from tests.meetings.page_helpers import browser
 from tests.mentorships.helpers import Pair
@@ -197,3 +200,40 @@ async def test_the_pages_offer_no_planning(client: httpx.AsyncClient, app: FastA
         assert plan.status_code == 303 and plan.headers["location"].endswith(f"{home_url}/meetings")
         held = unescape((await c.get(f"{home_url}/meetings/{ids['held']}")).text)
         assert "Add a topic" not in held and "Move this meeting" not in held
+
+
+async def test_a_series_that_took_place_in_part_keeps_its_past(client: httpx.AsyncClient, db_session: Session) -> None:
+    """The calendar keeps the meetings held; those ahead leave it as EXDATEs of one updated series."""
+    pair = await confirmed_pair(client, db_session, cadence="weekly", started_days_ago=40)
+    seat = Seat(pair.mentorship, pair.mentor.user, Side.MENTOR, pair.program)
+    began = datetime.now(UTC) - timedelta(days=22)
+    plan = recurrence.Plan(
+        cadence=Cadence.WEEKLY,
+        weekday=began.date().weekday(),
+        local_time=time(18, 0),
+        timezone="UTC",
+        starts_on=began.date(),
+        until=(began + timedelta(days=70)).date(),
+    )
+    item, _replaced = series.plan(
+        db_session, seat, plan, series.Details(), pair.mentor.user, now=began - timedelta(days=1)
+    )
+    rows = series.occurrences_of(db_session, item)
+    first = rows[0]
+    service.record_outcome(db_session, seat, first, "held", pair.mentor.user)
+    ahead = [m.id for m in rows if m.starts_at > datetime.now(UTC)]
+    _erase_mentee(db_session, pair)
+
+    after = _rows(db_session, pair)
+    assert after[first.id][0] is MeetingStatus.HELD
+    assert ahead and all(after[i][0] is MeetingStatus.CANCELLED for i in ahead)
+    mentor = pair.mentor.user
+    item = db_session.get_one(MeetingSeries, item.id)
+    key = f"series:{item.id}:{item.sequence}:{mentor.id}"
+    notice = db_session.scalar(select(Notification).where(Notification.key == key))
+    assert notice is not None and notice.kind == "meeting_invitation" and notice.context["ended"] is True
+    mail = db_session.scalar(select(OutboxMail).where(OutboxMail.key == key))
+    assert mail is not None
+    ics = mail.context["_ics"]
+    assert "METHOD:REQUEST" in ics and ics.count("EXDATE") >= 1
+    assert _cancel_notices(db_session, mentor) == []  # no CANCEL per occurrence

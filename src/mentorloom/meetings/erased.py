@@ -17,6 +17,7 @@ from mentorloom.config import Settings
 from mentorloom.db import utcnow
 from mentorloom.meetings import notices, series, service
 from mentorloom.meetings.models import Meeting, MeetingStatus
+from mentorloom.mentorships.access import lock
 from mentorloom.mentorships.models import Mentorship
 
 
@@ -41,6 +42,7 @@ def stop_meetings(
     """Cancel the pair's meetings still to come and end its running series; idempotent. Returns how many."""
     now = now or utcnow()
     settings = settings or Settings()  # as the other after-the-fact paths (a job, the CLI) that have no request
+    lock(session, mentorship)  # a meeting planned at this moment is either seen here or refused after the erasure
     cancelled = [service.cancel_in_pair(session, mentorship, meeting) for meeting in ahead(session, mentorship, now)]
     running = series.active_series(session, mentorship)
     if running is not None:

@@ -59,6 +59,7 @@ def partner_time(session: Session, seat: Seat, moment: datetime) -> str:
 
 
 def _common(seat: Seat, errors: dict[str, str] | None, values: dict[str, Any] | None) -> dict[str, Any]:
+    gone = series.one_side_erased(seat.mentorship)
     return {
         "program": seat.program,
         "seat": seat,
@@ -67,8 +68,8 @@ def _common(seat: Seat, errors: dict[str, str] | None, values: dict[str, Any] | 
         "partner": partner_name(seat),
         "my_zone": dates.zone_name(dates.get_timezone(), short=True),
         # nobody can meet an erased partner: the pages then offer no planning, agenda or moving at all
-        "partner_gone": series.one_side_erased(seat.mentorship),
-        "active": seat.mentorship.status is MentorshipStatus.ACTIVE and not series.one_side_erased(seat.mentorship),
+        "partner_gone": gone,
+        "active": seat.mentorship.status is MentorshipStatus.ACTIVE and not gone,
         "errors": errors or {},
         "values": values or {},
         "formats": [f.value for f in MeetingFormat],

@@ -25,6 +25,7 @@ from mentorloom.meetings.models import ActionItem, AgendaItem, Meeting, MeetingS
 from mentorloom.mentorships import agreements
 from mentorloom.mentorships.access import Seat, lock
 from mentorloom.mentorships.models import Agreement, MeetingFormat, Mentorship, MentorshipStatus
+from mentorloom.programs.models import Membership
 
 MIN_MINUTES, MAX_MINUTES = 15, 480
 
@@ -55,7 +56,6 @@ def window(mentorship: Mentorship, agreement: Agreement | None) -> tuple[date, d
 def require_active(mentorship: Mentorship) -> None:
     if mentorship.status is not MentorshipStatus.ACTIVE:
         raise Conflict(_("Meetings are planned while the mentorship is active."))
-    require_both_present(mentorship)
 
 
 def one_side_erased(mentorship: Mentorship) -> bool:
@@ -63,8 +63,11 @@ def one_side_erased(mentorship: Mentorship) -> bool:
     return any(member.user.erased_at is not None for member in (mentorship.mentor, mentorship.mentee))
 
 
-def require_both_present(mentorship: Mentorship) -> None:
-    if one_side_erased(mentorship):
+def require_both_present(session: Session, mentorship: Mentorship) -> None:
+    """Refuse a meeting with an erased person; read afresh under the pair's lock (an erasure may just have ended)."""
+    members = select(Membership.user_id).where(Membership.id.in_((mentorship.mentor_id, mentorship.mentee_id)))
+    erased = session.scalar(select(User.id).where(User.id.in_(members), User.erased_at.is_not(None)).limit(1))
+    if erased is not None:
         raise Conflict(
             _(
                 "Your partner's account was removed, so no meeting can be planned in this mentorship. "
@@ -123,6 +126,7 @@ def plan(
     mentorship = seat.mentorship
     lock(session, mentorship)
     require_active(mentorship)
+    require_both_present(session, mentorship)
     agreement = agreements.in_force(session, mentorship)
     if agreement is None:
         raise Conflict(_("Confirm your agreement first: the series follows its cadence."))

@@ -95,6 +95,7 @@ def add_meeting(session: Session, seat: Seat, when: When, details: series.Detail
     """An ad-hoc meeting beside the series (or a meeting that already happened, to record it)."""
     lock(session, seat.mentorship)
     series.require_active(seat.mentorship)
+    series.require_both_present(session, seat.mentorship)
     series.check_details(details)
     start, end = _start_and_end(seat, session, when, details.duration_minutes)
     meeting = Meeting(
@@ -122,7 +123,7 @@ def move(session: Session, seat: Seat, meeting: Meeting, when: When, minutes: in
     """Move one meeting (of the series or not); calendars get it with a higher SEQUENCE."""
     lock(session, seat.mentorship)
     _require_scheduled(meeting)
-    series.require_both_present(seat.mentorship)
+    series.require_both_present(session, seat.mentorship)
     length = minutes or int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
     meeting.starts_at, meeting.ends_at = _start_and_end(seat, session, when, length)
     meeting.timezone = meeting.timezone if meeting.series_id else when.timezone
