@@ -280,3 +280,43 @@ def test_sent_mails_keep_neither_the_name_in_their_subject_nor_the_address_in_th
     assert address not in failed.last_error and failed.state is MailState.FAILED
     text = every_text(db_session)
     assert "Jolanda Quist-Erasable" not in text and address not in text
+
+
+def test_a_calendar_file_sent_to_the_partner_loses_the_name_even_across_a_line_fold(db_session: Session) -> None:
+    """An invitation's .ics (kept in the mail's data) names both people; its lines fold at 75 octets, so a long
+    name is split in two there and an exact-value rename missed it."""
+    import icalendar
+
+    world = build_world(db_session)
+    mentee = world.mentee
+    mentee.display_name = "Maximiliane Wilhelmine Jacqueline-Theodora von Hohenzollern-Sigmaringen"
+    name, address = mentee.display_name, mentee.email
+    calendar = icalendar.Calendar()
+    event = icalendar.Event()
+    event.add("summary", f"Mentoring: {name} and {world.mentor.display_name}")
+    event.add("description", f"A long description that pushes the attendee line further along: {name}")
+    event.add("organizer", f"mailto:{address}", parameters={"CN": name})
+    calendar.add_component(event)
+    ics = calendar.to_ical().decode()
+    assert ics.replace("\r\n ", "").count(name) > ics.count(name)  # the test means something only if one is split
+    db_session.add(
+        OutboxMail(
+            key="privacy-ics",
+            program_id=world.pair.program.id,
+            to_address=world.mentor.email,
+            locale="en",
+            template="meeting_invitation",
+            context={"_ics": ics, "line": f"You meet {name} tomorrow."},
+        )
+    )
+    db_session.flush()
+    erase_person(db_session, mentee, by=None)
+    db_session.expire_all()
+    mail = db_session.scalars(select(OutboxMail).where(OutboxMail.key == "privacy-ics")).one()
+    stored = mail.context["_ics"]
+    unfolded = stored.replace("\r\n ", "")
+    assert name not in unfolded and address not in unfolded and mentee.display_name in unfolded
+    assert mail.context["line"] == f"You meet {mentee.display_name} tomorrow."
+    parsed = icalendar.Calendar.from_ical(stored)  # still a calendar a client reads
+    assert mentee.display_name in str(parsed.walk("VEVENT")[0]["summary"])
+    assert name not in every_text(db_session)

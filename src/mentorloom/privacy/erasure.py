@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, func, select, update
+from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import ERASED_DOMAIN, ApiToken, User, UserSession, erased_label
@@ -125,18 +125,20 @@ def _drop_mail(session: Session, user_id: int, address: str) -> None:
 
 
 def _rename_in_contexts(session: Session, user_id: int, renames: dict[str, str]) -> None:
-    """Others' notifications and mails keep plain data such as "partner_name": the person's name and address
-    there become the neutral label (exact values only, within the person's programs)."""
+    """Others' notifications and mails keep plain data such as "partner_name", and a meeting invitation's calendar
+    file: the person's name and address there become the neutral label (within the person's programs)."""
     programs = select(Membership.program_id).where(Membership.user_id == user_id)
     models: tuple[Any, ...] = (Notification, OutboxMail)
     for model in models:
+        # A calendar file folds its lines at 75 octets, so a name may be split across a fold: read every one.
+        holds = [cast(model.context, Text).contains(_ICS_START, autoescape=True)]
         for needle in renames:
             stored = json.dumps(needle)[1:-1]  # as the JSON column holds it (ASCII-escaped)
-            query = select(model).where(
-                model.program_id.in_(programs), cast(model.context, Text).contains(stored, autoescape=True)
-            )
-            for row in session.scalars(query):
-                row.context = _renamed(row.context, renames)
+            holds.append(cast(model.context, Text).contains(stored, autoescape=True))
+        for row in session.scalars(select(model).where(model.program_id.in_(programs), or_(*holds))):
+            renamed = _renamed(row.context, renames)
+            if renamed != row.context:
+                row.context = renamed
     # a mail already sent keeps its rendered subject ("How did your meeting with ... go?"): the name goes there too
     for needle, label in renames.items():
         subjects = select(OutboxMail).where(
@@ -145,6 +147,10 @@ def _rename_in_contexts(session: Session, user_id: int, renames: dict[str, str])
         for mail in session.scalars(subjects):
             mail.subject = _replace_whole(mail.subject, needle, label)[:255]
     session.flush()
+
+
+_ICS_START = "BEGIN:VCALENDAR"
+_ICS_FOLD = re.compile(r"\r?\n[ \t]")
 
 
 def _replace_whole(text: str, needle: str, label: str) -> str:
@@ -158,4 +164,15 @@ def _renamed(value: Any, renames: dict[str, str]) -> Any:
         return {key: _renamed(item, renames) for key, item in value.items()}
     if isinstance(value, list):
         return [_renamed(item, renames) for item in value]
-    return renames.get(value, value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    if value in renames:
+        return renames[value]
+    # Inside a longer text (a calendar file's ORGANIZER/ATTENDEE names, a sentence): unfold the calendar's lines
+    # first (RFC 5545 3.1), so a name split by a fold is found; an unfolded line is still read by every client.
+    original = _ICS_FOLD.sub("", value) if value.startswith(_ICS_START) else value
+    text = original
+    for needle, label in renames.items():
+        if needle and needle in text:
+            text = _replace_whole(text, needle, label)
+    return text if text != original else value
