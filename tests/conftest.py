@@ -109,13 +109,23 @@ def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     yield from _fresh_postgres()
 
 
+def _migrated(url: str) -> Iterator[Database]:
+    migrate.upgrade(url)
+    database = Database(url, pool_size=12)
+    yield database
+    database.dispose()
+
+
 @pytest.fixture()
 def racing_database(fresh_database_url: str) -> Iterator[Database]:
     """A migrated database of each backend with a pool for threads that race each other on real connections."""
-    migrate.upgrade(fresh_database_url)
-    database = Database(fresh_database_url, pool_size=10)
-    yield database
-    database.dispose()
+    yield from _migrated(fresh_database_url)
+
+
+@pytest.fixture()
+def pg_database(fresh_postgres_url: str) -> Iterator[Database]:
+    """A migrated PostgreSQL database for races that need row locks between real connections."""
+    yield from _migrated(fresh_postgres_url)
 
 
 @pytest.fixture()

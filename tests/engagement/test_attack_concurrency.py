@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mentorloom import migrate
 from mentorloom.accounts.models import User
 from mentorloom.config import Settings
 from mentorloom.db import Database, utcnow
@@ -23,15 +21,6 @@ from mentorloom.engagement.schemas.events import EventIn, InviteIn
 from mentorloom.notifications.models import Notification
 from mentorloom.programs.models import Program, Role
 from tests.factories import make_membership, make_program, make_user
-
-
-@pytest.fixture()
-def pg_database(fresh_postgres_url: str) -> Iterator[Database]:
-    """A race needs real concurrent connections: PostgreSQL (SQLite has one writer)."""
-    migrate.upgrade(fresh_postgres_url)
-    database = Database(fresh_postgres_url, pool_size=8)
-    yield database
-    database.dispose()
 
 
 def _setup(session: Session, settings: Settings, guests: int) -> tuple[Program, list[int], list[int], int]:

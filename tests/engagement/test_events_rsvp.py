@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,7 +16,6 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mentorloom import migrate
 from mentorloom.accounts.models import User
 from mentorloom.config import Settings
 from mentorloom.db import Database, utcnow
@@ -203,15 +201,6 @@ def test_seats_never_exceed_capacity_and_the_line_is_first_come_first_served(
 
 
 # --- the last-seat race on PostgreSQL -----------------------------------------------------------------------------
-
-
-@pytest.fixture()
-def pg_database(fresh_postgres_url: str) -> Iterator[Database]:
-    fresh_database_url = fresh_postgres_url  # the race needs real concurrent connections: PostgreSQL
-    migrate.upgrade(fresh_database_url)
-    database = Database(fresh_database_url, pool_size=12)
-    yield database
-    database.dispose()
 
 
 def _race(database: Database, settings: Settings, event_id: int, user_ids: list[int], reply: RsvpAnswer) -> list[str]:

@@ -4,12 +4,9 @@ mentor told once."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import select
 
-from mentorloom import migrate
 from mentorloom.accounts.models import User
 from mentorloom.db import Database
 from mentorloom.health import pulse
@@ -17,15 +14,6 @@ from mentorloom.health.models import Pulse
 from mentorloom.mentorships.access import seat_for
 from mentorloom.notifications.models import Notification
 from tests.mentorships.helpers import make_pair
-
-
-@pytest.fixture()
-def pg_database(fresh_postgres_url: str) -> Iterator[Database]:
-    """A race needs real concurrent connections: PostgreSQL (SQLite has one writer)."""
-    migrate.upgrade(fresh_postgres_url)
-    database = Database(fresh_postgres_url, pool_size=8)
-    yield database
-    database.dispose()
 
 
 def test_concurrent_answers_make_one_row(pg_database: Database) -> None:

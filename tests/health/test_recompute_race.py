@@ -4,27 +4,17 @@ job): one row per pair, never a unique violation (the load test, bench/load.py, 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
 
-from mentorloom import migrate
 from mentorloom.db import Database
 from mentorloom.health import service
 from mentorloom.health.models import PairHealth
 from mentorloom.mentorships.models import Mentorship
 from mentorloom.programs.models import Program
 from tests.mentorships.helpers import make_pair
-
-
-@pytest.fixture()
-def pg_database(fresh_postgres_url: str) -> Iterator[Database]:
-    """A race needs real concurrent connections: PostgreSQL (SQLite has one writer)."""
-    migrate.upgrade(fresh_postgres_url)
-    database = Database(fresh_postgres_url, pool_size=8)
-    yield database
-    database.dispose()
 
 
 def _race(database: Database, runners: list[Callable[..., object]], mentorship_id: int) -> list[str]:

@@ -4,26 +4,14 @@ violation (the load test, bench/load.py, answered 500 here)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import func, select
 
-from mentorloom import migrate
 from mentorloom.db import Database
 from mentorloom.meetings import video
 from mentorloom.meetings.models import PairMeetingSettings
 from mentorloom.mentorships.models import Mentorship
 from tests.mentorships.helpers import make_pair
-
-
-@pytest.fixture()
-def pg_database(fresh_postgres_url: str) -> Iterator[Database]:
-    """A race needs real concurrent connections: PostgreSQL (SQLite has one writer)."""
-    migrate.upgrade(fresh_postgres_url)
-    database = Database(fresh_postgres_url, pool_size=8)
-    yield database
-    database.dispose()
 
 
 def test_concurrent_first_looks_make_one_room(pg_database: Database) -> None:
