@@ -33,7 +33,9 @@ def every_text(session: Session) -> str:
     session.flush()
     found: list[str] = []
     for table in Base.metadata.sorted_tables:
-        for row in session.execute(select(table)):
+        # In key order: PostgreSQL returns rows in their on-disk order, which a no-op UPDATE (the erasure's row
+        # lock) changes, so an unordered read could differ in order alone.
+        for row in session.execute(select(table).order_by(*table.primary_key.columns)):
             found.extend(str(value) for value in row if isinstance(value, str | dict | list))
             found.extend(bytes(value).decode("utf-8", "replace") for value in row if isinstance(value, bytes))
     return "\n".join(found)
