@@ -237,3 +237,41 @@ async def test_a_series_that_took_place_in_part_keeps_its_past(client: httpx.Asy
     ics = mail.context["_ics"]
     assert "METHOD:REQUEST" in ics and ics.count("EXDATE") >= 1
     assert _cancel_notices(db_session, mentor) == []  # no CANCEL per occurrence
+
+
+async def test_a_meeting_under_way_is_cancelled_and_one_that_ended_stays(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
+    """A meeting that has begun but not ended cannot go on with an erased partner; one that ended stays open, so the
+    person left may still record that it took place."""
+    pair = await confirmed_pair(client, db_session, cadence="weekly", started_days_ago=30)
+    now = datetime.now(UTC)
+    started = {}
+    for name, begun in (("under_way", timedelta(minutes=10)), ("ended", timedelta(hours=3))):
+        answer = await client.post(
+            f"{pair.base}/meetings",
+            headers=pair.mentor_h,
+            json={"starts_at": (now - begun).strftime("%Y-%m-%dT%H:%M"), "timezone": "UTC", "duration_minutes": 60},
+        )
+        assert answer.status_code == 201, answer.text
+        started[name] = answer.json()["id"]
+    before = _rows(db_session, pair)
+    assert before[started["under_way"]] == (MeetingStatus.SCHEDULED, 0)
+    _erase_mentee(db_session, pair)
+
+    after = _rows(db_session, pair)
+    assert after[started["under_way"]] == (MeetingStatus.CANCELLED, 1)
+    assert after[started["ended"]] == before[started["ended"]]
+    mentor = pair.mentor.user
+    told = _cancel_notices(db_session, mentor)
+    # one CANCEL, through the usual path
+    assert [n.key for n in told] == [f"meeting:{started['under_way']}:1:{mentor.id}"]
+    mail = db_session.scalar(select(OutboxMail).where(OutboxMail.key == told[0].key))
+    assert mail is not None and "METHOD:CANCEL" in mail.context["_ics"]
+
+    held = await client.post(
+        f"{pair.base}/meetings/{started['ended']}/outcome", headers=pair.mentor_h, json={"outcome": "held"}
+    )
+    assert held.status_code == 200, held.text
+    assert _rows(db_session, pair)[started["ended"]][0] is MeetingStatus.HELD
+    assert erased.stop_meetings(db_session, pair.mentorship) == 0

@@ -1,9 +1,11 @@
 """A pair one of whose two people was erased meets no more: what lies ahead is cancelled and the series ends.
 
-Nobody can meet an erased person. Each meeting still to come is cancelled through the one cancel path, so the
-person left gets the usual CANCEL and their feed drops it; a running series ends, so nothing new is planned from
-it, and is told once as a whole (not once per occurrence). Meetings that took place stay: program figures count
-them. Everything here runs after the renaming, so a notice names the erased person only by the neutral label.
+Nobody can meet an erased person. Each meeting that has not ended yet, one under way at this moment included, is
+cancelled through the one cancel path, so the person left gets the usual CANCEL and their feed drops it; a running
+series ends, so nothing new is planned from it, and is told once as a whole (not once per occurrence). Meetings
+that ended stay as they are: program figures count those held, and the person left may still record whether one
+still open took place. Everything here runs after the renaming, so a notice names the erased person only by the
+neutral label.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ from mentorloom.mentorships.models import Mentorship
 
 
 def ahead(session: Session, mentorship: Mentorship, now: datetime) -> list[Meeting]:
-    """The pair's scheduled meetings that have not begun, soonest first."""
+    """The pair's scheduled meetings that have not ended, soonest first: one under way cannot go on either."""
     return list(
         session.scalars(
             select(Meeting)
             .where(
                 Meeting.mentorship_id == mentorship.id,
                 Meeting.status == MeetingStatus.SCHEDULED,
-                Meeting.starts_at > now,
+                Meeting.ends_at > now,
             )
             .order_by(Meeting.starts_at, Meeting.id)
         )
@@ -39,7 +41,7 @@ def ahead(session: Session, mentorship: Mentorship, now: datetime) -> list[Meeti
 def stop_meetings(
     session: Session, mentorship: Mentorship, *, now: datetime | None = None, settings: Settings | None = None
 ) -> int:
-    """Cancel the pair's meetings still to come and end its running series; idempotent. Returns how many."""
+    """Cancel the pair's meetings not ended yet and end its running series; idempotent. Returns how many."""
     now = now or utcnow()
     settings = settings or Settings()  # as the other after-the-fact paths (a job, the CLI) that have no request
     lock(session, mentorship)  # a meeting planned at this moment is either seen here or refused after the erasure
