@@ -16,7 +16,16 @@ from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
 from mentorloom.meetings import erased, recurrence, series, service
-from mentorloom.meetings.models import Meeting, MeetingSeries, MeetingStatus
+from mentorloom.meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Meeting,
+    MeetingFeedback,
+    MeetingSeries,
+    MeetingStatus,
+    PairMeetingSettings,
+    PrivateNote,
+)
 from mentorloom.mentorships.access import Seat
 from mentorloom.mentorships.models import Side
 from mentorloom.notifications.models import Notification, OutboxMail
@@ -275,3 +284,120 @@ async def test_a_meeting_under_way_is_cancelled_and_one_that_ended_stays(
     assert held.status_code == 200, held.text
     assert _rows(db_session, pair)[started["ended"]][0] is MeetingStatus.HELD
     assert erased.stop_meetings(db_session, pair.mentorship) == 0
+
+
+def _written(session: Session, pair: Pair) -> tuple[int, int, str]:
+    """Agenda items and action items of the pair, and its video link: what a refused write must leave alone."""
+    session.expire_all()
+    mine = select(Meeting.id).where(Meeting.mentorship_id == pair.mentorship.id)
+    agenda = len(list(session.scalars(select(AgendaItem.id).where(AgendaItem.meeting_id.in_(mine)))))
+    actions = len(list(session.scalars(select(ActionItem.id).where(ActionItem.mentorship_id == pair.mentorship.id))))
+    settings = session.get(PairMeetingSettings, pair.mentorship.id)
+    return agenda, actions, settings.video_link if settings else ""
+
+
+GONE = "Your partner's account was removed, so no"
+
+
+async def test_the_api_refuses_work_towards_meetings_with_an_erased_partner(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
+    """An agenda topic, an action item or a video link prepare meetings nobody can have any more: 409, nothing
+    written, on a meeting that took place, one cancelled by the erasure, and the pair's video settings."""
+    pair, ids = await _pair_with_meetings(client, db_session)
+    held = f"{pair.base}/meetings/{ids['held']}"
+    before_item = await client.post(
+        f"{held}/action-items", headers=pair.mentor_h, json={"title": "Read the book", "owner": "mentor"}
+    )
+    assert before_item.status_code == 201, before_item.text
+    _erase_mentee(db_session, pair)
+    db_session.flush()
+    before = _written(db_session, pair)
+    assert before == (0, 1, "")
+
+    refused = {
+        "agenda": [
+            await client.post(f"{held}/agenda", headers=pair.mentor_h, json={"text": "What next?"}),
+        ],
+        "action item": [
+            await client.post(
+                f"{held}/action-items", headers=pair.mentor_h, json={"title": "Write it up", "owner": "mentor"}
+            ),
+            await client.post(
+                f"{pair.base}/meetings/{ids['extra']}/action-items",
+                headers=pair.mentor_h,
+                json={"title": "Ask the erased side", "owner": "mentee"},
+            ),
+        ],
+        "video link": [
+            await client.put(
+                f"{pair.base}/meetings-video", headers=pair.mentor_h, json={"video_link": "https://example.org/x"}
+            ),
+        ],
+    }
+    for what, answers in refused.items():
+        for answer in answers:
+            assert answer.status_code == 409, answer.text
+            assert answer.headers["content-type"].startswith("application/problem+json")
+            detail = answer.json()["detail"]
+            assert detail.startswith(GONE) and what in detail, detail
+            assert "The program coordination will get in touch" in detail
+    assert _written(db_session, pair) == before
+
+
+async def test_the_partner_left_keeps_their_own_record_of_past_meetings(
+    client: httpx.AsyncClient, db_session: Session
+) -> None:
+    """As after a mentorship ends: notes, the private note and feedback on a meeting that took place, and ticking
+    off an action item, stay open to the person left."""
+    pair, ids = await _pair_with_meetings(client, db_session)
+    held = f"{pair.base}/meetings/{ids['held']}"
+    item = await client.post(
+        f"{held}/action-items", headers=pair.mentor_h, json={"title": "Read the book", "owner": "mentor"}
+    )
+    assert item.status_code == 201, item.text
+    _erase_mentee(db_session, pair)
+    db_session.flush()
+    answers = [
+        await client.put(f"{held}/private-note", headers=pair.mentor_h, json={"text": "Went fine."}),
+        await client.put(f"{held}/notes", headers=pair.mentor_h, json={"notes": "We spoke.", "notes_version": 0}),
+        await client.put(
+            f"{held}/feedback",
+            headers=pair.mentor_h,
+            json={"usefulness": 4, "went_well": "", "to_change": "", "visibility": "private"},
+        ),
+        await client.patch(f"{pair.base}/action-items/{item.json()['id']}", headers=pair.mentor_h, json={"done": True}),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+    db_session.expire_all()
+    assert db_session.scalar(select(PrivateNote.text).where(PrivateNote.meeting_id == ids["held"])) == "Went fine."
+    assert db_session.scalar(select(MeetingFeedback.usefulness).where(MeetingFeedback.meeting_id == ids["held"])) == 4
+
+
+async def test_the_pages_refuse_work_towards_meetings_with_an_erased_partner(
+    client: httpx.AsyncClient, app: FastAPI, db_session: Session
+) -> None:
+    pair, ids = await _pair_with_meetings(client, db_session)
+    _erase_mentee(db_session, pair)
+    db_session.flush()
+    before = _written(db_session, pair)
+    home_url = f"/programs/{pair.program.id}/mentorships/{pair.mentorship.id}"
+    url = f"{home_url}/meetings/{ids['held']}"
+    async with browser(app, db_session, pair.mentor.user) as (c, token):
+        page = unescape((await c.get(url)).text)
+        assert "Add an action item" not in page and "Add a topic" not in page
+        posts = [
+            (f"{url}/agenda", {"agenda.text": "What next?"}, "agenda"),
+            (f"{url}/action-items", {"action.title": "Write it up", "action.owner": "mentor"}, "action item"),
+        ]
+        for target, form, what in posts:
+            answer = await c.post(target, data={"csrf_token": token} | form)
+            assert answer.status_code == 409, answer.text
+            text = unescape(answer.text)
+            assert GONE in text and what in text
+        video = await c.post(
+            f"{home_url}/meetings/video", data={"csrf_token": token, "video.video_link": "https://example.org/x"}
+        )
+        assert video.status_code == 409, video.text
+    assert _written(db_session, pair) == before

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from mentorloom.accounts.models import User
 from mentorloom.dates import format_day
 from mentorloom.db import utcnow
 from mentorloom.errors import Conflict, ValidationFailed
+from mentorloom.i18n import N_
 from mentorloom.i18n import gettext as _
 from mentorloom.meetings import recurrence
 from mentorloom.meetings.models import ActionItem, AgendaItem, Meeting, MeetingSeries, MeetingStatus, PrivateNote
@@ -63,17 +65,35 @@ def one_side_erased(mentorship: Mentorship) -> bool:
     return any(member.user.erased_at is not None for member in (mentorship.mentor, mentorship.mentee))
 
 
-def require_both_present(session: Session, mentorship: Mentorship) -> None:
-    """Refuse a meeting with an erased person; read afresh under the pair's lock (an erasure may just have ended)."""
+# What is refused in a pair whose partner was erased, and why, named for each kind of write.
+_PARTNER_GONE = {
+    "plan": N_(
+        "Your partner's account was removed, so no meeting can be planned in this mentorship. "
+        "The program coordination will get in touch about how you go on."
+    ),
+    "agenda": N_(
+        "Your partner's account was removed, so no topic can be added to a meeting's agenda in this mentorship. "
+        "The program coordination will get in touch about how you go on."
+    ),
+    "action_item": N_(
+        "Your partner's account was removed, so no action item can be added in this mentorship. "
+        "The program coordination will get in touch about how you go on."
+    ),
+    "video": N_(
+        "Your partner's account was removed, so no video link can be set for this mentorship. "
+        "The program coordination will get in touch about how you go on."
+    ),
+}
+Refused = Literal["plan", "agenda", "action_item", "video"]
+
+
+def require_both_present(session: Session, mentorship: Mentorship, what: Refused = "plan") -> None:
+    """Refuse a meeting with an erased person, or work towards one (`what`); read afresh, so called under the
+    pair's lock it sees an erasure that has just ended (the erasure holds that lock while it stops the meetings)."""
     members = select(Membership.user_id).where(Membership.id.in_((mentorship.mentor_id, mentorship.mentee_id)))
     erased = session.scalar(select(User.id).where(User.id.in_(members), User.erased_at.is_not(None)).limit(1))
     if erased is not None:
-        raise Conflict(
-            _(
-                "Your partner's account was removed, so no meeting can be planned in this mentorship. "
-                "The program coordination will get in touch about how you go on."
-            )
-        )
+        raise Conflict(_(_PARTNER_GONE[what]))
 
 
 def require_in_window(mentorship: Mentorship, agreement: Agreement | None, day: date, field: str) -> None:

@@ -201,8 +201,11 @@ def _text(value: str, field: str, limit: int, *, required: bool = True) -> str:
 
 
 def add_agenda_item(session: Session, seat: Seat, meeting: Meeting, text: str, by: User) -> AgendaItem:
+    """A topic for the meeting; none in a pair whose partner was erased, since nobody meets them any more."""
+    lock(session, seat.mentorship)
     if meeting.status is MeetingStatus.CANCELLED:
         raise Conflict(_("This meeting was cancelled."))
+    series.require_both_present(session, seat.mentorship, "agenda")
     item = AgendaItem(meeting_id=meeting.id, author_id=by.id, text=_text(text, "text", AGENDA_MAX))
     session.add(item)
     session.flush()
@@ -266,6 +269,10 @@ def add_action_item(
     due_on: date | None,
     by: User,
 ) -> ActionItem:
+    """A to-do for a later meeting, so none in a pair whose partner was erased (there is no later meeting, and the
+    erased side can do nothing). Open ones can still be ticked off."""
+    lock(session, seat.mentorship)
+    series.require_both_present(session, seat.mentorship, "action_item")
     item = ActionItem(
         mentorship_id=seat.mentorship.id,
         meeting_id=meeting.id if meeting else None,

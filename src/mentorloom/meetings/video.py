@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from mentorloom.config import Settings
 from mentorloom.errors import ValidationFailed
 from mentorloom.i18n import gettext as _
+from mentorloom.meetings import series
 from mentorloom.meetings.models import PairMeetingSettings
+from mentorloom.mentorships.access import lock
 from mentorloom.mentorships.models import Mentorship
 
 
@@ -39,7 +41,11 @@ def video_url(settings: Settings, pair: PairMeetingSettings) -> str:
 
 
 def set_fixed_link(session: Session, mentorship: Mentorship, link: str) -> PairMeetingSettings:
-    """Use a link of the pair's own (Teams, Zoom, …) instead of the room; an empty link goes back to the room."""
+    """Use a link of the pair's own (Teams, Zoom, …) instead of the room; an empty link goes back to the room.
+
+    Not in a pair whose partner was erased: nobody meets them any more (the pages no longer show the link)."""
+    lock(session, mentorship)
+    series.require_both_present(session, mentorship, "video")
     link = link.strip()
     if link and not (link.startswith(("https://", "http://")) and len(link) <= 500 and " " not in link):
         raise ValidationFailed(_("Enter a web address starting with https://."), field="video_link")
