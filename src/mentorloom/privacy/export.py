@@ -2,9 +2,11 @@
 
 It holds what the person may read in the app: their account, profiles, the mentorships they are one of the two
 people of with everything of the pair, their own private items (private notes, feedback, reflections, review
-answers, fit check, pulses), their notifications, mails and the audit events they caused. It never holds the
-partner's private items, the coordinators' notes or health scores of a pair, another person's e-mail address,
-nor any password or token hash. `FORMAT_VERSION` changes whenever a key is renamed or removed.
+answers, fit check, pulses), the match offers they were asked about, their notifications, mails and the audit
+events they caused. tests/privacy/test_export_coverage.py fails for a new table of a person's data that is neither
+exported here nor listed there with the reason it is left out. It never holds the partner's private items, the
+coordinators' notes or health scores of a pair, another person's e-mail address, nor any password or token hash.
+`FORMAT_VERSION` changes whenever a key is renamed or removed.
 """
 
 from __future__ import annotations
@@ -26,19 +28,21 @@ from mentorloom.engagement.models import (
     Kudos,
     Message,
     Milestone,
+    PairEngagementSettings,
     Reflection,
     ReflectionVisibility,
     Resource,
     Rsvp,
 )
 from mentorloom.health.models import Pulse
-from mentorloom.matching.models import MatchPreference, MentorRequest
+from mentorloom.matching.models import MatchPreference, MentorRequest, Proposal, ProposalStatus, Response
 from mentorloom.meetings.models import (
     ActionItem,
     CalendarFeed,
     FeedbackVisibility,
     Meeting,
     MeetingFeedback,
+    MeetingSeries,
     PrivateNote,
 )
 from mentorloom.mentorships.models import (
@@ -93,6 +97,7 @@ def collect(session: Session, user: User) -> dict[str, Any]:
         "mentorships": [_mentorship(session, user, m, side) for m, side in person_pairs(session, user.id)],
         "mentor_requests": _requests(session, [m.id for m in memberships]),
         "avoid_list": _avoid_list(session, [m.id for m in memberships]),
+        "match_offers": _offers(session, [m.id for m in memberships]),
         "events": _events(session, user),
         "library_resources": rows(
             session.scalars(select(Resource).where(Resource.shared_by_id == user.id, Resource.mentorship_id.is_(None))),
@@ -174,6 +179,22 @@ def _mentorship(session: Session, user: User, mentorship: Mentorship, side: Side
         ("cycle", "side", "what_worked", "what_we_learned", "what_next", "updated_at"),
     )
     out["reviews"] = _reviews(session, pair, side)
+    out["meeting_series"] = rows(
+        _of(session, MeetingSeries, pair),
+        (
+            "cadence",
+            "rrule",
+            "starts_on",
+            "local_time",
+            "timezone",
+            "until",
+            "duration_minutes",
+            "format",
+            "location",
+            "created_at",
+            "ended_at",
+        ),
+    )
     out["meetings"] = _meetings(session, user, pair, side)
     out["action_items"] = rows(
         _of(session, ActionItem, pair), ("title", "owner_side", "due_on", "done_at", "created_at")
@@ -187,6 +208,9 @@ def _mentorship(session: Session, user: User, mentorship: Mentorship, side: Side
         ),
         ("author_side", "challenge", "what_happened", "learned", "next_time", "visibility", "goal_key", "created_at"),
     )
+    settings = session.get(PairEngagementSettings, pair)
+    # the person's own consent only; the partner's answer is theirs
+    out["shares_celebrations"] = bool(settings and getattr(settings, f"{side.value}_shares_celebrations"))
     out["kudos"] = rows(_of(session, Kudos, pair), ("from_side", "text", "shared", "created_at"))
     out["messages"] = _messages(session, pair, side)
     out["milestones"] = rows(_of(session, Milestone, pair), ("title", "note", "target_on", "reached_at", "created_at"))
@@ -292,6 +316,29 @@ def _avoid_list(session: Session, membership_ids: list[int]) -> list[dict[str, A
         target = session.get_one(Membership, preference.target_id)
         doc = row(preference, ("program_id", "kind", "created_at"))
         out.append(doc | {"person": target.user.display_name})
+    return out
+
+
+# Offers are the proposals the two people were asked about; drafts, rejected and unmatched ones are the
+# coordination's working material and were never shown to them.
+_SHOWN_OFFERS = (ProposalStatus.OFFERED, ProposalStatus.ACCEPTED, ProposalStatus.DECLINED)
+
+
+def _offers(session: Session, membership_ids: list[int]) -> list[dict[str, Any]]:
+    query = select(Proposal).where(
+        Proposal.status.in_(_SHOWN_OFFERS),
+        or_(Proposal.mentee_id.in_(membership_ids), Proposal.mentor_id.in_(membership_ids)),
+    )
+    out = []
+    for offer in session.scalars(query.order_by(Proposal.id)):
+        side = Side.MENTEE if offer.mentee_id in membership_ids else Side.MENTOR
+        other = offer.mentor if side is Side.MENTEE else offer.mentee
+        mine = getattr(offer, f"{side.value}_response")
+        doc = row(offer, ("program_id", "status", "responded_at"))
+        doc |= {"my_side": side.value, "my_answer": plain(mine), "person": other.user.display_name if other else None}
+        # the reason is the words of whoever declined: the person's own only when they declined
+        doc["decline_reason"] = offer.decline_reason if mine is Response.DECLINED else ""
+        out.append(doc)
     return out
 
 
