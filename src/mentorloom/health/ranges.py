@@ -95,6 +95,12 @@ def _day(text: str, name: str) -> date:
     return day
 
 
+def widest_start(today: date) -> date:
+    """The earliest "from" that parse_range() takes with a blank "to": 1 January of the oldest year that keeps the
+    range within MAX_YEARS. "Show all years" links here; a fixed FIRST_YEAR exceeded MAX_YEARS from 2020 on."""
+    return date(max(FIRST_YEAR, today.year - MAX_YEARS + 1), 1, 1)
+
+
 def parse_range(start: str | None, end: str | None, today: date, default_months: int = 12) -> DateRange:
     """The range typed into the form (blank: the last `default_months` calendar months up to today), or a
     refusal naming the field ("from" or "to")."""

@@ -19,7 +19,7 @@ from mentorloom.db import utcnow
 from mentorloom.errors import ValidationFailed
 from mentorloom.health import analytics, charts, exports, retention
 from mentorloom.health.cells import MIN_CELL
-from mentorloom.health.ranges import DateRange, Month, parse_range
+from mentorloom.health.ranges import DateRange, Month, parse_range, widest_start
 from mentorloom.health.schemas.analytics import From, TableName, To
 from mentorloom.health.views.dashboard import links
 from mentorloom.i18n import get_locale
@@ -66,6 +66,10 @@ def _table(tables: dict[str, exports.Table], table: str) -> exports.Table:
     return tables[table]
 
 
+def _all_years(program: Program, page: str) -> str:
+    return f"{links(program)[page]}?{urlencode({'from': widest_start(utcnow().date()).isoformat()})}"
+
+
 def _period(start: str, end: str, months: int) -> DateRange:
     return parse_range(start, end, utcnow().date(), months)
 
@@ -87,6 +91,7 @@ def analytics_page(
         "period": period,
         "min_cell": MIN_CELL,
         "reason_label": exports.reason_label,
+        "all_years": _all_years(program, "analytics"),
     }
     if period is not None:
         context |= _analytics_context(session, program, period)
@@ -159,6 +164,7 @@ def retention_page(
         "period": period,
         "min_cell": MIN_CELL,
         "horizons": retention.HORIZONS,
+        "all_years": _all_years(program, "retention"),
     }
     if period is not None:
         result = retention.compute(session, program, period)
