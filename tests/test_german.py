@@ -529,7 +529,7 @@ FIXED_SLOTS = {
     "pct", "percent", "score", "level", "minimum", "limit", "length", "max", "low", "high", "mb", "position",
     "other", "found", "expected", "period", "progress", "locked", "value", "column", "tag", "char", "item",
     "reason", "error", "problem", "codes", "ids", "example", "allowed", "answer", "note", "text", "tz", "role",
-    "zone", "format", "skill", "label", "url", "when", "end", "min", "author", "cycle", "names",
+    "zone", "format", "skill", "label", "url", "when", "end", "min", "author", "cycle", "names", "lines",
 }  # fmt: skip
 # Placeholders whose value is a phrase or a list (values, a status, a wish): German puts them after a colon or
 # a dash, or in quotes or brackets, never as a subject or object that a verb or adjective would agree with.

@@ -28,6 +28,7 @@ from mentorloom.matching import service as matching
 from mentorloom.meetings.models import CalendarFeed
 from mentorloom.notifications.models import MailState, Notification, NotificationPreference, OutboxMail
 from mentorloom.privacy import pairs, scrub
+from mentorloom.profiles import import_jobs
 from mentorloom.programs.models import Membership
 
 # Not an argon2 hash: verification fails on it (InvalidHashError), and its fingerprint differs from any
@@ -60,6 +61,7 @@ def erase_person(
     _refuse_last_admin(session, user, by)
     now = now or utcnow()
     old_address, old_name = user.email, user.display_name
+    import_jobs.stop_imports_naming(session, old_address)  # run later, a waiting import would make them again
     scrub.scrub_person(session, user.id)
     _close_account(session, user)
     _drop_mail(session, user.id, old_address)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorloom.accounts.models import User
 from mentorloom.audit.models import AuditAction
 from mentorloom.audit.service import record as audit
-from mentorloom.db import utcnow
+from mentorloom.db import lock_row, utcnow
 from mentorloom.errors import MentorloomError, NotFound, ValidationFailed
 from mentorloom.i18n import gettext as _
+from mentorloom.i18n import ngettext
 from mentorloom.jobs import schedule
 from mentorloom.profiles.csv_format import check_header
 from mentorloom.profiles.importer import ImportSummary, ProgressCallback, import_participants
@@ -81,8 +84,14 @@ def import_job_for(session: Session, program_id: int, job_id: int) -> ImportJob:
     return job
 
 
-def start_import_job(job: ImportJob) -> bool:
-    """Mark a stored upload RUNNING (the task commits this at once); False when it already ran."""
+def start_import_job(session: Session, job: ImportJob) -> bool:
+    """Mark a stored upload RUNNING (the task commits this at once); False when it already ran or was stopped.
+
+    Read under the job's row lock: an erasure stopping it at this moment (`stop_imports_naming`) is either seen
+    here or finds it running.
+    """
+    lock_row(session, ImportJob.status, job.id)
+    session.refresh(job)
     if _upload_to_import(job) is None:
         return False
     job.status = ImportStatus.RUNNING
@@ -134,6 +143,41 @@ def record_crash(session: Session, job_id: int, error: str) -> None:
         error=error[:500],
     )
     _finish(job, ImportStatus.FAILED, errors=[{"message": message}])
+
+
+def stop_imports_naming(session: Session, address: str) -> int:
+    """At an erasure: stop every import still waiting in the queue whose file names the person's address.
+
+    Run later, such a file would make the person again (a new account under the old address) or write the address
+    back into someone's line-manager field. The import fails at once instead, nothing of it is imported, and its
+    stored file, which holds the person's row, is dropped; the message names the lines, not the person, so the
+    coordination can take them out and upload the file again. Returns how many imports were stopped.
+    """
+    # The address as a whole, in any case (the importer lower-cases it): not inside a longer address.
+    named = re.compile(rf"(?<![\w.%+-]){re.escape(address)}(?![\w-]|\.[\w-])", re.IGNORECASE)
+    waiting = select(ImportJob.id).where(ImportJob.status == ImportStatus.QUEUED).order_by(ImportJob.id)
+    stopped = 0
+    for job_id in list(session.scalars(waiting)):
+        lock_row(session, ImportJob.status, job_id)  # a worker starting it now waits, then finds it stopped
+        job = session.get_one(ImportJob, job_id, populate_existing=True)
+        if job.status is not ImportStatus.QUEUED or job.data is None:
+            continue
+        text = job.data.decode("utf-8-sig", errors="replace")
+        lines = sorted({text.count("\n", 0, found.start()) + 1 for found in named.finditer(text)})
+        if not lines:
+            continue
+        message = ngettext(
+            "Nothing was imported: line %(lines)s of the file names a person whose account has since been erased. "
+            "Take them out of the file and upload it again.",
+            "Nothing was imported: lines %(lines)s of the file name a person whose account has since been erased. "
+            "Take them out of the file and upload it again.",
+            len(lines),
+            lines=", ".join(str(line) for line in lines),
+        )
+        _finish(job, ImportStatus.FAILED, errors=[{"message": message}])
+        stopped += 1
+    session.flush()
+    return stopped
 
 
 def _upload_to_import(job: ImportJob) -> bytes | None:

@@ -32,7 +32,7 @@ def import_csv(ctx: JobContext, *, import_job_id: int) -> str:
         import_job = session.get(ImportJob, import_job_id)
         if import_job is None:
             return "missing"
-        if not start_import_job(import_job):
+        if not start_import_job(session, import_job):
             return import_job.status.value
     with ctx.database.session() as session:
         import_job = session.get_one(ImportJob, import_job_id)
