@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -87,6 +88,12 @@ def _mount_static(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Front-end packages installed by `make` from package.json (htmx, Pico CSS); never a CDN.
     app.mount("/vendor", StaticFiles(directory=VENDOR_DIR, check_dir=False), name="vendor")
+
+    # Browsers ask for /favicon.ico wherever a document names no icon (JSON or a text file shown in a tab); the
+    # 404 would stand in the console as an error, so they get our icon.
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
 
 def _include_routers(app: FastAPI) -> None:

@@ -399,6 +399,7 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("HEAD", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,
     ("GET", "/ical/{token}.ics"): PUBLIC,
     ("POST", "/language"): PUBLIC,
     # REQUESTED_MENTOR
