@@ -177,6 +177,10 @@ class VirtualUser:
         # each request of the mix once (even past the end), so a short run on a busy machine still covers every
         # group; then drawn by weight
         tour = self.rng.sample(self.actions, len(self.actions))
+        if self.think:
+            # Arrive after a pause like any other, not all at the same instant: 50 first requests at once to cold
+            # processes took 1-4 s and made up every answer over a second in the old runs' p99 and max.
+            await asyncio.sleep(self.rng.expovariate(1 / self.think))
         while tour or time.monotonic() < until:
             action = tour.pop() if tour else self.rng.choices(self.actions, self.weights)[0]
             await self.send(action, tally)
