@@ -209,6 +209,9 @@ async def test_the_pages_offer_no_planning(client: httpx.AsyncClient, app: FastA
         assert plan.status_code == 303 and plan.headers["location"].endswith(f"{home_url}/meetings")
         held = unescape((await c.get(f"{home_url}/meetings/{ids['held']}")).text)
         assert "Add a topic" not in held and "Move this meeting" not in held
+        # the page no longer promises that the erased partner sees the notes or could be shown a reflection
+        assert "No notes yet. Write down what you discussed and agreed." in held
+        assert "sees and can edit them too" not in held and "share it with" not in held
 
 
 async def test_a_series_that_took_place_in_part_keeps_its_past(client: httpx.AsyncClient, db_session: Session) -> None:
